@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The worker process of one cell.  It is forked by the orchestrator, waits
+ * until it has been attached to its cgroup (so that nothing it allocates is
+ * charged elsewhere), then runs the cell's workload on N pinned threads
+ * until the orchestrator raises the stop flag in the shared page.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cell.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+#include "workloads/workloads.h"
+
+struct worker_thread {
+	pthread_t th;
+	struct mmt_wctx ctx;
+	const struct mmt_workload_ops *wl;
+	const struct mmt_topo *topo;
+	int ret;
+};
+
+/* The only global: the signal handler needs to reach the stop flag. */
+static struct mmt_shared *worker_shared;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	if (worker_shared)
+		atomic_store(&worker_shared->stop, 1);
+}
+
+static void send_error(struct mmt_wctx *ctx, int err, const char *what)
+{
+	struct mmt_wmsg m = {
+		.type = MMT_WMSG_ERROR,
+		.thread = (int32_t)ctx->thread,
+		.tid = (int32_t)syscall(SYS_gettid),
+		.node = -1,
+		.err = err,
+		.ts_us = mmt_now_us(),
+	};
+
+	snprintf(m.text, sizeof(m.text), "%s: %s", what, strerror(-err));
+	mmt_wctx_send(ctx, &m);
+}
+
+static void *thread_main(void *arg)
+{
+	struct worker_thread *wt = arg;
+	struct mmt_wctx *ctx = &wt->ctx;
+	int r;
+
+	atomic_store(&ctx->stats->tid, (int32_t)syscall(SYS_gettid));
+	atomic_store(&ctx->stats->heartbeat_us, mmt_now_us());
+	r = mmt_topo_bind_thread(wt->topo, ctx->cpus);
+	if (r < 0) {
+		/* A rebinder shrinking cpuset.cpus can race with this; the
+		 * kernel then applies the cpuset's CPUs, which is fine. */
+		mmt_wctx_error(ctx, r, "bind thread to cpus");
+	}
+	atomic_store(&ctx->stats->state, MMT_THREAD_RUNNING);
+	r = wt->wl->thread_run(ctx);
+	wt->ret = r;
+	if (r < 0) {
+		atomic_store(&ctx->stats->state, MMT_THREAD_FAILED);
+		send_error(ctx, r, wt->wl->name);
+	} else {
+		atomic_store(&ctx->stats->state, MMT_THREAD_DONE);
+	}
+	return NULL;
+}
+
+void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
+			  int msg_wfd)
+{
+	const struct mmt_cell_cfg *cfg = cell->cfg;
+	struct worker_thread *wts;
+	struct sigaction sa = { .sa_handler = on_term };
+	sigset_t all;
+	char name[16], adj[16];
+	unsigned nr = (unsigned)cfg->o.threads, started = 0;
+	int failed = 0;
+
+	/* The orchestrator blocks signals for its signalfd: undo that. */
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	/* Keep only stdio and our pipe: the run lock, /dev/kmsg, the journal
+	 * and the results files belong to the orchestrator alone. */
+	if (msg_wfd > 3)
+		close_range(3, (unsigned)msg_wfd - 1, 0);
+	close_range((unsigned)msg_wfd + 1, ~0U, 0);
+	signal(SIGPIPE, SIG_IGN);
+	worker_shared = cell->sh;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Die with the orchestrator, so `kill -9` of it leaves no worker. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(111);
+	snprintf(name, sizeof(name), "mmt-%s", cfg->name);
+	prctl(PR_SET_NAME, name);
+	snprintf(adj, sizeof(adj), "%d", cell->oom_score_adj);
+	if (mmt_write_file("/proc/self/oom_score_adj", adj) < 0)
+		log_warn("cell %s: cannot set oom_score_adj %s", cfg->name, adj);
+
+	if (nr > MMT_MAX_THREADS)
+		nr = MMT_MAX_THREADS;
+	cell->sh->nr_threads = nr;
+	wts = calloc(nr, sizeof(*wts));
+	if (!wts)
+		_exit(112);
+	for (unsigned i = 0; i < nr; i++) {
+		struct worker_thread *wt = &wts[i];
+
+		wt->wl = cfg->wl;
+		wt->topo = run->topo;
+		wt->ctx = (struct mmt_wctx){
+			.cell = cfg,
+			.opts = cfg->wl_opts,
+			.topo = run->topo,
+			.cpus = cell->cpus,
+			.mems = cell->mems,
+			.thread = i,
+			.seed = run->seed ^ ((uint64_t)(cell->index + 1) << 32) ^
+				((uint64_t)cell->spawns << 48) ^ (i + 1),
+			.stats = &cell->sh->t[i],
+			.stop = &cell->sh->stop,
+			.msg_fd = msg_wfd,
+		};
+		if (pthread_create(&wt->th, NULL, thread_main, wt) != 0) {
+			send_error(&wt->ctx, -EAGAIN, "pthread_create");
+			atomic_store(&cell->sh->stop, 1);
+			break;
+		}
+		started++;
+	}
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(wts[i].th, NULL);
+		if (wts[i].ret < 0)
+			failed++;
+	}
+	_exit(failed ? 3 : 0);
+}

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The subcommands: run, check, list, cleanup. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "commands.h"
+#include "injectors/injectors.h"
+#include "job.h"
+#include "journal.h"
+#include "lock.h"
+#include "log.h"
+#include "run.h"
+#include "set.h"
+#include "topo.h"
+#include "util.h"
+#include "verdict.h"
+#include "workloads/workloads.h"
+
+#define EXIT_USAGE 2
+#define EXIT_UNTESTABLE 125
+#define MAX_JOBS 64
+
+/* ---- run ------------------------------------------------------------------- */
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mmtorture run [JOB...] [-t DURATION] [--seed N] [--results DIR]\n"
+		"                     [--repeat N | --until-fail [--max-runs N]]\n"
+		"JOB is a job file or the name of a built-in job (see `mmtorture list`);\n"
+		"without one, the built-in job \"default\" runs.\n"
+		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip), 2 usage or job error.\n");
+}
+
+/* Wilson score interval for k failures in n runs. */
+static void wilson(unsigned k, unsigned n, double z, double *lo, double *hi)
+{
+	double p, d, c, m;
+
+	if (n == 0) {
+		*lo = 0;
+		*hi = 1;
+		return;
+	}
+	p = (double)k / n;
+	d = 1 + z * z / n;
+	c = (p + z * z / (2.0 * n)) / d;
+	m = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / d;
+	*lo = c - m < 0 ? 0 : c - m;
+	*hi = c + m > 1 ? 1 : c + m;
+}
+
+static int worst_exit(int a, int b)
+{
+	/* FAIL (1) beats untestable (125), which beats PASS (0). */
+	if (a == 1 || b == 1)
+		return 1;
+	if (a == EXIT_UNTESTABLE || b == EXIT_UNTESTABLE)
+		return EXIT_UNTESTABLE;
+	return 0;
+}
+
+static void report_repeat(const char *job, unsigned runs, unsigned fails,
+			  unsigned untestable, const char *results_base)
+{
+	double lo, hi;
+	char path[PATH_MAX], ts[32];
+	json_object *j;
+
+	wilson(fails, runs - untestable, 1.959964, &lo, &hi);
+	printf("%s: %u run%s, %u FAIL, %u untestable: failure rate %.1f%% "
+	       "(95%% CI %.1f%%..%.1f%%)\n",
+	       job, runs, runs == 1 ? "" : "s", fails, untestable,
+	       runs > untestable ? 100.0 * fails / (runs - untestable) : 0.0,
+	       100 * lo, 100 * hi);
+	mmt_format_utc(mmt_realtime_us(), true, ts, sizeof(ts));
+	snprintf(path, sizeof(path), "%s/repeat-%s-%s.json", results_base, ts, job);
+	j = json_object_new_object();
+	json_object_object_add(j, "job", json_object_new_string(job));
+	json_object_object_add(j, "runs", json_object_new_int((int)runs));
+	json_object_object_add(j, "fail", json_object_new_int((int)fails));
+	json_object_object_add(j, "untestable", json_object_new_int((int)untestable));
+	json_object_object_add(j, "failure_rate",
+			       json_object_new_double(runs > untestable ?
+						      (double)fails / (runs - untestable) : 0));
+	json_object_object_add(j, "ci95_low", json_object_new_double(lo));
+	json_object_object_add(j, "ci95_high", json_object_new_double(hi));
+	if (json_object_to_file_ext(path, j, JSON_C_TO_STRING_PRETTY) < 0)
+		log_warn("cannot write %s", path);
+	json_object_put(j);
+}
+
+int mmt_cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "results", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "until-fail", no_argument, NULL, 'u' },
+		{ "max-runs", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mmt_run_args args = { 0 };
+	struct mmt_job *jobs = NULL;
+	struct mmt_topo topo;
+	const char *job_args[MAX_JOBS];
+	unsigned nr_jobs = 0;
+	uint64_t max_runs = 1000, repeat = 1;
+	char err[1024], holder[256];
+	int c, lockfd, exit_code = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:s:r:n:um:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (mmt_parse_duration_us(optarg, &args.duration_us) < 0 ||
+			    args.duration_us < MMT_USEC_PER_SEC) {
+				log_err("-t %s: not a duration of at least 1s (e.g. 30s, 2m)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (mmt_parse_u64(optarg, &args.seed) < 0) {
+				log_err("--seed %s: not an unsigned number", optarg);
+				return EXIT_USAGE;
+			}
+			args.have_seed = true;
+			break;
+		case 'r':
+			args.results_dir = optarg;
+			break;
+		case 'n':
+			if (mmt_parse_u64(optarg, &repeat) < 0 || repeat < 1 || repeat > 1000000) {
+				log_err("--repeat %s: not a count from 1 to 1000000", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'u':
+			args.until_fail = true;
+			break;
+		case 'm':
+			if (mmt_parse_u64(optarg, &max_runs) < 0 || max_runs < 1) {
+				log_err("--max-runs %s: not a positive count", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			mmt_log_set_level(MMT_LOG_DEBUG);
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (nr_jobs == MAX_JOBS) {
+			log_err("at most %d jobs in one run", MAX_JOBS);
+			return EXIT_USAGE;
+		}
+		job_args[nr_jobs++] = argv[i];
+	}
+	if (nr_jobs == 0)
+		job_args[nr_jobs++] = "default";
+	if (args.until_fail && repeat > 1) {
+		log_err("--repeat and --until-fail exclude each other (use --max-runs to cap --until-fail)");
+		return EXIT_USAGE;
+	}
+
+	/* Everything that can be wrong with the input is found before
+	 * anything is created. */
+	jobs = calloc(nr_jobs, sizeof(*jobs));
+	if (!jobs)
+		return EXIT_UNTESTABLE;
+	for (unsigned i = 0; i < nr_jobs; i++) {
+		char path[PATH_MAX];
+
+		if (mmt_job_find(job_args[i], path, sizeof(path)) < 0) {
+			log_err("job %s: no such file, and no built-in job of that name in %s",
+				job_args[i], mmt_job_dir());
+			exit_code = EXIT_USAGE;
+			goto out_jobs;
+		}
+		if (mmt_job_parse_file(path, &jobs[i], err, sizeof(err)) < 0) {
+			mmt_log_raw("%s", err);
+			exit_code = EXIT_USAGE;
+			goto out_jobs;
+		}
+	}
+	if (mmt_topo_load(&topo) < 0) {
+		exit_code = EXIT_UNTESTABLE;
+		goto out_jobs;
+	}
+	for (unsigned i = 0; i < nr_jobs; i++) {
+		if (mmt_job_validate(&jobs[i], &topo, err, sizeof(err)) < 0) {
+			mmt_log_raw("%s", err);
+			exit_code = EXIT_USAGE;
+			goto out_topo;
+		}
+	}
+	lockfd = mmt_lock_take(NULL, jobs[0].name, holder, sizeof(holder));
+	if (lockfd == -EBUSY) {
+		log_err("another mmtorture run holds %s: %s", mmt_lock_path(), holder);
+		exit_code = EXIT_USAGE;
+		goto out_topo;
+	}
+	if (lockfd < 0) {
+		log_err("lock %s: %s", mmt_lock_path(), strerror(-lockfd));
+		exit_code = EXIT_UNTESTABLE;
+		if (geteuid() != 0)
+			log_err("mmtorture run needs root");
+		goto out_topo;
+	}
+
+	for (unsigned i = 0; i < nr_jobs; i++) {
+		unsigned runs = 0, fails = 0, untestable = 0;
+		uint64_t limit = args.until_fail ? max_runs : repeat;
+		const char *base = args.results_dir ? args.results_dir : jobs[i].g.results;
+
+		for (uint64_t k = 0; k < limit; k++) {
+			char dir[PATH_MAX] = "";
+			int r;
+
+			if (limit > 1)
+				log_info("job %s: run %" PRIu64 " of %s%" PRIu64, jobs[i].name, k + 1,
+					 args.until_fail ? "at most " : "", limit);
+			if (k > 0 && args.have_seed)
+				args.seed++;  /* each repetition its own, recorded, seed */
+			r = mmt_run_job(&jobs[i], &topo, &args, dir, sizeof(dir));
+			if (r == -EUSERS) {
+				exit_code = EXIT_USAGE;
+				goto out_unlock;
+			}
+			runs++;
+			if (r < 0) {
+				untestable++;
+				exit_code = worst_exit(exit_code, EXIT_UNTESTABLE);
+			} else {
+				int e = mmt_verdict_exit_code((enum mmt_verdict_kind)r);
+
+				printf("%s %s %s\n", mmt_verdict_name((enum mmt_verdict_kind)r),
+				       jobs[i].name, dir);
+				fflush(stdout);
+				if (r == MMT_FAIL)
+					fails++;
+				else if (e == EXIT_UNTESTABLE)
+					untestable++;
+				exit_code = worst_exit(exit_code, e);
+				/* CONF will not change by repeating it. */
+				if (r == MMT_CONF)
+					break;
+			}
+			if (args.until_fail && fails)
+				break;
+		}
+		if (runs > 1 || args.until_fail)
+			report_repeat(jobs[i].name, runs, fails, untestable, base);
+	}
+out_unlock:
+	mmt_lock_release(lockfd);
+out_topo:
+	mmt_topo_free(&topo);
+out_jobs:
+	for (unsigned i = 0; i < nr_jobs; i++)
+		mmt_job_free(&jobs[i]);
+	free(jobs);
+	return exit_code;
+}
+
+/* ---- check ------------------------------------------------------------------ */
+
+static bool file_has(const char *path, const char *needle)
+{
+	char *buf = NULL;
+	bool yes;
+
+	if (mmt_read_file_alloc(path, &buf) < 0)
+		return false;
+	yes = strstr(buf, needle) != NULL;
+	free(buf);
+	return yes;
+}
+
+static void check_line(const char *what, bool ok, const char *detail)
+{
+	printf("  %-14s %-4s %s\n", what, ok ? "yes" : "no", detail);
+}
+
+int mmt_cmd_check(int argc, char **argv)
+{
+	struct mmt_topo topo;
+	struct mmt_cg_sys sys;
+	struct utsname un;
+	char buf[4096], detail[512];
+	int nswaps = -1;
+
+	(void)argc;
+	(void)argv;
+	uname(&un);
+	printf("kernel: %s %s\n", un.release, un.machine);
+	if (mmt_topo_load(&topo) == 0) {
+		mmt_topo_summary(&topo, buf, sizeof(buf));
+		printf("topology: %s\n", buf);
+		printf("numa nodes: %u\n", topo.nr_nodes);
+		for (unsigned i = 0; i < topo.nr_nodes; i++) {
+			char cpus[128];
+
+			mmt_set_format(topo.nodes[i].cpuset, cpus, sizeof(cpus));
+			printf("  node %u: %" PRIu64 " MiB, cpus %s\n", topo.nodes[i].id,
+			       topo.nodes[i].mem_bytes >> 20, cpus[0] ? cpus : "(none)");
+		}
+		printf("mems race: %s\n", hwloc_bitmap_weight(topo.mem_nodes) >= 2 ?
+		       "possible (>= 2 memory nodes)" :
+		       "not possible (one memory node: the rebinder alternates cpuset.cpus)");
+		mmt_topo_free(&topo);
+	} else {
+		printf("topology: unavailable\n");
+	}
+	mmt_cg_probe(&sys);
+	printf("cgroups:\n");
+	for (int k = 0; k < MMT_CG_NR_CTRLS; k++)
+		printf("  %-8s %s %s\n", mmt_cg_ctrl_name(k), mmt_cg_mode_name(sys.mode[k]),
+		       sys.mode[k] ? sys.mount[k] : "");
+	printf("features:\n");
+	check_line("root", geteuid() == 0, geteuid() == 0 ? "" : "(run needs root)");
+	check_line("/dev/kmsg", access("/dev/kmsg", R_OK) == 0, "");
+	check_line("psi", access("/proc/pressure/memory", R_OK) == 0, "/proc/pressure/memory");
+	if (mmt_read_file("/proc/swaps", buf, sizeof(buf)) >= 0) {
+		nswaps = -1;
+		for (char *p = buf; *p; p++)
+			if (*p == '\n')
+				nswaps++;
+	}
+	snprintf(detail, sizeof(detail), "%d active area%s", nswaps < 0 ? 0 : nswaps,
+		 nswaps == 1 ? "" : "s");
+	check_line("swap", access("/proc/swaps", R_OK) == 0, detail);
+	check_line("zram", access("/sys/class/zram-control", F_OK) == 0, "/sys/class/zram-control");
+	check_line("loop", access("/dev/loop-control", F_OK) == 0, "/dev/loop-control");
+	check_line("device-mapper", file_has("/proc/misc", "device-mapper") ||
+		   access("/dev/mapper/control", F_OK) == 0, "");
+	check_line("dm-delay", file_has("/proc/modules", "dm_delay") ||
+		   access("/sys/module/dm_delay", F_OK) == 0, "(module loaded)");
+	check_line("nfs client", file_has("/proc/filesystems", "\tnfs\n") ||
+		   file_has("/proc/filesystems", "nfs4"), "/proc/filesystems");
+	check_line("nfsd", file_has("/proc/filesystems", "nfsd"), "/proc/filesystems");
+	if (mmt_read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)) >= 0)
+		check_line("thp", true, mmt_strstrip(buf));
+	else
+		check_line("thp", false, "");
+	return 0;
+}
+
+/* ---- list ------------------------------------------------------------------- */
+
+int mmt_cmd_list(int argc, char **argv)
+{
+	const char *dir = mmt_job_dir();
+	struct dirent **names = NULL;
+	int n;
+
+	(void)argc;
+	(void)argv;
+	printf("Jobs (%s):\n", dir);
+	n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+
+		if (len > 4 && !strcmp(names[i]->d_name + len - 4, ".ini")) {
+			char path[PATH_MAX], err[512];
+			struct mmt_job *job = calloc(1, sizeof(*job));
+
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			if (job && mmt_job_parse_file(path, job, err, sizeof(err)) == 0)
+				printf("  %-20s %s\n", job->name, job->g.description);
+			else
+				printf("  %-20s (does not parse: %s)\n", names[i]->d_name, err);
+			if (job)
+				mmt_job_free(job);
+			free(job);
+		}
+		free(names[i]);
+	}
+	free(names);
+
+	printf("\n[global] options:\n");
+	mmt_opt_print_table(stdout, mmt_global_opt_table, "  ");
+	printf("\n[cell:NAME] options (every workload):\n");
+	mmt_opt_print_table(stdout, mmt_cell_opt_table, "  ");
+	printf("\nWorkloads (the cell's workload= key):\n");
+	for (unsigned i = 0; i < mmt_nr_workloads; i++) {
+		printf("\n  %s: %s\n", mmt_workloads[i]->name,
+		       mmt_workloads[i]->summary ? mmt_workloads[i]->summary : "");
+		mmt_opt_print_table(stdout, mmt_workloads[i]->opts, "    ");
+	}
+	printf("\nInjectors ([NAME] or [NAME:INSTANCE] sections):\n");
+	for (unsigned i = 0; i < mmt_nr_injectors; i++) {
+		printf("\n  %s: %s\n", mmt_injectors[i]->name,
+		       mmt_injectors[i]->summary ? mmt_injectors[i]->summary : "");
+		mmt_opt_print_table(stdout, mmt_injectors[i]->opts, "    ");
+	}
+	return 0;
+}
+
+/* ---- cleanup ---------------------------------------------------------------- */
+
+static int replay_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	if (access(path, F_OK) < 0)
+		return 0;
+	r = mmt_journal_replay(path, NULL);
+	if (r < 0)
+		log_err("%s: %s", path, strerror(-r));
+	else if (r > 0)
+		log_err("%s: %d undo step%s failed", path, r, r == 1 ? "" : "s");
+	else
+		log_info("%s: clean", path);
+	return r;
+}
+
+/* Leftover "mmtorture-*" cgroups: ours by name, so safe to remove. */
+static int sweep_cgroups(void)
+{
+	struct mmt_cg_sys sys;
+	int bad = 0;
+
+	mmt_cg_probe(&sys);
+	for (int k = 0; k < MMT_CG_NR_CTRLS; k++) {
+		struct dirent **names = NULL;
+		int n;
+
+		if (sys.mode[k] == MMT_CG_NONE)
+			continue;
+		n = scandir(sys.mount[k], &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			if (mmt_startswith(names[i]->d_name, MMT_PREFIX "-") &&
+			    names[i]->d_type == DT_DIR) {
+				char path[PATH_MAX];
+
+				snprintf(path, sizeof(path), "%s/%s", sys.mount[k], names[i]->d_name);
+				if (mmt_cg_destroy_path(path) < 0) {
+					log_err("cannot remove %s", path);
+					bad++;
+				} else {
+					log_info("removed leftover cgroup %s", path);
+				}
+			}
+			free(names[i]);
+		}
+		free(names);
+	}
+	return bad;
+}
+
+int mmt_cmd_cleanup(int argc, char **argv)
+{
+	char holder[256];
+	int lockfd, bad = 0;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: mmtorture cleanup [RUNDIR...]\n"
+		       "Replays the journal of each RUNDIR (default: every run under ./runs),\n"
+		       "then removes leftover mmtorture-* cgroups.  Refuses while a run is active.\n");
+		return 0;
+	}
+	lockfd = mmt_lock_take(NULL, "cleanup", holder, sizeof(holder));
+	if (lockfd == -EBUSY) {
+		log_err("a run is active (%s holds %s): not cleaning up under it", holder,
+			mmt_lock_path());
+		return EXIT_USAGE;
+	}
+	if (lockfd < 0) {
+		log_err("lock %s: %s", mmt_lock_path(), strerror(-lockfd));
+		return EXIT_UNTESTABLE;
+	}
+	if (argc > 1) {
+		for (int i = 1; i < argc; i++) {
+			struct stat st;
+
+			if (stat(argv[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
+				log_err("%s: not a run directory", argv[i]);
+				bad++;
+				continue;
+			}
+			if (replay_dir(argv[i]) != 0)
+				bad++;
+		}
+	} else {
+		struct dirent **names = NULL;
+		int n = scandir("runs", &names, NULL, alphasort);
+
+		for (int i = n - 1; i >= 0; i--) {
+			char dir[PATH_MAX];
+
+			snprintf(dir, sizeof(dir), "runs/%s", names[i]->d_name);
+			if (names[i]->d_name[0] != '.' && replay_dir(dir) != 0)
+				bad++;
+			free(names[i]);
+		}
+		free(names);
+	}
+	bad += sweep_cgroups();
+	mmt_lock_release(lockfd);
+	return bad ? 1 : 0;
+}

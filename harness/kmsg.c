@@ -1,0 +1,1517 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kernel log: /dev/kmsg records, saved text lines, the table-driven line
+ * classifier and the combiner that folds the lines of one OOM report into
+ * one "oom_kill" event.
+ *
+ * Combiner decisions (documented here because callers depend on them):
+ *  - An OOM report opens at "invoked oom-killer" (or at a constraint/kill
+ *    line when the header was not seen) and collects the node dump, the
+ *    memcg usage, the cpuset line, the constraint line and the kill line.
+ *  - The kill line completes the report, but the event is held back until
+ *    the "oom_reaper: reaped process" line of the same pid arrives, or the
+ *    next OOM line, or MMT_KMSG_REAP_WINDOW_US of kernel time /
+ *    MMT_KMSG_REAP_WINDOW_RECS records pass, or mmt_kmsg_expire()/flush().
+ *    A reaper line that comes later becomes its own "oom_reaped" event.
+ *  - An allocation failure without cpuset fields (kernels < 5.0 print them
+ *    on the next line) is held for one record to pick up that line.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmsg.h"
+#include "log.h"
+
+#define NODES 64
+
+/* ------------------------------------------------------------------ */
+/* small string helpers                                                */
+
+static void copy_span(char *dst, size_t n, const char *s, size_t len)
+{
+	if (!n)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	/* trim trailing blanks */
+	while (len && isspace((unsigned char)dst[len - 1]))
+		dst[--len] = '\0';
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Decimal integer at s; *end past it.  False if no digit. */
+static bool num_at(const char *s, int64_t *v, const char **end)
+{
+	const char *p = s;
+	bool neg = false;
+	int64_t x = 0;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (!isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p)) {
+		if (x < INT64_MAX / 10)
+			x = x * 10 + (*p - '0');
+		p++;
+	}
+	*v = neg ? -x : x;
+	if (end)
+		*end = p;
+	return true;
+}
+
+/* Find key in s at a word boundary (start, blank, ',', '(' or ';' before). */
+static const char *find_key(const char *s, const char *key)
+{
+	const char *p = s;
+
+	while ((p = strstr(p, key))) {
+		if (p == s || strchr(" ,(;:\t", p[-1]))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+static void key_i64(const char *s, const char *key, int64_t *v)
+{
+	const char *p = find_key(s, key);
+
+	if (p && !num_at(p + strlen(key), v, NULL))
+		*v = -1;
+}
+
+/*
+ * Value after key: ends at the end, at whitespace, or at a ',' that is not
+ * followed by a digit (node lists like "0,2-3" keep their commas).
+ */
+static bool key_str(const char *s, const char *key, char *dst, size_t n)
+{
+	const char *p = find_key(s, key), *e;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	for (e = p; *e; e++) {
+		if (isspace((unsigned char)*e))
+			break;
+		if (*e == ',' && !isdigit((unsigned char)e[1]))
+			break;
+	}
+	copy_span(dst, n, p, e - p);
+	return true;
+}
+
+/* "comm" between '(' at or after s and the ')' just before one of anchors. */
+static void paren_comm(const char *s, char *dst, size_t n)
+{
+	static const char *const anchors[] = {
+		") total-vm", "), UID", ") score", "), now", ") sacrifice", NULL
+	};
+	const char *open = strchr(s, '('), *close = NULL;
+
+	if (!open)
+		return;
+	for (int i = 0; anchors[i] && !close; i++)
+		close = strstr(open, anchors[i]);
+	if (!close)
+		close = strrchr(open, ')');
+	if (close && close > open)
+		copy_span(dst, n, open + 1, close - open - 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* extractors: one per line format; false rejects the line              */
+
+typedef bool (*extract_fn)(const char *msg, const char *hit,
+			   struct mmt_kmsg_match *m);
+
+static bool ex_text(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	(void)hit;
+	(void)msg;
+	(void)m;
+	return true;
+}
+
+static bool ex_invoked(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	copy_span(m->comm, sizeof(m->comm), msg, hit - msg);
+	key_str(hit, "gfp_mask=", m->gfp_mask, sizeof(m->gfp_mask));
+	key_str(hit, "nodemask=", m->nodemask, sizeof(m->nodemask));
+	key_i64(hit, "order=", &m->order);
+	key_i64(hit, "oom_score_adj=", &m->oom_score_adj);
+	return m->gfp_mask[0] != '\0';
+}
+
+static bool ex_constraint(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *t, *e;
+
+	(void)msg;
+	key_str(hit, "constraint=", m->constraint, sizeof(m->constraint));
+	key_str(hit, "nodemask=", m->nodemask, sizeof(m->nodemask));
+	key_str(hit, "cpuset=", m->cpuset, sizeof(m->cpuset));
+	key_str(hit, "mems_allowed=", m->mems_allowed, sizeof(m->mems_allowed));
+	key_str(hit, "oom_memcg=", m->oom_memcg, sizeof(m->oom_memcg));
+	key_str(hit, "task_memcg=", m->task_memcg, sizeof(m->task_memcg));
+	m->global_oom = find_key(hit, "global_oom") != NULL;
+	/* comm may hold anything: it ends at ",pid=" */
+	t = find_key(hit, "task=");
+	if (t) {
+		t += 5;
+		e = strstr(t, ",pid=");
+		copy_span(m->comm, sizeof(m->comm), t, e ? (size_t)(e - t) : strlen(t));
+	}
+	key_i64(hit, "pid=", &m->pid);
+	key_i64(hit, "uid=", &m->uid);
+	return m->constraint[0] != '\0';
+}
+
+static void rss_fields(const char *s, struct mmt_kmsg_match *m)
+{
+	key_i64(s, "total-vm:", &m->total_vm_kb);
+	key_i64(s, "anon-rss:", &m->anon_rss_kb);
+	key_i64(s, "file-rss:", &m->file_rss_kb);
+	key_i64(s, "shmem-rss:", &m->shmem_rss_kb);
+}
+
+static bool ex_killed(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("Killed process "), *end;
+	int64_t v;
+
+	(void)msg;
+	if (!num_at(p, &m->pid, &end))
+		return false;
+	/* 2.6.32: "Killed process 21578, UID 503, (redis-server) total-vm:" */
+	paren_comm(end, m->comm, sizeof(m->comm));
+	rss_fields(end, m);
+	key_i64(end, "pgtables:", &m->pgtables_kb);
+	key_i64(end, "oom_score_adj:", &m->oom_score_adj);
+	key_i64(end, "UID:", &m->uid);
+	if (m->uid < 0) {
+		const char *u = find_key(end, "UID ");
+
+		if (u && num_at(u + 4, &v, NULL))
+			m->uid = v;
+	}
+	return true;
+}
+
+static bool ex_kill_select(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("Kill process "), *end;
+
+	(void)msg;
+	if (!num_at(p, &m->pid, &end))
+		return false;
+	if (!strstr(end, "sacrifice child") && !strstr(end, " score "))
+		return false;
+	paren_comm(end, m->comm, sizeof(m->comm));
+	key_i64(end, "score ", &m->score);
+	m->kill_select = true;
+	return true;
+}
+
+static bool ex_reaped(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *end;
+
+	(void)msg;
+	if (!num_at(hit + strlen("oom_reaper: reaped process "), &m->pid, &end))
+		return false;
+	paren_comm(end, m->comm, sizeof(m->comm));
+	rss_fields(end, m);
+	return true;
+}
+
+static bool ex_memcg_usage(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	(void)msg;
+	key_i64(hit, "usage ", &m->usage_kb);
+	key_i64(hit, "limit ", &m->limit_kb);
+	key_i64(hit, "failcnt ", &m->failcnt);
+	return m->usage_kb >= 0;
+}
+
+static bool ex_memcg_task(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("Task in "), *k;
+	static const char lim[] = " killed as a result of limit of ";
+
+	(void)msg;
+	k = strstr(p, lim);
+	if (!k)
+		return false;
+	copy_span(m->task_memcg, sizeof(m->task_memcg), p, k - p);
+	copy_span(m->oom_memcg, sizeof(m->oom_memcg), k + strlen(lim),
+		  strlen(k + strlen(lim)));
+	return true;
+}
+
+static bool zone_free(const char *z, struct mmt_kmsg_match *m)
+{
+	const char *f = strstr(z, " free:");
+	size_t zl;
+
+	if (!f)
+		return false;
+	zl = f - z;
+	if (!zl || zl > 16)
+		return false;
+	for (size_t i = 0; i < zl; i++)
+		if (!isalnum((unsigned char)z[i]))
+			return false;
+	if (!strstr(f, " min:") || !num_at(f + 6, &m->free_kb, NULL))
+		return false;
+	return true;
+}
+
+/* "Node 0 Normal free:1234kB min:..." and "Node 0 active_anon:..." */
+static bool ex_node(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *end;
+
+	(void)msg;
+	if (!num_at(hit + 5, &m->node, &end) || *end != ' ')
+		return false;
+	end++;
+	if (starts(end, "active_anon:"))
+		return true;   /* per-node stats line (4.8+), no free figure */
+	return zone_free(end, m);
+}
+
+/* "Normal free:1234kB min:..." on !CONFIG_NUMA kernels: node 0 */
+static bool ex_zone(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	static const char *const zones[] = {
+		"DMA free:", "DMA32 free:", "Normal free:", "HighMem free:",
+		"Movable free:", "Device free:", NULL
+	};
+
+	(void)hit;
+	for (int i = 0; zones[i]; i++) {
+		if (starts(msg, zones[i]) && zone_free(msg, m)) {
+			m->node = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool ex_alloc(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("page allocation failure");
+
+	if (hit >= msg + 2 && hit[-2] == ':')
+		copy_span(m->comm, sizeof(m->comm), msg, hit - msg - 2);
+	if (!starts(p, ": order:") && !starts(p, ". order:"))
+		return false;
+	key_i64(p, "order:", &m->order);
+	key_str(p, "mode:", m->gfp_mask, sizeof(m->gfp_mask));
+	key_str(p, "nodemask=", m->nodemask, sizeof(m->nodemask));
+	key_str(p, "cpuset=", m->cpuset, sizeof(m->cpuset));
+	key_str(p, "mems_allowed=", m->mems_allowed, sizeof(m->mems_allowed));
+	return m->order >= 0;
+}
+
+static bool ex_alloc_stall(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("page allocation stalls for ");
+
+	if (hit >= msg + 2 && hit[-2] == ':')
+		copy_span(m->comm, sizeof(m->comm), msg, hit - msg - 2);
+	if (!num_at(p, &m->stall_ms, NULL))
+		return false;
+	key_i64(p, "order:", &m->order);
+	key_str(p, "mode:", m->gfp_mask, sizeof(m->gfp_mask));
+	key_str(p, "nodemask=", m->nodemask, sizeof(m->nodemask));
+	return true;
+}
+
+/* "comm cpuset=/ mems_allowed=0" (OOM header and warn_alloc, < 5.0) */
+static bool ex_cpuset(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *ma = strstr(hit, " mems_allowed=");
+
+	if (!ma || hit == msg)
+		return false;
+	copy_span(m->comm, sizeof(m->comm), msg, hit - msg);
+	copy_span(m->cpuset, sizeof(m->cpuset), hit + 8, ma - hit - 8);
+	key_str(ma, "mems_allowed=", m->mems_allowed, sizeof(m->mems_allowed));
+	return true;
+}
+
+/* "CPU: 1 PID: 7492 Comm: python3 Not tainted ..." */
+static bool ex_cpu_line(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	static const char *const stops[] = {
+		" Not tainted", " Tainted:", " Kdump:", NULL
+	};
+	const char *c, *e = NULL;
+
+	(void)msg;
+	if (!num_at(hit + 5, &m->cpu, NULL))
+		return false;
+	key_i64(hit, "PID: ", &m->pid);
+	c = strstr(hit, " Comm: ");
+	if (m->pid < 0 || !c)
+		return false;
+	c += 7;
+	for (int i = 0; stops[i]; i++) {
+		const char *x = strstr(c, stops[i]);
+
+		if (x && (!e || x < e))
+			e = x;
+	}
+	copy_span(m->comm, sizeof(m->comm), c, e ? (size_t)(e - c) : strlen(c));
+	return true;
+}
+
+/* 3.x: "Pid: 32223, comm: z_wr_iss/2 Tainted: ..." */
+static bool ex_pid_line(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *c, *e;
+
+	(void)msg;
+	if (!num_at(hit + 5, &m->pid, NULL))
+		return false;
+	c = strstr(hit, ", comm: ");
+	if (!c)
+		return false;
+	c += 8;
+	e = strstr(c, " Tainted:");
+	if (!e)
+		e = strstr(c, " Not tainted");
+	copy_span(m->comm, sizeof(m->comm), c, e ? (size_t)(e - c) : strlen(c));
+	return true;
+}
+
+/* "INFO: task kworker/1:2:10762 blocked for more than 120 seconds." */
+static bool ex_hung(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = strstr(hit, "task ") + 5;
+	const char *b = strstr(p, " blocked for more than");
+	const char *colon = NULL;
+
+	(void)msg;
+	if (!b)
+		return false;
+	for (const char *q = p; q < b; q++)
+		if (*q == ':')
+			colon = q;
+	if (!colon || !num_at(colon + 1, &m->pid, NULL))
+		return false;
+	copy_span(m->comm, sizeof(m->comm), p, colon - p);
+	num_at(b + strlen(" blocked for more than"), &m->seconds, NULL);
+	return true;
+}
+
+/* "[comm:pid]" at the end of a soft-lockup line */
+static void bracket_task(const char *s, struct mmt_kmsg_match *m)
+{
+	const char *o = strrchr(s, '['), *c, *colon = NULL;
+
+	if (!o || !(c = strchr(o, ']')))
+		return;
+	for (const char *q = o; q < c; q++)
+		if (*q == ':')
+			colon = q;
+	if (!colon)
+		return;
+	copy_span(m->comm, sizeof(m->comm), o + 1, colon - o - 1);
+	num_at(colon + 1, &m->pid, NULL);
+}
+
+static bool ex_soft(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("BUG: soft lockup - CPU#"), *s;
+
+	(void)msg;
+	if (!num_at(p, &m->cpu, NULL))
+		return false;
+	s = strstr(p, "stuck for ");
+	if (s)
+		num_at(s + 10, &m->seconds, NULL);
+	bracket_task(p, m);
+	return true;
+}
+
+static bool ex_hard(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	(void)msg;
+	return num_at(hit + strlen("Watchdog detected hard LOCKUP on cpu "), &m->cpu, NULL);
+}
+
+/* rcu_sched / rcu_preempt / rcu_bh / rcu_sched_state, 3.x - 6.x */
+static bool ex_rcu(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("INFO: "), *c;
+
+	(void)msg;
+	/* "self-detected stall", "detected stall(s)", "detected expedited stalls" */
+	if (!strstr(p, " self-detected ") && !strstr(p, " detected "))
+		return false;
+	c = strstr(p, " on CPU ");
+	if (c)
+		num_at(c + 8, &m->cpu, NULL);
+	return true;
+}
+
+static bool ex_warning(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	(void)msg;
+	key_i64(hit, "CPU: ", &m->cpu);
+	key_i64(hit, "PID: ", &m->pid);
+	return true;
+}
+
+static bool ex_oops(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	(void)hit;
+	(void)m;
+	/*
+	 * "Oops: 0000 [#1] SMP", "Oops - BUG: ...", "Oops[#1]" (mips); not the
+	 * pstore record header "Oops#1 Part1".
+	 */
+	return msg[4] == ':' || msg[4] == ' ' || msg[4] == '[' ||
+	       starts(msg, "Internal error: Oops");
+}
+
+enum where {
+	AT_START,      /* msg starts with needle */
+	ANYWHERE,      /* needle anywhere */
+	AT_START_RCU,  /* msg starts with needle, after an optional "rcu: " */
+};
+
+struct rule {
+	enum mmt_kmsg_kind kind;
+	const char *needle;
+	enum where where;
+	extract_fn extract;
+};
+
+/*
+ * The classifier table.  Order matters: the first row whose needle is found
+ * and whose extractor accepts the line wins.  Kernel versions per format
+ * are in tests/data/kmsg/.
+ */
+static const struct rule rules[] = {
+	{ MMT_KMSG_PANIC,           "Kernel panic - not syncing",        AT_START, ex_text },
+	{ MMT_KMSG_OOM_INVOKED,     " invoked oom-killer: ",             ANYWHERE, ex_invoked },
+	{ MMT_KMSG_OOM_CONSTRAINT,  "oom-kill:",                         AT_START, ex_constraint },
+	{ MMT_KMSG_OOM_KILLED,      "Killed process ",                   ANYWHERE, ex_killed },
+	{ MMT_KMSG_OOM_KILLED,      "Kill process ",                     ANYWHERE, ex_kill_select },
+	{ MMT_KMSG_OOM_REAPED,      "oom_reaper: reaped process ",       AT_START, ex_reaped },
+	{ MMT_KMSG_OOM_MEMCG_USAGE, "memory: usage ",                    AT_START, ex_memcg_usage },
+	{ MMT_KMSG_OOM_MEMCG_TASK,  "Task in ",                          AT_START, ex_memcg_task },
+	{ MMT_KMSG_OOM_NODE_FREE,   "Node ",                             AT_START, ex_node },
+	{ MMT_KMSG_OOM_NODE_FREE,   " free:",                            ANYWHERE, ex_zone },
+	{ MMT_KMSG_ALLOC_FAIL,      "page allocation failure",           ANYWHERE, ex_alloc },
+	{ MMT_KMSG_ALLOC_STALL,     "page allocation stalls for ",       ANYWHERE, ex_alloc_stall },
+	{ MMT_KMSG_ALLOC_CPUSET,    " cpuset=",                          ANYWHERE, ex_cpuset },
+	{ MMT_KMSG_TASK_CPU,        "CPU: ",                             AT_START, ex_cpu_line },
+	{ MMT_KMSG_TASK_CPU,        "Pid: ",                             AT_START, ex_pid_line },
+	{ MMT_KMSG_HUNG_TASK,       "INFO: task ",                       AT_START, ex_hung },
+	{ MMT_KMSG_HUNG_TASK,       "task ",                             AT_START, ex_hung },
+	{ MMT_KMSG_SOFT_LOCKUP,     "BUG: soft lockup - CPU#",           ANYWHERE, ex_soft },
+	{ MMT_KMSG_HARD_LOCKUP,     "Watchdog detected hard LOCKUP on cpu ", ANYWHERE, ex_hard },
+	{ MMT_KMSG_RCU_STALL,       "INFO: rcu",                         AT_START_RCU, ex_rcu },
+	{ MMT_KMSG_GPF,             "general protection fault",          AT_START, ex_text },
+	{ MMT_KMSG_GPF,             "Oops: general protection fault",    AT_START, ex_text },
+	{ MMT_KMSG_OOPS,            "Oops",                              AT_START, ex_oops },
+	{ MMT_KMSG_OOPS,            "Internal error: Oops",              AT_START, ex_oops },
+	{ MMT_KMSG_BUG,             "BUG: ",                             AT_START, ex_text },
+	{ MMT_KMSG_BUG,             "kernel BUG at ",                    AT_START, ex_text },
+	{ MMT_KMSG_WARNING,         "WARNING: ",                         AT_START, ex_warning },
+};
+
+static const char *const kind_names[MMT_KMSG_NR_KINDS] = {
+	[MMT_KMSG_NONE] = "none",
+	[MMT_KMSG_OOM_INVOKED] = "oom_invoked",
+	[MMT_KMSG_OOM_NODE_FREE] = "oom_node_free",
+	[MMT_KMSG_OOM_CONSTRAINT] = "oom_constraint",
+	[MMT_KMSG_OOM_KILLED] = "oom_killed",
+	[MMT_KMSG_OOM_REAPED] = "oom_reaped",
+	[MMT_KMSG_OOM_MEMCG_USAGE] = "oom_memcg_usage",
+	[MMT_KMSG_ALLOC_FAIL] = "alloc_fail",
+	[MMT_KMSG_ALLOC_STALL] = "alloc_stall",
+	[MMT_KMSG_ALLOC_CPUSET] = "alloc_cpuset",
+	[MMT_KMSG_HUNG_TASK] = "hung_task",
+	[MMT_KMSG_SOFT_LOCKUP] = "soft_lockup",
+	[MMT_KMSG_HARD_LOCKUP] = "hard_lockup",
+	[MMT_KMSG_RCU_STALL] = "rcu_stall",
+	[MMT_KMSG_BUG] = "bug",
+	[MMT_KMSG_WARNING] = "warning",
+	[MMT_KMSG_OOPS] = "oops",
+	[MMT_KMSG_GPF] = "gpf",
+	[MMT_KMSG_PANIC] = "panic",
+	[MMT_KMSG_OOM_MEMCG_TASK] = "oom_memcg_task",
+	[MMT_KMSG_TASK_CPU] = "task_cpu",
+};
+
+const char *mmt_kmsg_kind_name(enum mmt_kmsg_kind kind)
+{
+	if ((unsigned)kind >= MMT_KMSG_NR_KINDS || !kind_names[kind])
+		return "unknown";
+	return kind_names[kind];
+}
+
+static void match_reset(struct mmt_kmsg_match *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = m->order = m->oom_score_adj = -1;
+	m->total_vm_kb = m->anon_rss_kb = m->file_rss_kb = m->shmem_rss_kb = -1;
+	m->pgtables_kb = m->uid = m->node = m->free_kb = -1;
+	m->usage_kb = m->limit_kb = m->seconds = m->cpu = -1;
+	m->score = m->failcnt = m->stall_ms = -1;
+}
+
+enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret)
+{
+	struct mmt_kmsg_match m;
+
+	match_reset(ret);
+	if (!msg)
+		return MMT_KMSG_NONE;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct rule *r = &rules[i];
+		const char *s = msg, *hit = NULL;
+
+		switch (r->where) {
+		case AT_START_RCU:
+			if (starts(s, "rcu: "))
+				s += 5;
+			/* fall through */
+		case AT_START:
+			if (starts(s, r->needle))
+				hit = s;
+			break;
+		case ANYWHERE:
+			hit = strstr(s, r->needle);
+			break;
+		}
+		if (!hit)
+			continue;
+		match_reset(&m);
+		m.kind = r->kind;
+		if (!r->extract(s, hit, &m))
+			continue;
+		copy_span(m.text, sizeof(m.text), msg, strlen(msg));
+		*ret = m;
+		return r->kind;
+	}
+	return MMT_KMSG_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* records and text lines                                              */
+
+static void rec_reset(struct mmt_kmsg_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->level = -1;
+	r->facility = -1;
+}
+
+/* Copy msg, decoding the "\xNN" escapes /dev/kmsg uses (NUL stays escaped). */
+static void unescape_into(char *dst, size_t n, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 1 < n; i++) {
+		if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' &&
+		    isxdigit((unsigned char)s[i + 2]) && isxdigit((unsigned char)s[i + 3])) {
+			char hex[3] = { s[i + 2], s[i + 3], 0 };
+			int c = (int)strtol(hex, NULL, 16);
+
+			if (c) {
+				dst[o++] = (char)c;
+				i += 3;
+				continue;
+			}
+		}
+		dst[o++] = s[i];
+	}
+	dst[o] = '\0';
+}
+
+int mmt_kmsg_parse_record(const char *buf, size_t len, struct mmt_kmsg_rec *ret)
+{
+	const char *semi, *p, *nl, *end = buf + len;
+	int64_t prio, seq, ts;
+	const char *q;
+	size_t dl = 0;
+
+	rec_reset(ret);
+	if (!buf || !len)
+		return -EINVAL;
+	semi = memchr(buf, ';', len);
+	if (!semi)
+		return -EINVAL;
+	/* header: prio,seq,ts_us,flags[,more];  */
+	if (!num_at(buf, &prio, &q) || *q != ',' || prio < 0)
+		return -EINVAL;
+	if (!num_at(q + 1, &seq, &q) || *q != ',' || seq < 0)
+		return -EINVAL;
+	if (!num_at(q + 1, &ts, &q) || *q != ',' || ts < 0 || q > semi)
+		return -EINVAL;
+	for (p = q + 1; p < semi && *p != ','; p++)
+		if (*p == 'c')
+			ret->cont = true;
+	ret->facility = (int)(prio >> 3);
+	ret->level = (int)(prio & 7);
+	ret->seq = (uint64_t)seq;
+	ret->has_seq = true;
+	ret->ts_us = (uint64_t)ts;
+	ret->has_ts = true;
+
+	p = semi + 1;
+	nl = memchr(p, '\n', end - p);
+	unescape_into(ret->msg, sizeof(ret->msg), p, (nl ? nl : end) - p);
+	/* dictionary: following lines that start with a blank */
+	while (nl && nl + 1 < end) {
+		const char *l = nl + 1, *le;
+
+		nl = memchr(l, '\n', end - l);
+		le = nl ? nl : end;
+		if (*l != ' ')
+			break;
+		l++;
+		if (dl && dl + 1 < sizeof(ret->dict))
+			ret->dict[dl++] = '\n';
+		for (; l < le && dl + 1 < sizeof(ret->dict); l++)
+			ret->dict[dl++] = *l;
+		ret->dict[dl] = '\0';
+	}
+	return 0;
+}
+
+static const char *const months[] = {
+	"Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ",
+	"Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec ", NULL
+};
+
+/* "[   12.345678]": returns past ']' or NULL */
+static const char *parse_ts(const char *s, uint64_t *ts_us)
+{
+	const char *p = s + 1;
+	uint64_t sec = 0, frac = 0;
+	int nd = 0;
+
+	if (*s != '[')
+		return NULL;
+	while (*p == ' ')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p) && sec < UINT64_MAX / 100)
+		sec = sec * 10 + (uint64_t)(*p++ - '0');
+	if (*p != '.')
+		return NULL;
+	p++;
+	while (isdigit((unsigned char)*p)) {
+		if (nd < 6) {
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			nd++;
+		}
+		p++;
+	}
+	if (*p != ']')
+		return NULL;
+	while (nd++ < 6)
+		frac *= 10;
+	*ts_us = sec * 1000000 + frac;
+	return p + 1;
+}
+
+/* syslog/journal prefix: "Nov 22 00:53:13 host kernel: " or ISO time */
+static const char *skip_syslog(const char *s)
+{
+	bool date = false;
+	const char *k;
+
+	for (int i = 0; months[i]; i++)
+		if (starts(s, months[i]))
+			date = true;
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) && s[4] == '-' &&
+	    strchr(s, 'T'))
+		date = true;
+	if (!date)
+		return s;
+	k = strstr(s, " kernel:");
+	if (!k || k - s > 200)
+		return s;
+	k += 8;
+	if (*k == ' ')
+		k++;
+	return k;
+}
+
+int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
+{
+	const char *s = line, *t;
+	uint64_t ts;
+	size_t len;
+	int64_t v;
+
+	rec_reset(ret);
+	if (!line)
+		return -EINVAL;
+	len = strcspn(line, "\r\n");
+	for (t = line; t < line + len && isspace((unsigned char)*t); t++)
+		;
+	if (t == line + len)
+		return -EINVAL;
+
+	/* a raw /dev/kmsg record saved to a file */
+	if (isdigit((unsigned char)*s) && memchr(s, ';', len) &&
+	    mmt_kmsg_parse_record(s, len, ret) == 0)
+		return 0;
+	rec_reset(ret);
+
+	s = skip_syslog(s);
+	/* syslogd wall message: "kernel:[55716.328117] watchdog: ..." */
+	if (starts(s, "kernel:") && (s[7] == '[' || s[7] == ' '))
+		s += s[7] == ' ' ? 8 : 7;
+	/* our own kmsg.log: "[seq] [   12.345678] <4> text" */
+	if (*s == '[' && num_at(s + 1, &v, &t) && *t == ']' && t[1] == ' ' && t[2] == '[' &&
+	    v >= 0) {
+		ret->seq = (uint64_t)v;
+		ret->has_seq = true;
+		s = t + 2;
+	}
+	/* console/pstore "<4>" */
+	if (*s == '<' && isdigit((unsigned char)s[1])) {
+		if (num_at(s + 1, &v, &t) && *t == '>') {
+			ret->level = (int)(v & 7);
+			ret->facility = (int)(v >> 3);
+			s = t + 1;
+		}
+	}
+	if ((t = parse_ts(s, &ts))) {
+		ret->ts_us = ts;
+		ret->has_ts = true;
+		s = t;
+		/* CONFIG_PRINTK_CALLER "[  T123]" / "[    C1]" */
+		if (s[0] == '[' || (s[0] == ' ' && s[1] == '[')) {
+			const char *b = s[0] == '[' ? s : s + 1, *q = b + 1;
+
+			while (*q == ' ')
+				q++;
+			if ((*q == 'T' || *q == 'C') && isdigit((unsigned char)q[1])) {
+				while (isdigit((unsigned char)*++q))
+					;
+				if (*q == ']')
+					s = q + 1;
+			}
+		}
+		if (*s == ' ')
+			s++;
+		/* journalctl -o short-monotonic: "[ 12.3] host kernel: text" */
+		t = strstr(s, " kernel: ");
+		if (t && !memchr(s, ' ', t - s) && t > s)
+			s = t + 9;
+	} else if (*s == '[' && (t = strchr(s, ']')) && t - s < 40 && t - s > 10 &&
+		   strchr(s, ':') && strchr(s, ':') < t) {
+		/* dmesg -T: "[Mon Dec  8 17:51:31 2025] text" */
+		s = t + 1;
+		if (*s == ' ')
+			s++;
+	}
+	/* "<4>" after the timestamp ("dmesg -x" style is not handled) */
+	if (ret->level < 0 && *s == '<' && num_at(s + 1, &v, &t) && *t == '>') {
+		ret->level = (int)(v & 7);
+		s = t + 1;
+		if (*s == ' ')
+			s++;
+	}
+	len = strcspn(s, "\r\n");
+	copy_span(ret->msg, sizeof(ret->msg), s, len);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* combiner                                                            */
+
+struct oom_report {
+	bool active, killed;
+	struct mmt_kmsg_rec first;      /* record that opened the report */
+	struct mmt_kmsg_rec kill_rec;   /* record of the kill line */
+	struct mmt_kmsg_match inv, cons, kill, sel, reap, usage, mtask, cpuset, cpu;
+	bool has_inv, has_cons, has_sel, has_reap, has_usage, has_mtask, has_cpuset, has_cpu;
+	uint64_t reap_ts_us;
+	bool has_reap_ts;
+	int64_t node_free_kb[NODES];
+	unsigned recs_since_kill;
+};
+
+struct mmt_kmsg_state {
+	bool has_last_seq;
+	uint64_t last_seq;
+	bool epipe;
+	struct oom_report oom;
+	json_object *held;            /* alloc_fail waiting for its cpuset line */
+};
+
+struct mmt_kmsg_state *mmt_kmsg_state_new(void)
+{
+	return calloc(1, sizeof(struct mmt_kmsg_state));
+}
+
+void mmt_kmsg_state_free(struct mmt_kmsg_state *st)
+{
+	if (!st)
+		return;
+	json_object_put(st->held);
+	free(st);
+}
+
+struct out {
+	json_object **ev;
+	size_t max, n;
+};
+
+static void push(struct out *o, json_object *ev)
+{
+	if (!ev)
+		return;
+	if (o->n >= o->max) {
+		log_warn("kmsg: event buffer full, dropping %s event",
+			 json_object_get_string(json_object_object_get(ev, "type")));
+		json_object_put(ev);
+		return;
+	}
+	o->ev[o->n++] = ev;
+}
+
+/* Unknown numbers are -1 and left out (oom_score_adj is added explicitly). */
+static void add_i64(json_object *o, const char *k, int64_t v)
+{
+	if (v >= 0)
+		json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static json_object *new_event(const char *type, const struct mmt_kmsg_rec *rec)
+{
+	json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "type", json_object_new_string(type));
+	json_object_object_add(ev, "kmsg_seq", rec && rec->has_seq ?
+			       json_object_new_int64((int64_t)rec->seq) : NULL);
+	json_object_object_add(ev, "kernel_ts_us", rec && rec->has_ts ?
+			       json_object_new_int64((int64_t)rec->ts_us) : NULL);
+	json_object_object_add(ev, "line", json_object_new_string(rec ? rec->msg : ""));
+	return ev;
+}
+
+static void oom_start(struct oom_report *r, const struct mmt_kmsg_rec *rec)
+{
+	memset(r, 0, sizeof(*r));
+	r->active = true;
+	r->first = *rec;
+	for (int i = 0; i < NODES; i++)
+		r->node_free_kb[i] = -1;
+}
+
+static json_object *oom_event(struct oom_report *r)
+{
+	const struct mmt_kmsg_match *k = &r->kill, *c = &r->cons;
+	const struct mmt_kmsg_rec *rec = r->killed ? &r->kill_rec : &r->first;
+	json_object *ev = new_event("oom_kill", rec), *nf;
+	const char *comm = "";
+	int64_t pid = -1;
+
+	json_object_object_add(ev, "complete", json_object_new_boolean(r->killed));
+	if (r->killed) {
+		pid = k->pid;
+		comm = k->comm;
+	} else if (r->has_sel) {
+		pid = r->sel.pid;
+		comm = r->sel.comm;
+	} else if (r->has_cons) {
+		pid = c->pid;
+		comm = c->comm;
+	}
+	add_i64(ev, "pid", pid);
+	add_str(ev, "comm", comm);
+	if (r->killed && k->uid >= 0)
+		add_i64(ev, "uid", k->uid);
+	else if (r->has_cons)
+		add_i64(ev, "uid", c->uid);
+
+	if (r->has_cons) {
+		add_str(ev, "constraint", c->constraint);
+		add_str(ev, "nodemask", c->nodemask);
+		add_str(ev, "cpuset", c->cpuset);
+		add_str(ev, "mems_allowed", c->mems_allowed);
+		add_str(ev, "oom_memcg", c->oom_memcg);
+		add_str(ev, "task_memcg", c->task_memcg);
+		json_object_object_add(ev, "global_oom", json_object_new_boolean(c->global_oom));
+	} else {
+		if (r->has_cpuset) {
+			add_str(ev, "cpuset", r->cpuset.cpuset);
+			add_str(ev, "mems_allowed", r->cpuset.mems_allowed);
+		}
+		if (r->has_mtask) {
+			add_str(ev, "oom_memcg", r->mtask.oom_memcg);
+			add_str(ev, "task_memcg", r->mtask.task_memcg);
+		}
+		if (r->has_inv && r->inv.nodemask[0])
+			add_str(ev, "nodemask", r->inv.nodemask);
+	}
+	if (r->has_inv) {
+		add_str(ev, "gfp_mask", r->inv.gfp_mask);
+		add_i64(ev, "order", r->inv.order);
+		if (strstr(r->inv.text, "oom_score_adj="))
+			json_object_object_add(ev, "oom_score_adj",
+					       json_object_new_int64(r->inv.oom_score_adj));
+		add_str(ev, "invoker_comm", r->inv.comm);
+		json_object_object_add(ev, "header_seq", r->first.has_seq ?
+				       json_object_new_int64((int64_t)r->first.seq) : NULL);
+		json_object_object_add(ev, "header_ts_us", r->first.has_ts ?
+				       json_object_new_int64((int64_t)r->first.ts_us) : NULL);
+	}
+	if (r->has_cpu)
+		add_i64(ev, "invoker_pid", r->cpu.pid);
+	if (r->killed) {
+		add_i64(ev, "total_vm_kb", k->total_vm_kb);
+		add_i64(ev, "anon_rss_kb", k->anon_rss_kb);
+		add_i64(ev, "file_rss_kb", k->file_rss_kb);
+		add_i64(ev, "shmem_rss_kb", k->shmem_rss_kb);
+		add_i64(ev, "pgtables_kb", k->pgtables_kb);
+		if (strstr(k->text, "oom_score_adj:"))
+			json_object_object_add(ev, "victim_oom_score_adj",
+					       json_object_new_int64(k->oom_score_adj));
+	}
+	if (r->has_sel) {
+		add_i64(ev, "score", r->sel.score);
+		if (r->killed && r->sel.pid != k->pid) {
+			add_i64(ev, "selected_pid", r->sel.pid);
+			add_str(ev, "selected_comm", r->sel.comm);
+		}
+	}
+	if (r->has_usage) {
+		add_i64(ev, "memcg_usage_kb", r->usage.usage_kb);
+		add_i64(ev, "memcg_limit_kb", r->usage.limit_kb);
+		add_i64(ev, "memcg_failcnt", r->usage.failcnt);
+	}
+	nf = json_object_new_object();
+	for (int i = 0; i < NODES; i++) {
+		char key[16];
+
+		if (r->node_free_kb[i] < 0)
+			continue;
+		snprintf(key, sizeof(key), "%d", i);
+		json_object_object_add(nf, key, json_object_new_int64(r->node_free_kb[i]));
+	}
+	json_object_object_add(ev, "node_free_kb", nf);
+	json_object_object_add(ev, "reaped", json_object_new_boolean(r->has_reap));
+	if (r->has_reap) {
+		if (r->has_reap_ts)
+			add_i64(ev, "reaped_ts_us", (int64_t)r->reap_ts_us);
+		add_i64(ev, "reaped_anon_rss_kb", r->reap.anon_rss_kb);
+		add_i64(ev, "reaped_file_rss_kb", r->reap.file_rss_kb);
+		add_i64(ev, "reaped_shmem_rss_kb", r->reap.shmem_rss_kb);
+	}
+	r->active = false;
+	return ev;
+}
+
+static void oom_emit(struct mmt_kmsg_state *st, struct out *o)
+{
+	if (st->oom.active)
+		push(o, oom_event(&st->oom));
+}
+
+static json_object *simple_event(const struct mmt_kmsg_rec *rec,
+				 const struct mmt_kmsg_match *m)
+{
+	json_object *ev = NULL;
+
+	switch (m->kind) {
+	case MMT_KMSG_HUNG_TASK:
+		ev = new_event("hung_task", rec);
+		add_i64(ev, "pid", m->pid);
+		add_str(ev, "comm", m->comm);
+		add_i64(ev, "seconds", m->seconds);
+		break;
+	case MMT_KMSG_SOFT_LOCKUP:
+	case MMT_KMSG_HARD_LOCKUP:
+		ev = new_event("lockup", rec);
+		add_str(ev, "lockup", m->kind == MMT_KMSG_SOFT_LOCKUP ? "soft" : "hard");
+		add_i64(ev, "cpu", m->cpu);
+		add_i64(ev, "seconds", m->seconds);
+		add_i64(ev, "pid", m->pid);
+		add_str(ev, "comm", m->comm);
+		break;
+	case MMT_KMSG_RCU_STALL:
+		ev = new_event("rcu_stall", rec);
+		add_i64(ev, "cpu", m->cpu);
+		break;
+	case MMT_KMSG_BUG:
+	case MMT_KMSG_OOPS:
+	case MMT_KMSG_GPF:
+		ev = new_event("bug", rec);
+		add_str(ev, "bug", mmt_kmsg_kind_name(m->kind));
+		break;
+	case MMT_KMSG_WARNING:
+		ev = new_event("warn", rec);
+		add_i64(ev, "cpu", m->cpu);
+		add_i64(ev, "pid", m->pid);
+		break;
+	case MMT_KMSG_PANIC:
+		ev = new_event("panic", rec);
+		break;
+	case MMT_KMSG_ALLOC_FAIL:
+	case MMT_KMSG_ALLOC_STALL:
+		ev = new_event(m->kind == MMT_KMSG_ALLOC_FAIL ? "alloc_fail" : "alloc_stall", rec);
+		add_str(ev, "comm", m->comm);
+		add_i64(ev, "order", m->order);
+		add_str(ev, "gfp_mask", m->gfp_mask);
+		add_str(ev, "nodemask", m->nodemask);
+		add_str(ev, "cpuset", m->cpuset);
+		add_str(ev, "mems_allowed", m->mems_allowed);
+		add_i64(ev, "stall_ms", m->stall_ms);
+		break;
+	case MMT_KMSG_OOM_REAPED:
+		ev = new_event("oom_reaped", rec);
+		add_i64(ev, "pid", m->pid);
+		add_str(ev, "comm", m->comm);
+		add_i64(ev, "anon_rss_kb", m->anon_rss_kb);
+		add_i64(ev, "file_rss_kb", m->file_rss_kb);
+		add_i64(ev, "shmem_rss_kb", m->shmem_rss_kb);
+		break;
+	default:
+		break;
+	}
+	return ev;
+}
+
+/* Should a finished report stop waiting for its reaper line? */
+static bool reap_window_over(const struct oom_report *r, const struct mmt_kmsg_rec *rec)
+{
+	if (r->recs_since_kill > MMT_KMSG_REAP_WINDOW_RECS)
+		return true;
+	return rec->has_ts && r->kill_rec.has_ts &&
+	       rec->ts_us > r->kill_rec.ts_us + MMT_KMSG_REAP_WINDOW_US;
+}
+
+static void feed_oom(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		     const struct mmt_kmsg_match *m, struct out *o)
+{
+	struct oom_report *r = &st->oom;
+
+	switch (m->kind) {
+	case MMT_KMSG_OOM_INVOKED:
+		oom_emit(st, o);
+		oom_start(r, rec);
+		r->inv = *m;
+		r->has_inv = true;
+		break;
+	case MMT_KMSG_OOM_CONSTRAINT:
+		if (r->active && (r->killed || r->has_cons))
+			oom_emit(st, o);
+		if (!r->active)
+			oom_start(r, rec);
+		r->cons = *m;
+		r->has_cons = true;
+		break;
+	case MMT_KMSG_OOM_KILLED:
+		if (r->active && (r->killed || (m->kill_select && r->has_sel)))
+			oom_emit(st, o);
+		if (!r->active)
+			oom_start(r, rec);
+		if (m->kill_select) {
+			r->sel = *m;
+			r->has_sel = true;
+		} else {
+			r->kill = *m;
+			r->kill_rec = *rec;
+			r->killed = true;
+			r->recs_since_kill = 0;
+		}
+		break;
+	case MMT_KMSG_OOM_REAPED:
+		if (r->active && r->killed && r->kill.pid == m->pid) {
+			r->reap = *m;
+			r->has_reap = true;
+			r->has_reap_ts = rec->has_ts;
+			r->reap_ts_us = rec->ts_us;
+			oom_emit(st, o);
+		} else {
+			push(o, simple_event(rec, m));
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Lines that only add to an open report (before its kill line). */
+static void attach_oom(struct oom_report *r, const struct mmt_kmsg_match *m)
+{
+	if (!r->active || r->killed)
+		return;
+	switch (m->kind) {
+	case MMT_KMSG_OOM_NODE_FREE:
+		if (m->node >= 0 && m->node < NODES && m->free_kb >= 0) {
+			if (r->node_free_kb[m->node] < 0)
+				r->node_free_kb[m->node] = 0;
+			r->node_free_kb[m->node] += m->free_kb;
+		}
+		break;
+	case MMT_KMSG_OOM_MEMCG_USAGE:
+		if (!r->has_usage) {
+			r->usage = *m;
+			r->has_usage = true;
+		}
+		break;
+	case MMT_KMSG_OOM_MEMCG_TASK:
+		r->mtask = *m;
+		r->has_mtask = true;
+		break;
+	case MMT_KMSG_ALLOC_CPUSET:
+		if (!r->has_cpuset) {
+			r->cpuset = *m;
+			r->has_cpuset = true;
+		}
+		break;
+	case MMT_KMSG_TASK_CPU:
+		if (!r->has_cpu) {
+			r->cpu = *m;
+			r->has_cpu = true;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		  json_object **ret_events, size_t max)
+{
+	struct out o = { ret_events, max, 0 };
+	struct mmt_kmsg_match m;
+	enum mmt_kmsg_kind kind;
+	struct oom_report *r;
+
+	if (!st || !rec || (!ret_events && max))
+		return -EINVAL;
+	r = &st->oom;
+
+	if (rec->has_seq) {
+		if (st->has_last_seq && rec->seq > st->last_seq + 1) {
+			json_object *ev = new_event("kmsg_lost", rec);
+
+			json_object_object_add(ev, "missing", json_object_new_int64(
+					       (int64_t)(rec->seq - st->last_seq - 1)));
+			json_object_object_add(ev, "epipe", json_object_new_boolean(st->epipe));
+			json_object_object_add(ev, "line", json_object_new_string(""));
+			push(&o, ev);
+		}
+		st->has_last_seq = true;
+		st->last_seq = rec->seq;
+	}
+	st->epipe = false;
+
+	kind = mmt_kmsg_classify(rec->msg, &m);
+
+	if (st->held) {
+		json_object *h = st->held;
+
+		st->held = NULL;
+		if (kind == MMT_KMSG_ALLOC_CPUSET) {
+			add_str(h, "cpuset", m.cpuset);
+			add_str(h, "mems_allowed", m.mems_allowed);
+			push(&o, h);
+			return (int)o.n;
+		}
+		push(&o, h);
+	}
+
+	if (r->active && r->killed) {
+		r->recs_since_kill++;
+		if (kind == MMT_KMSG_OOM_REAPED && m.pid == r->kill.pid) {
+			feed_oom(st, rec, &m, &o);
+			return (int)o.n;
+		}
+		if (kind == MMT_KMSG_OOM_INVOKED || kind == MMT_KMSG_OOM_KILLED ||
+		    kind == MMT_KMSG_OOM_CONSTRAINT || reap_window_over(r, rec))
+			oom_emit(st, &o);
+	}
+
+	switch (kind) {
+	case MMT_KMSG_NONE:
+		break;
+	case MMT_KMSG_OOM_INVOKED:
+	case MMT_KMSG_OOM_CONSTRAINT:
+	case MMT_KMSG_OOM_KILLED:
+	case MMT_KMSG_OOM_REAPED:
+		feed_oom(st, rec, &m, &o);
+		break;
+	case MMT_KMSG_OOM_NODE_FREE:
+	case MMT_KMSG_OOM_MEMCG_USAGE:
+	case MMT_KMSG_OOM_MEMCG_TASK:
+	case MMT_KMSG_ALLOC_CPUSET:
+	case MMT_KMSG_TASK_CPU:
+		attach_oom(r, &m);
+		break;
+	case MMT_KMSG_ALLOC_FAIL:
+	case MMT_KMSG_ALLOC_STALL:
+		if (m.cpuset[0])
+			push(&o, simple_event(rec, &m));
+		else
+			st->held = simple_event(rec, &m);
+		break;
+	default:
+		push(&o, simple_event(rec, &m));
+		break;
+	}
+	return (int)o.n;
+}
+
+int mmt_kmsg_flush(struct mmt_kmsg_state *st, json_object **ret_events, size_t max)
+{
+	struct out o = { ret_events, max, 0 };
+
+	if (!st || (!ret_events && max))
+		return -EINVAL;
+	if (st->held) {
+		push(&o, st->held);
+		st->held = NULL;
+	}
+	oom_emit(st, &o);
+	return (int)o.n;
+}
+
+int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
+		    json_object **ret_events, size_t max)
+{
+	struct out o = { ret_events, max, 0 };
+	struct oom_report *r;
+
+	if (!st || (!ret_events && max))
+		return -EINVAL;
+	r = &st->oom;
+	if (st->held) {
+		push(&o, st->held);
+		st->held = NULL;
+	}
+	if (r->active && r->killed &&
+	    (!r->kill_rec.has_ts || now_us > r->kill_rec.ts_us + MMT_KMSG_REAP_WINDOW_US))
+		oom_emit(st, &o);
+	return (int)o.n;
+}
+
+int mmt_kmsg_lost(struct mmt_kmsg_state *st, json_object **ret_events, size_t max)
+{
+	(void)ret_events;
+	(void)max;
+	if (!st)
+		return -EINVAL;
+	/* the count is known at the next record: the sequence gap */
+	st->epipe = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* /dev/kmsg                                                           */
+
+int mmt_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return mmt_log_errno(-errno, "open /dev/kmsg");
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return mmt_log_errno(r, "seek /dev/kmsg");
+	}
+	return fd;
+}
+
+int mmt_kmsg_read(int fd, struct mmt_kmsg_rec *rec)
+{
+	char buf[MMT_KMSG_MAX + 1024];
+	ssize_t n;
+
+	/* raw read(): /dev/kmsg hands out exactly one record per read */
+	do {
+		n = read(fd, buf, sizeof(buf) - 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	buf[n] = '\0';
+	if (mmt_kmsg_parse_record(buf, (size_t)n, rec) < 0)
+		return -EINVAL;
+	return 1;
+}
+
+void mmt_kmsg_format_log(const struct mmt_kmsg_rec *rec, char *buf, size_t len)
+{
+	char seq[32] = "-", ts[40] = "[     ?.??????]";
+
+	if (!buf || !len)
+		return;
+	if (rec->has_seq)
+		snprintf(seq, sizeof(seq), "%" PRIu64, rec->seq);
+	if (rec->has_ts)
+		snprintf(ts, sizeof(ts), "[%5" PRIu64 ".%06" PRIu64 "]",
+			 rec->ts_us / 1000000, rec->ts_us % 1000000);
+	snprintf(buf, len, "[%s] %s <%d> %s", seq, ts, rec->level < 0 ? 6 : rec->level,
+		 rec->msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* mmtorture parse-kmsg FILE|- [--text]                                */
+
+static const char *jstr(json_object *ev, const char *k)
+{
+	json_object *v = json_object_object_get(ev, k);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static void print_text(FILE *out, json_object *ev)
+{
+	static const char *const keys[] = {
+		"pid", "comm", "constraint", "oom_memcg", "task_memcg", "mems_allowed",
+		"anon_rss_kb", "reaped", "seconds", "cpu", "lockup", "bug", "order",
+		"gfp_mask", "stall_ms", "missing", NULL
+	};
+	json_object *ts = json_object_object_get(ev, "kernel_ts_us");
+	const char *type = jstr(ev, "type");
+
+	if (ts) {
+		int64_t t = json_object_get_int64(ts);
+
+		fprintf(out, "[%5" PRId64 ".%06" PRId64 "] ", t / 1000000, t % 1000000);
+	} else {
+		fprintf(out, "[      -      ] ");
+	}
+	fprintf(out, "%s", type ? type : "?");
+	for (int i = 0; keys[i]; i++) {
+		const char *v = jstr(ev, keys[i]);
+
+		if (v)
+			fprintf(out, " %s=%s", keys[i], v);
+	}
+	if (type && strcmp(type, "oom_kill") && strcmp(type, "kmsg_lost"))
+		fprintf(out, ": %s", jstr(ev, "line") ? jstr(ev, "line") : "");
+	fputc('\n', out);
+}
+
+static void emit_all(FILE *out, json_object **ev, int n, bool text)
+{
+	for (int i = 0; i < n; i++) {
+		if (text)
+			print_text(out, ev[i]);
+		else
+			fprintf(out, "%s\n", json_object_to_json_string_ext(ev[i],
+							JSON_C_TO_STRING_PLAIN));
+		json_object_put(ev[i]);
+	}
+}
+
+int mmt_cmd_parse_kmsg(int argc, char **argv)
+{
+	json_object *ev[MMT_KMSG_MAX_EVENTS];
+	struct mmt_kmsg_state *st;
+	struct mmt_kmsg_rec *rec;
+	const char *file = NULL;
+	bool text = false, raw_prev = false;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *in;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--text")) {
+			text = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: mmtorture parse-kmsg FILE|- [--text]\n");
+			return 0;
+		} else if (!file && (strcmp(argv[i], "-") == 0 || argv[i][0] != '-')) {
+			file = argv[i];
+		} else {
+			fprintf(stderr, "parse-kmsg: unexpected argument '%s'\n"
+				"usage: mmtorture parse-kmsg FILE|- [--text]\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "usage: mmtorture parse-kmsg FILE|- [--text]\n");
+		return 2;
+	}
+	in = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	if (!in) {
+		fprintf(stderr, "parse-kmsg: %s: %s\n", file, strerror(errno));
+		return 2;
+	}
+	st = mmt_kmsg_state_new();
+	rec = malloc(sizeof(*rec));
+	if (!st || !rec) {
+		fprintf(stderr, "parse-kmsg: out of memory\n");
+		r = 2;
+		goto out_free;
+	}
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		/* dictionary lines of a saved raw /dev/kmsg dump */
+		if (raw_prev && line[0] == ' ' && strchr(line, '='))
+			continue;
+		if (mmt_kmsg_parse_text_line(line, rec) < 0)
+			continue;
+		raw_prev = rec->has_seq && isdigit((unsigned char)line[0]);
+		r = mmt_kmsg_feed(st, rec, ev, MMT_KMSG_MAX_EVENTS);
+		if (r > 0)
+			emit_all(stdout, ev, r, text);
+	}
+	if (ferror(in)) {
+		fprintf(stderr, "parse-kmsg: %s: read error\n", file);
+		r = 2;
+		goto out_free;
+	}
+	r = mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS);
+	if (r > 0)
+		emit_all(stdout, ev, r, text);
+	r = 0;
+out_free:
+	fflush(stdout);
+	free(line);
+	free(rec);
+	mmt_kmsg_state_free(st);
+	if (in != stdin)
+		fclose(in);
+	return r;
+}

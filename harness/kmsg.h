@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_KMSG_H
+#define MMT_KMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+/*
+ * Kernel log: record parsing, a pure table-driven line classifier and the
+ * combiner that turns the lines of one OOM report into one oom_kill event.
+ * Nothing here does I/O except mmt_kmsg_open()/mmt_kmsg_read().
+ */
+
+#define MMT_KMSG_MAX 8192
+
+struct mmt_kmsg_rec {
+	uint64_t seq;        /* /dev/kmsg sequence number; 0 when unknown */
+	bool has_seq;
+	uint64_t ts_us;      /* kernel timestamp (CLOCK_BOOTTIME-ish, us) */
+	bool has_ts;
+	int level;           /* syslog level 0..7; -1 when unknown */
+	int facility;
+	bool cont;           /* 'c' flag / continuation of the previous line */
+	char msg[MMT_KMSG_MAX];   /* the text, without prefix; dict lines
+				     (" KEY=value") are not included */
+	char dict[1024];     /* continuation " KEY=value" lines, '\n'-joined */
+};
+
+/* Parse one record as read() from /dev/kmsg ("6,1234,5678,-;text\n KEY=v").
+ * Returns 0 or -EINVAL. */
+int mmt_kmsg_parse_record(const char *buf, size_t len, struct mmt_kmsg_rec *ret);
+
+/*
+ * Parse one line of saved text: dmesg ("[   12.345678] text"), console
+ * ("<4>[   12.345678] text"), journalctl -k ("Nov 22 00:53:13 host kernel:
+ * text"), pstore, or bare text.  Returns 0, or -EINVAL for an empty line.
+ */
+int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret);
+
+/* What one line is. */
+enum mmt_kmsg_kind {
+	MMT_KMSG_NONE = 0,
+	MMT_KMSG_OOM_INVOKED,     /* "X invoked oom-killer: gfp_mask=..." */
+	MMT_KMSG_OOM_NODE_FREE,   /* "Node 0 Normal free:1234kB ..." */
+	MMT_KMSG_OOM_CONSTRAINT,  /* "oom-kill:constraint=...,pid=..." */
+	MMT_KMSG_OOM_KILLED,      /* "Out of memory: Killed process ..." */
+	MMT_KMSG_OOM_REAPED,      /* "oom_reaper: reaped process ..." */
+	MMT_KMSG_OOM_MEMCG_USAGE, /* "memory: usage 1234kB, limit 1234kB" */
+	MMT_KMSG_ALLOC_FAIL,      /* "page allocation failure: order:..." */
+	MMT_KMSG_ALLOC_STALL,     /* "page allocation stalls for ...ms" */
+	MMT_KMSG_ALLOC_CPUSET,    /* "cpuset=... mems_allowed=..." */
+	MMT_KMSG_HUNG_TASK,
+	MMT_KMSG_SOFT_LOCKUP,
+	MMT_KMSG_HARD_LOCKUP,
+	MMT_KMSG_RCU_STALL,
+	MMT_KMSG_BUG,
+	MMT_KMSG_WARNING,
+	MMT_KMSG_OOPS,
+	MMT_KMSG_GPF,
+	MMT_KMSG_PANIC,
+	MMT_KMSG_OOM_MEMCG_TASK,  /* "Task in /a killed as a result of limit of /b" (<4.19) */
+	MMT_KMSG_TASK_CPU,        /* "CPU: 1 PID: 123 Comm: x ..." (no event by itself) */
+	MMT_KMSG_NR_KINDS,
+};
+
+const char *mmt_kmsg_kind_name(enum mmt_kmsg_kind kind);
+
+/* Fields pulled out of one line; unset numbers are -1, strings "". */
+struct mmt_kmsg_match {
+	enum mmt_kmsg_kind kind;
+	int64_t pid;
+	char comm[64];
+	char constraint[48];
+	char nodemask[64];
+	char cpuset[256];
+	char mems_allowed[64];
+	char oom_memcg[256];      /* oom_memcg= (or "" for global_oom) */
+	char task_memcg[256];
+	bool global_oom;
+	char gfp_mask[96];
+	int64_t order;
+	int64_t oom_score_adj;
+	int64_t total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb;
+	int64_t pgtables_kb;
+	int64_t uid;
+	int64_t node;             /* NODE_FREE */
+	int64_t free_kb;          /* NODE_FREE: free of that zone line */
+	int64_t usage_kb, limit_kb;
+	int64_t seconds;          /* hung task, lockup */
+	int64_t cpu;              /* lockup */
+	char text[256];           /* short summary for --text and reasons */
+	/* additions */
+	int64_t score;            /* "Kill process N (x) score S or sacrifice child" */
+	bool kill_select;         /* that line: victim chosen, "Killed process" follows */
+	int64_t failcnt;          /* MEMCG_USAGE */
+	int64_t stall_ms;         /* ALLOC_STALL */
+};
+
+/*
+ * Classify one line.  Pure and table-driven: recognizes the formats of
+ * kernels 3.x to 6.x.  Returns the kind (also stored in ret).
+ */
+enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret);
+
+/*
+ * The combiner: feed records in order; it returns finished events.
+ * An oom_kill event gathers the invoked header, the per-node free dump, the
+ * constraint line, the kill line and the reaper line.  Other kinds become
+ * one event each: "hung_task", "lockup", "rcu_stall", "bug", "warn",
+ * "alloc_fail", "alloc_stall", "panic".
+ * Every event has "type", "kmsg_seq", "kernel_ts_us" and "line" (null when
+ * the input had no sequence number / timestamp).
+ *
+ * "oom_kill" (seq/ts/line are those of the kill line; unknown numbers are
+ * left out): complete (the kill line was seen), pid, comm, uid, constraint,
+ * nodemask, cpuset, mems_allowed, oom_memcg, task_memcg, global_oom,
+ * gfp_mask, order, oom_score_adj (of the invoking task), invoker_comm,
+ * invoker_pid, header_seq, header_ts_us, total_vm_kb, anon_rss_kb,
+ * file_rss_kb, shmem_rss_kb, pgtables_kb, victim_oom_score_adj, score and
+ * selected_pid/selected_comm (< 5.1 "Kill process ... or sacrifice child"),
+ * memcg_usage_kb, memcg_limit_kb, memcg_failcnt, node_free_kb {"0": kB, ...}
+ * (sum of the zones of each node in the kernel's dump), reaped, reaped_ts_us,
+ * reaped_anon_rss_kb, reaped_file_rss_kb, reaped_shmem_rss_kb.
+ * Before 5.0 cpuset/mems_allowed come from the "comm cpuset=... mems_allowed="
+ * line and the memcgs from "Task in ... killed as a result of limit of ...".
+ *
+ * The kill line completes a report, but it is held back for the reaper line
+ * of the same pid (MMT_KMSG_REAP_WINDOW_US / _RECS, the next OOM line,
+ * mmt_kmsg_expire() or mmt_kmsg_flush()); a reaper line that comes later is
+ * an "oom_reaped" event {pid, comm, anon_rss_kb, file_rss_kb, shmem_rss_kb}.
+ * "kmsg_lost": missing (count of skipped sequence numbers), epipe.
+ * "hung_task": pid, comm, seconds.  "lockup": lockup ("soft"/"hard"), cpu,
+ * seconds, pid, comm.  "rcu_stall": cpu.  "bug": bug ("bug"/"oops"/"gpf").
+ * "warn": cpu, pid.  "alloc_fail"/"alloc_stall": comm, order, gfp_mask,
+ * nodemask, cpuset, mems_allowed, stall_ms.  "panic".
+ */
+struct mmt_kmsg_state;
+
+struct mmt_kmsg_state *mmt_kmsg_state_new(void);
+void mmt_kmsg_state_free(struct mmt_kmsg_state *st);   /* accepts NULL */
+
+/*
+ * Feed one record.  Up to max finished events are stored in ret_events
+ * (caller owns them).  Returns how many, or -errno.  Sequence gaps produce a
+ * "kmsg_lost" event with "missing" = count.
+ */
+int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		  json_object **ret_events, size_t max);
+/* Flush an OOM report still being assembled (end of input). */
+int mmt_kmsg_flush(struct mmt_kmsg_state *st, json_object **ret_events,
+		   size_t max);
+/*
+ * Emit what is only being held back for a possible follow-up line: an OOM
+ * report whose kill line is older than MMT_KMSG_REAP_WINDOW_US (now_us, in
+ * the kernel's timestamp clock, minus the kill's timestamp), and a held
+ * allocation failure.  Call it from the event loop when /dev/kmsg is idle.
+ */
+int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
+		    json_object **ret_events, size_t max);
+
+/* Events one feed/flush/expire/lost call can return at most. */
+#define MMT_KMSG_MAX_EVENTS 8
+/*
+ * How long a finished OOM report waits for its "oom_reaper:" line (5.18+
+ * delays reaping by 2 s, and the reaper retries for about 1 s).
+ */
+#define MMT_KMSG_REAP_WINDOW_US 5000000ULL
+/* ... or for how many records. */
+#define MMT_KMSG_REAP_WINDOW_RECS 256
+
+/*
+ * Tell the combiner that records were overwritten (read() gave EPIPE).
+ * Returns 0: the "kmsg_lost" event, with the count, comes with the next
+ * record fed (its sequence gap), marked "epipe": true.
+ */
+int mmt_kmsg_lost(struct mmt_kmsg_state *st, json_object **ret_events,
+		  size_t max);
+
+/*
+ * /dev/kmsg reader.  mmt_kmsg_open() opens it non-blocking and seeks to the
+ * end (SEEK_END), so a run sees only its own window.  mmt_kmsg_read() reads
+ * one record: returns 1 with rec filled, 0 when none is pending (EAGAIN),
+ * -EPIPE when records were overwritten (call again), or -errno.
+ */
+int mmt_kmsg_open(void);
+int mmt_kmsg_read(int fd, struct mmt_kmsg_rec *rec);
+
+/* Format a record as a kmsg.log line: "[seq] [   12.345678] <4> text". */
+void mmt_kmsg_format_log(const struct mmt_kmsg_rec *rec, char *buf, size_t len);
+
+/* `mmtorture parse-kmsg FILE|- [--text]` */
+int mmt_cmd_parse_kmsg(int argc, char **argv);
+
+#endif

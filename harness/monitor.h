@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_MONITOR_H
+#define MMT_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "topo.h"
+
+/* The /proc/vmstat counters the samples and the verdict use. */
+#define MMT_VMSTAT_KEYS(X) \
+	X(oom_kill)        \
+	X(pgfault)         \
+	X(pgmajfault)      \
+	X(pswpin)          \
+	X(pswpout)         \
+	X(nr_dirty)        \
+	X(nr_writeback)    \
+	X(numa_miss)       \
+	X(numa_foreign)    \
+	X(pgmigrate_success) \
+	X(compact_stall)   \
+	X(allocstall_normal)
+
+struct mmt_vmstat {
+#define X(k) uint64_t k;
+	MMT_VMSTAT_KEYS(X)
+#undef X
+};
+
+extern const char *const mmt_vmstat_names[];
+extern const unsigned mmt_vmstat_count;
+
+/* Parse /proc/vmstat text (pure) or read it.  Missing keys read 0. */
+void mmt_mon_parse_vmstat(const char *text, struct mmt_vmstat *ret);
+int mmt_mon_vmstat(struct mmt_vmstat *ret);
+uint64_t mmt_mon_vmstat_get(const struct mmt_vmstat *v, unsigned idx);
+
+/* MemFree per node in kB, indexed like topo->nodes (-1 when unreadable). */
+int mmt_mon_node_free(const struct mmt_topo *topo, int64_t *ret_free_kb);
+
+struct mmt_psi {
+	bool present;
+	double some_avg10, full_avg10;
+	uint64_t some_total_us, full_total_us;
+};
+
+/* Parse PSI text (pure) / read /proc/pressure/memory or a cgroup's file. */
+int mmt_mon_parse_psi(const char *text, struct mmt_psi *ret);
+int mmt_mon_psi(const char *path, struct mmt_psi *ret);
+
+/*
+ * PSI trigger spec "some|full STALL WINDOW" (durations, e.g. "full 1s 2s")
+ * to the kernel's text ("full 1000000 2000000").  The kernel wants a window
+ * of 500ms..10s and a stall shorter than the window.  Pure.
+ * Returns 0, or -EINVAL with *ret_why set.
+ */
+int mmt_mon_psi_trigger_parse(const char *spec, char *ret_text, size_t len,
+			      const char **ret_why);
+/* Open a PSI file and arm a trigger; returns an fd to poll (EPOLLPRI). */
+int mmt_mon_psi_trigger_open(const char *path, const char *kernel_text);
+
+/* /proc/meminfo MemFree and MemAvailable in kB. */
+int mmt_mon_meminfo(uint64_t *ret_free_kb, uint64_t *ret_avail_kb);
+
+#endif

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The registries: every workload and injector, named once. */
+#include "config.h"
+
+#include <string.h>
+
+#include "injectors/injectors.h"
+#include "workloads/workloads.h"
+
+#define X(n) &mmt_workload_##n,
+const struct mmt_workload_ops *const mmt_workloads[] = { MMT_WORKLOADS(X) };
+#undef X
+const unsigned mmt_nr_workloads = sizeof(mmt_workloads) / sizeof(mmt_workloads[0]);
+
+#define X(n) #n,
+const char *const mmt_workload_names[] = { MMT_WORKLOADS(X) NULL };
+#undef X
+
+#define X(n) &mmt_injector_##n,
+const struct mmt_injector_ops *const mmt_injectors[] = { MMT_INJECTORS(X) };
+#undef X
+const unsigned mmt_nr_injectors = sizeof(mmt_injectors) / sizeof(mmt_injectors[0]);
+
+const struct mmt_workload_ops *mmt_workload_find(const char *name)
+{
+	for (unsigned i = 0; i < mmt_nr_workloads; i++)
+		if (!strcmp(mmt_workloads[i]->name, name))
+			return mmt_workloads[i];
+	return NULL;
+}
+
+const struct mmt_injector_ops *mmt_injector_find(const char *name)
+{
+	for (unsigned i = 0; i < mmt_nr_injectors; i++)
+		if (!strcmp(mmt_injectors[i]->name, name))
+			return mmt_injectors[i];
+	return NULL;
+}

@@ -1,0 +1,1832 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The orchestrator of one run (DESIGN.md section 3).
+ *
+ * One process, one epoll loop over: a signalfd (SIGCHLD, SIGINT, SIGTERM,
+ * SIGHUP), a timerfd for sampling and the watchdog, a timerfd for the end of
+ * the run, /dev/kmsg and one pipe per cell.  Anything that can block inside
+ * the kernel (the rebinder's writes, swapon, dm loads) runs on an injector
+ * thread, so the recorder never waits on what the torture can wedge.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "journal.h"
+#include "kmsg.h"
+#include "log.h"
+#include "monitor.h"
+#include "oomclass.h"
+#include "results/results.h"
+#include "run.h"
+#include "set.h"
+#include "util.h"
+#include "workloads/workloads.h"
+
+#define MAX_VICTIMS 256
+#define MAX_DEATHS 64
+#define KMSG_BATCH 16
+/* A worker killed by SIGKILL waits this long for its OOM report. */
+#define DEATH_GRACE_US (10 * MMT_USEC_PER_SEC)
+#define RESPAWN_DELAY_US (200 * 1000)
+#define MAX_SPAWNS 10000
+#define MAX_PSI (1 + MMT_MAX_CELLS)
+
+enum esc_state { ESC_NONE, ESC_TERM, ESC_KILL, ESC_UNKILLABLE };
+
+struct victim {
+	pid_t pid;
+	int cell;                 /* -1: not ours */
+	uint64_t kill_mono_us;
+	bool exited, stuck_reported;
+	bool counted;             /* already accounted from the memcg counter */
+};
+
+struct death {
+	pid_t pid;
+	int cell;
+	int sig;
+	uint64_t mono_us;
+	uint64_t memcg_kills_before;
+};
+
+/* Orchestrator state beyond struct mmt_run (which plugins see). */
+struct orch {
+	struct mmt_run *run;
+	int epfd, sigfd, tickfd, endfd, kmsgfd;
+	int msg_wfd[MMT_MAX_CELLS];
+	struct mmt_kmsg_state *kst;
+	uint64_t kmsg_records;
+	uint64_t kmsg_lost;
+	struct mmt_vmstat vm_start, vm_prev;
+	uint64_t tick_prev_us;
+	int64_t node_free_kb[MMT_MAX_NODES];
+	uint64_t node_free_boot_us;
+	uint64_t mem_free_kb;
+	unsigned nr_cols;
+	double *row;
+	struct victim victims[MAX_VICTIMS];
+	unsigned nr_victims;
+	struct death deaths[MAX_DEATHS];
+	unsigned nr_deaths;
+	/* per cell */
+	enum esc_state esc[MMT_MAX_CELLS];
+	uint64_t esc_deadline_us[MMT_MAX_CELLS];
+	uint64_t respawn_at_us[MMT_MAX_CELLS];
+	bool watchdog_killed[MMT_MAX_CELLS];
+	uint64_t memcg_kills[MMT_MAX_CELLS];
+	uint64_t memcg_kills_matched[MMT_MAX_CELLS];
+	uint64_t mem_usage[MMT_MAX_CELLS];
+	int psi_fd[MAX_PSI];      /* PSI triggers: system, then cells (v2) */
+	int psi_cell[MAX_PSI];    /* -1: system-wide */
+	unsigned nr_psi;
+	uint64_t psi_events;
+	int interrupted;          /* signal number that stopped the run */
+	bool stop_requested;
+};
+
+/* ---- helpers for plugins ------------------------------------------------ */
+
+int mmt_run_event(struct mmt_run *run, const char *type, json_object *ev)
+{
+	if (!run->res) {
+		json_object_put(ev);
+		return 0;
+	}
+	return mmt_results_event(run->res, type, ev);
+}
+
+void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	enum mmt_level lvl = mmt_finding_level(f);
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&run->lock);
+	mmt_verdict_add(&run->verdict, f, "%s", text);
+	pthread_mutex_unlock(&run->lock);
+	if (lvl >= MMT_LVL_CONF)
+		mmt_log(lvl == MMT_LVL_CONF ? MMT_LOG_WARN : MMT_LOG_ERR, "%s: %s",
+			mmt_finding_name(f), text);
+	else if (lvl == MMT_LVL_WARN)
+		log_warn("%s: %s", mmt_finding_name(f), text);
+}
+
+void mmt_run_fact(struct mmt_run *run, const char *key, json_object *val)
+{
+	pthread_mutex_lock(&run->lock);
+	json_object_object_add(run->facts, key, val);
+	pthread_mutex_unlock(&run->lock);
+}
+
+struct mmt_cell_rt *mmt_run_cell(struct mmt_run *run, const char *name)
+{
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		if (!strcmp(run->cells[i].cfg->name, name))
+			return &run->cells[i];
+	return NULL;
+}
+
+void mmt_run_path(const struct mmt_run *run, const char *name, char *buf,
+		  size_t len)
+{
+	snprintf(buf, len, "%s/%s", run->dir, name);
+}
+
+/* ---- small utilities ---------------------------------------------------- */
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s ? s : "");
+}
+
+static json_object *jset(hwloc_const_bitmap_t set)
+{
+	char buf[256];
+
+	mmt_set_format(set, buf, sizeof(buf));
+	return jstr(buf);
+}
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+enum { TAG_SIG = 1, TAG_TICK, TAG_END, TAG_KMSG, TAG_PSI = 50, TAG_CELL = 100 };
+
+static int timer_arm(int fd, uint64_t first_us, uint64_t interval_us)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)(first_us / MMT_USEC_PER_SEC),
+			      (long)(first_us % MMT_USEC_PER_SEC) * 1000 },
+		.it_interval = { (time_t)(interval_us / MMT_USEC_PER_SEC),
+				 (long)(interval_us % MMT_USEC_PER_SEC) * 1000 },
+	};
+
+	if (timerfd_settime(fd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static uint64_t cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops)
+{
+	uint64_t pages = c->pages_carry, loops = c->loops_carry;
+
+	if (c->sh) {
+		for (unsigned i = 0; i < MMT_MAX_THREADS; i++) {
+			pages += atomic_load(&c->sh->t[i].pages);
+			loops += atomic_load(&c->sh->t[i].loops);
+		}
+	}
+	if (ret_loops)
+		*ret_loops = loops;
+	return pages;
+}
+
+static bool pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* ---- cells -------------------------------------------------------------- */
+
+static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
+{
+	struct mmt_run *run = o->run;
+	int go[2], r;
+	pid_t pid;
+	char b = 'g';
+
+	if (c->spawns >= MAX_SPAWNS)
+		return -EAGAIN;
+	/* Carry the counters of an earlier worker, then reset the page. */
+	c->pages_carry = cell_pages(c, &c->loops_carry);
+	memset(c->sh, 0, sizeof(*c->sh));
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return mmt_log_errno(-errno, "cell %s: pipe", c->cfg->name);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(go[0]);
+		close(go[1]);
+		return mmt_log_errno(r, "cell %s: fork", c->cfg->name);
+	}
+	if (pid == 0) {
+		ssize_t n;
+
+		close(go[1]);
+		/* Allocate nothing until the orchestrator has attached us. */
+		do {
+			n = read(go[0], &b, 1);
+		} while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(110);
+		close(go[0]);
+		mmt_cell_worker_main(run, c, o->msg_wfd[c->index]);
+	}
+	close(go[0]);
+	r = mmt_cg_attach(c->cg, pid);
+	if (r < 0) {
+		close(go[1]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return mmt_log_errno(r, "cell %s: attach worker %d to %s",
+				     c->cfg->name, (int)pid, c->cg_name);
+	}
+	atomic_store(&c->pid, pid);
+	c->state = MMT_CELL_RUNNING;
+	c->spawned_us = mmt_now_us();
+	c->spawns++;
+	if (c->nr_pids < MMT_CELL_MAX_PIDS)
+		c->pids[c->nr_pids++] = pid;
+	c->stall_reported = 0;
+	o->esc[c->index] = ESC_NONE;
+	if (write(go[1], &b, 1) != 1)
+		log_warn("cell %s: cannot release worker %d", c->cfg->name, (int)pid);
+	close(go[1]);
+	{
+		json_object *ev = json_object_new_object();
+
+		json_object_object_add(ev, "cell", jstr(c->cfg->name));
+		json_object_object_add(ev, "pid", json_object_new_int(pid));
+		json_object_object_add(ev, "spawn", json_object_new_int((int)c->spawns));
+		mmt_run_event(run, "worker_start", ev);
+	}
+	return 0;
+}
+
+static int cell_index_of_pid(struct mmt_run *run, pid_t pid)
+{
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		if (atomic_load(&run->cells[i].pid) == pid)
+			return (int)i;
+	return -1;
+}
+
+static struct victim *victim_find(struct orch *o, pid_t pid)
+{
+	for (unsigned i = 0; i < o->nr_victims; i++)
+		if (o->victims[i].pid == pid)
+			return &o->victims[i];
+	return NULL;
+}
+
+static uint64_t read_memcg_kills(struct mmt_cell_rt *c)
+{
+	char buf[2048];
+	uint64_t v = 0;
+
+	if (mmt_cg_get(c->cg, "memory.events", buf, sizeof(buf)) == 0 &&
+	    mmt_kv_lookup(buf, "oom_kill", &v) == 0)
+		return v;
+	/* v1: memory.oom_control carries "oom_kill N" since 4.13 */
+	{
+		char path[PATH_MAX];
+
+		if (mmt_cg_path(c->cg, "memory.oom_control", path, sizeof(path)) == 0 &&
+		    mmt_read_file(path, buf, sizeof(buf)) > 0 &&
+		    mmt_kv_lookup(buf, "oom_kill", &v) == 0)
+			return v;
+	}
+	return 0;
+}
+
+static void worker_lost(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
+			const char *how)
+{
+	json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "cell", jstr(c->cfg->name));
+	json_object_object_add(ev, "pid", json_object_new_int(pid));
+	json_object_object_add(ev, "how", jstr(how));
+	mmt_run_event(o->run, "worker_lost", ev);
+	mmt_run_finding(o->run, MMT_F_WORKER_LOST,
+			"cell %s: worker %d %s, not by an OOM kill", c->cfg->name,
+			(int)pid, how);
+}
+
+static void schedule_respawn(struct orch *o, struct mmt_cell_rt *c)
+{
+	if (c->cfg->o.respawn && !mmt_run_stopping(o->run) && !o->watchdog_killed[c->index])
+		o->respawn_at_us[c->index] = mmt_now_us() + RESPAWN_DELAY_US;
+}
+
+/* A worker was reaped. */
+static void on_worker_exit(struct orch *o, pid_t pid, int status)
+{
+	struct mmt_run *run = o->run;
+	int ci = cell_index_of_pid(run, pid);
+	struct mmt_cell_rt *c;
+	struct victim *v;
+	char how[96];
+
+	if (ci < 0)
+		return;
+	c = &run->cells[ci];
+	atomic_store(&c->pid, 0);
+	c->state = MMT_CELL_EXITED;
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by %s", strsignal(WTERMSIG(status)));
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+
+	v = victim_find(o, pid);
+	if (v) {
+		/* An OOM victim that exited: measure the time to exit. */
+		json_object *ev = json_object_new_object();
+		uint64_t dt = mmt_now_us() - v->kill_mono_us;
+
+		v->exited = true;
+		json_object_object_add(ev, "cell", jstr(c->cfg->name));
+		json_object_object_add(ev, "pid", json_object_new_int(pid));
+		json_object_object_add(ev, "time_to_exit_us", json_object_new_int64((int64_t)dt));
+		mmt_run_event(run, "victim_exit", ev);
+		schedule_respawn(o, c);
+		return;
+	}
+	if (mmt_run_stopping(run) || o->esc[ci] != ESC_NONE)
+		return;   /* we stopped it */
+	if (WIFEXITED(status)) {
+		if (WEXITSTATUS(status) != 0)
+			mmt_run_finding(run, MMT_F_HARNESS, "cell %s: worker %d %s",
+					c->cfg->name, (int)pid, how);
+		else
+			worker_lost(o, c, pid, "exited before the end of the run");
+		return;
+	}
+	if (WTERMSIG(status) == SIGKILL && o->nr_deaths < MAX_DEATHS) {
+		/* A cell that expects kills gets its worker back at once; the
+		 * kill is classified when its report arrives. */
+		if (c->expect_oom != MMT_EXPECT_OOM_NONE)
+			schedule_respawn(o, c);
+		/* Maybe an OOM kill whose report we have not read yet. */
+		o->deaths[o->nr_deaths++] = (struct death){
+			.pid = pid, .cell = ci, .sig = SIGKILL, .mono_us = mmt_now_us(),
+			.memcg_kills_before = o->memcg_kills_matched[ci],
+		};
+		return;
+	}
+	worker_lost(o, c, pid, how);
+}
+
+/* Deaths by SIGKILL wait for their OOM report; decide the old ones. */
+static void resolve_deaths(struct orch *o, bool final)
+{
+	uint64_t now = mmt_now_us();
+	unsigned keep = 0;
+
+	for (unsigned i = 0; i < o->nr_deaths; i++) {
+		struct death *d = &o->deaths[i];
+		struct mmt_cell_rt *c = &o->run->cells[d->cell];
+		struct victim *v = victim_find(o, d->pid);
+
+		if (v) {
+			json_object *ev = json_object_new_object();
+
+			v->exited = true;
+			json_object_object_add(ev, "cell", jstr(c->cfg->name));
+			json_object_object_add(ev, "pid", json_object_new_int(d->pid));
+			json_object_object_add(ev, "time_to_exit_us",
+					       json_object_new_int64((int64_t)(d->mono_us > v->kill_mono_us ?
+									       d->mono_us - v->kill_mono_us : 0)));
+			mmt_run_event(o->run, "victim_exit", ev);
+			schedule_respawn(o, c);
+			continue;
+		}
+		if (!final && now - d->mono_us < DEATH_GRACE_US) {
+			o->deaths[keep++] = *d;
+			continue;
+		}
+		/* No kernel report: the memcg's own counter is the evidence. */
+		if (o->memcg_kills[d->cell] > o->memcg_kills_matched[d->cell]) {
+			json_object *ev = json_object_new_object();
+
+			o->memcg_kills_matched[d->cell]++;
+			c->oom_kills++;
+			if (o->nr_victims < MAX_VICTIMS)
+				o->victims[o->nr_victims++] = (struct victim){
+					.pid = d->pid, .cell = d->cell, .kill_mono_us = d->mono_us,
+					.exited = true, .counted = true,
+				};
+			json_object_object_add(ev, "cell", jstr(c->cfg->name));
+			json_object_object_add(ev, "pid", json_object_new_int(d->pid));
+			json_object_object_add(ev, "source", jstr("memcg oom_kill counter"));
+			json_object_object_add(ev, "class",
+					       jstr(c->expect_oom != MMT_EXPECT_OOM_NONE ? "expected" : "unexpected"));
+			mmt_run_event(o->run, "oom_kill", ev);
+			if (c->expect_oom != MMT_EXPECT_OOM_NONE)
+				mmt_run_finding(o->run, MMT_F_OOM_EXPECTED,
+						"cell %s: worker %d OOM-killed in its memcg (counter)",
+						c->cfg->name, (int)d->pid);
+			else
+				mmt_run_finding(o->run, MMT_F_OOM_UNEXPECTED,
+						"cell %s: worker %d OOM-killed in its memcg (counter)",
+						c->cfg->name, (int)d->pid);
+			schedule_respawn(o, c);
+			continue;
+		}
+		worker_lost(o, c, d->pid, "was killed by SIGKILL");
+	}
+	o->nr_deaths = keep;
+}
+
+static void reap_children(struct orch *o)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		on_worker_exit(o, pid, status);
+}
+
+/* ---- kernel log ---------------------------------------------------------- */
+
+static void fill_oom_ctx(struct orch *o, struct mmt_oom_cell *cells,
+			 struct mmt_oom_ctx *ctx)
+{
+	struct mmt_run *run = o->run;
+
+	memset(ctx, 0, sizeof(*ctx));
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+		struct mmt_oom_cell *oc = &cells[i];
+		json_object *d = json_object_new_object();
+		int id;
+
+		memset(oc, 0, sizeof(*oc));
+		oc->name = c->cfg->name;
+		oc->cg_name = c->cg_name;
+		for (unsigned k = 0; k < c->nr_pids && k < MMT_OOM_MAX_PIDS; k++)
+			oc->pids[oc->nr_pids++] = c->pids[k];
+		oc->memory_max = c->memory_max;
+		oc->memory_usage = o->mem_usage[i];
+		oc->memcg_oom_kills = o->memcg_kills[i];
+		oc->region_bytes = c->cfg->wl->thread_footprint ?
+				   c->cfg->wl->thread_footprint(c->cfg) : 0;
+		oc->budget_bytes = oc->region_bytes * c->cfg->o.threads;
+		hwloc_bitmap_foreach_begin(id, c->mems)
+			if (oc->nr_nodes < 64)
+				oc->nodes[oc->nr_nodes++] = (unsigned)id;
+		hwloc_bitmap_foreach_end();
+		oc->oom_expected = c->expect_oom != MMT_EXPECT_OOM_NONE;
+		oc->rebinding = c->rebinding;
+		oc->rebind_count = atomic_load(&c->rebinds);
+		oc->last_rebind_us = atomic_load(&c->last_rebind_boot_us);
+		if (c->cfg->wl->describe) {
+			json_object *v;
+
+			c->cfg->wl->describe(c->cfg, d);
+			if (json_object_object_get_ex(d, "policy_api", &v))
+				oc->policy_api = strdup(json_object_get_string(v));
+			if (json_object_object_get_ex(d, "mode_flags", &v))
+				oc->mode_flags = strdup(json_object_get_string(v));
+		}
+		json_object_put(d);
+	}
+	ctx->cells = cells;
+	ctx->nr_cells = run->nr_cells;
+	for (unsigned i = 0; i < MMT_MAX_NODES; i++)
+		ctx->node_free_kb[i] = -1;
+	for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
+		unsigned id = run->topo->nodes[i].id;
+
+		if (id < MMT_MAX_NODES)
+			ctx->node_free_kb[id] = o->node_free_kb[i];
+	}
+	ctx->sample_ts_us = o->node_free_boot_us;
+	ctx->mem_free_kb = o->mem_free_kb;
+}
+
+static void free_oom_ctx(struct mmt_oom_cell *cells, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free((char *)cells[i].policy_api);
+		free((char *)cells[i].mode_flags);
+	}
+}
+
+static void on_oom_kill(struct orch *o, json_object *ev)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_oom_cell cells[MMT_MAX_CELLS];
+	struct mmt_oom_ctx ctx;
+	enum mmt_oom_class cls;
+	json_object *v;
+	pid_t pid = 0;
+	int ci;
+	const char *comm = "?";
+
+	if (json_object_object_get_ex(ev, "pid", &v))
+		pid = json_object_get_int(v);
+	if (json_object_object_get_ex(ev, "comm", &v))
+		comm = json_object_get_string(v);
+	fill_oom_ctx(o, cells, &ctx);
+	cls = mmt_oom_classify(ev, &ctx);
+	free_oom_ctx(cells, run->nr_cells);
+	ci = mmt_oom_find_cell(&ctx, pid, NULL);
+	if (pid > 0 && victim_find(o, pid) && victim_find(o, pid)->counted) {
+		/* Its death was already accounted from the memcg counter. */
+		json_object_object_add(ev, "accounted_earlier", json_object_new_boolean(true));
+		return;
+	}
+	if (pid > 0 && o->nr_victims < MAX_VICTIMS && !victim_find(o, pid)) {
+		/* printk's clock (local_clock) runs with CLOCK_MONOTONIC, so the
+		 * kill's own timestamp measures the victim's time to exit. */
+		uint64_t kill_us = mmt_now_us();
+
+		if (json_object_object_get_ex(ev, "kernel_ts_us", &v) &&
+		    json_object_get_int64(v) > 0 && (uint64_t)json_object_get_int64(v) <= kill_us)
+			kill_us = (uint64_t)json_object_get_int64(v);
+		o->victims[o->nr_victims++] = (struct victim){
+			.pid = pid, .cell = ci, .kill_mono_us = kill_us,
+			.exited = false,
+		};
+	}
+	if (ci >= 0) {
+		run->cells[ci].oom_kills++;
+		o->memcg_kills_matched[ci]++;
+	}
+	switch (cls) {
+	case MMT_OOM_EXPECTED:
+		mmt_run_finding(run, MMT_F_OOM_EXPECTED, "OOM kill of %s (pid %d) in cell %s: expected",
+				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
+		break;
+	case MMT_OOM_SPURIOUS:
+		mmt_run_finding(run, MMT_F_OOM_SPURIOUS,
+				"spurious OOM kill of %s (pid %d) in cell %s: its nodes had free memory",
+				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
+		break;
+	case MMT_OOM_UNEXPECTED:
+		mmt_run_finding(run, MMT_F_OOM_UNEXPECTED,
+				"OOM kill of worker %s (pid %d) in cell %s, which expects none",
+				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
+		break;
+	case MMT_OOM_FOREIGN:
+		mmt_run_finding(run, run->job->g.foreign_oom == MMT_FOREIGN_OOM_FAIL ?
+				MMT_F_OOM_FOREIGN_FAIL : MMT_F_OOM_FOREIGN,
+				"OOM kill of %s (pid %d), not one of ours", comm, (int)pid);
+		break;
+	}
+}
+
+static void on_kernel_event(struct orch *o, json_object *ev)
+{
+	struct mmt_run *run = o->run;
+	json_object *v;
+	const char *type = "kernel", *line = "";
+	char type_copy[32];
+
+	if (json_object_object_get_ex(ev, "type", &v))
+		type = json_object_get_string(v);
+	snprintf(type_copy, sizeof(type_copy), "%s", type);
+	if (json_object_object_get_ex(ev, "line", &v))
+		line = json_object_get_string(v);
+
+	if (!strcmp(type_copy, "oom_kill"))
+		on_oom_kill(o, ev);
+	else if (!strcmp(type_copy, "hung_task"))
+		mmt_run_finding(run, MMT_F_HUNG_TASK, "%s", line);
+	else if (!strcmp(type_copy, "lockup"))
+		mmt_run_finding(run, MMT_F_LOCKUP, "%s", line);
+	else if (!strcmp(type_copy, "rcu_stall"))
+		mmt_run_finding(run, MMT_F_RCU_STALL, "%s", line);
+	else if (!strcmp(type_copy, "bug") || !strcmp(type_copy, "oops") ||
+		 !strcmp(type_copy, "gpf") || !strcmp(type_copy, "panic"))
+		mmt_run_finding(run, MMT_F_KERNEL_BUG, "%s", line);
+	else if (!strcmp(type_copy, "warn"))
+		mmt_run_finding(run, MMT_F_KERNEL_WARN, "%s", line);
+	else if (!strcmp(type_copy, "kmsg_lost")) {
+		int64_t missing = 0;
+
+		if (json_object_object_get_ex(ev, "missing", &v))
+			missing = json_object_get_int64(v);
+		o->kmsg_lost += (uint64_t)missing;
+		mmt_run_finding(run, MMT_F_KMSG_LOST, "%" PRId64 " kernel log records were lost",
+				missing);
+	}
+	json_object_get(ev);
+	json_object_object_del(ev, "type");
+	mmt_run_event(run, type_copy, ev);
+}
+
+static void kmsg_dispatch(struct orch *o, json_object **evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		on_kernel_event(o, evs[i]);
+		json_object_put(evs[i]);
+	}
+}
+
+static void kmsg_drain(struct orch *o)
+{
+	struct mmt_kmsg_rec *rec;
+	json_object *evs[KMSG_BATCH];
+	char line[MMT_KMSG_MAX + 128];
+
+	if (o->kmsgfd < 0)
+		return;
+	rec = malloc(sizeof(*rec));
+	if (!rec)
+		return;
+	for (;;) {
+		int r = mmt_kmsg_read(o->kmsgfd, rec), n;
+
+		if (r == -EPIPE) {
+			n = mmt_kmsg_lost(o->kst, evs, KMSG_BATCH);
+			if (n > 0)
+				kmsg_dispatch(o, evs, n);
+			continue;
+		}
+		if (r <= 0)
+			break;
+		o->kmsg_records++;
+		mmt_kmsg_format_log(rec, line, sizeof(line));
+		mmt_results_kmsg(o->run->res, line);
+		n = mmt_kmsg_feed(o->kst, rec, evs, KMSG_BATCH);
+		if (n > 0)
+			kmsg_dispatch(o, evs, n);
+	}
+	free(rec);
+}
+
+/* ---- watchdog ------------------------------------------------------------- */
+
+static void capture_stall(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
+			  int tid, unsigned thread, uint64_t stalled_us)
+{
+	struct mmt_run *run = o->run;
+	char name[128], path[PATH_MAX], src[128], buf[16384];
+	json_object *ev = json_object_new_object();
+	FILE *f;
+
+	snprintf(name, sizeof(name), "stall-%s-%d-%u.txt", c->cfg->name, tid, c->spawns);
+	mmt_run_path(run, name, path, sizeof(path));
+	f = fopen(path, "we");
+	if (f) {
+		static const char *const files[] = { "stack", "wchan", "status" };
+
+		for (unsigned i = 0; i < MMT_ARRAY_SIZE(files); i++) {
+			snprintf(src, sizeof(src), "/proc/%d/task/%d/%s", (int)pid, tid, files[i]);
+			fprintf(f, "==> %s <==\n", src);
+			if (mmt_read_file(src, buf, sizeof(buf)) >= 0)
+				fprintf(f, "%s\n", buf);
+			else
+				fprintf(f, "(unreadable)\n");
+		}
+		fprintf(f, "==> /proc/vmstat <==\n");
+		if (mmt_read_file("/proc/vmstat", buf, sizeof(buf)) >= 0)
+			fputs(buf, f);
+		for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
+			snprintf(src, sizeof(src), "/sys/devices/system/node/node%u/meminfo",
+				 run->topo->nodes[i].id);
+			fprintf(f, "==> %s <==\n", src);
+			if (mmt_read_file(src, buf, sizeof(buf)) >= 0)
+				fputs(buf, f);
+		}
+		fflush(f);
+		fdatasync(fileno(f));
+		fclose(f);
+	}
+	if (run->job->g.sysrq_w && mmt_write_file("/proc/sysrq-trigger", "w") == 0)
+		json_object_object_add(ev, "sysrq_w", json_object_new_boolean(true));
+	snprintf(src, sizeof(src), "/proc/%d/task/%d/wchan", (int)pid, tid);
+	if (mmt_read_file(src, buf, 256) < 0)
+		snprintf(buf, sizeof(buf), "?");
+	json_object_object_add(ev, "cell", jstr(c->cfg->name));
+	json_object_object_add(ev, "source", jstr("watchdog"));
+	json_object_object_add(ev, "pid", json_object_new_int(pid));
+	json_object_object_add(ev, "tid", json_object_new_int(tid));
+	json_object_object_add(ev, "thread", json_object_new_int((int)thread));
+	json_object_object_add(ev, "stalled_for_us", json_object_new_int64((int64_t)stalled_us));
+	json_object_object_add(ev, "threshold_us",
+			       json_object_new_int64((int64_t)run->job->g.stall_threshold_us));
+	json_object_object_add(ev, "wchan", jstr(buf));
+	json_object_object_add(ev, "evidence", jstr(name));
+	mmt_run_event(run, "stall", ev);
+	mmt_run_finding(run, MMT_F_STALL,
+			"cell %s: thread %u (tid %d) made no progress for %.1f s (threshold %.1f s), wchan %s",
+			c->cfg->name, thread, tid, (double)stalled_us / 1e6,
+			(double)run->job->g.stall_threshold_us / 1e6, buf);
+}
+
+static void escalate(struct orch *o, struct mmt_cell_rt *c, uint64_t now)
+{
+	struct mmt_run *run = o->run;
+	pid_t pid = atomic_load(&c->pid);
+	unsigned ci = c->index;
+
+	if (pid <= 0)
+		return;
+	switch (o->esc[ci]) {
+	case ESC_NONE:
+		kill(pid, SIGTERM);
+		o->esc[ci] = ESC_TERM;
+		o->esc_deadline_us[ci] = now + run->job->g.stop_timeout_us;
+		break;
+	case ESC_TERM:
+		if (now < o->esc_deadline_us[ci])
+			break;
+		kill(pid, SIGKILL);
+		o->esc[ci] = ESC_KILL;
+		o->esc_deadline_us[ci] = now + run->job->g.stop_timeout_us;
+		break;
+	case ESC_KILL:
+		if (now < o->esc_deadline_us[ci])
+			break;
+		{
+			json_object *ev = json_object_new_object();
+			char path[64], wchan[128] = "?";
+
+			snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+			mmt_read_file(path, wchan, sizeof(wchan));
+			json_object_object_add(ev, "cell", jstr(c->cfg->name));
+			json_object_object_add(ev, "pid", json_object_new_int(pid));
+			json_object_object_add(ev, "wchan", jstr(wchan));
+			mmt_run_event(run, "unkillable", ev);
+			mmt_run_finding(run, MMT_F_UNKILLABLE,
+					"cell %s: worker %d still alive %.1f s after SIGKILL (wchan %s)",
+					c->cfg->name, (int)pid,
+					(double)run->job->g.stop_timeout_us / 1e6, wchan);
+		}
+		o->esc[ci] = ESC_UNKILLABLE;
+		break;
+	case ESC_UNKILLABLE:
+		break;
+	}
+}
+
+static void watchdog(struct orch *o, uint64_t now)
+{
+	struct mmt_run *run = o->run;
+	uint64_t thr = run->job->g.stall_threshold_us;
+
+	for (unsigned ci = 0; ci < run->nr_cells; ci++) {
+		struct mmt_cell_rt *c = &run->cells[ci];
+		pid_t pid = atomic_load(&c->pid);
+
+		if (o->esc[ci] != ESC_NONE) {
+			escalate(o, c, now);
+			continue;
+		}
+		if (pid <= 0 || !c->sh)
+			continue;
+		for (unsigned t = 0; t < c->sh->nr_threads && t < MMT_MAX_THREADS; t++) {
+			struct mmt_thread_stats *st = &c->sh->t[t];
+			uint64_t hb = atomic_load(&st->heartbeat_us);
+
+			if (atomic_load(&st->state) != MMT_THREAD_RUNNING || hb == 0)
+				continue;
+			if (now <= hb || now - hb < thr)
+				continue;
+			if (c->stall_reported & (1ULL << t))
+				continue;
+			c->stall_reported |= 1ULL << t;
+			capture_stall(o, c, pid, atomic_load(&st->tid), t, now - hb);
+			o->watchdog_killed[ci] = true;
+		}
+		if (o->watchdog_killed[ci] && o->esc[ci] == ESC_NONE)
+			escalate(o, c, now);
+	}
+	/* OOM victims that do not exit. */
+	for (unsigned i = 0; i < o->nr_victims; i++) {
+		struct victim *v = &o->victims[i];
+
+		if (v->exited || v->stuck_reported)
+			continue;
+		if (!pid_alive(v->pid)) {
+			v->exited = true;
+			continue;
+		}
+		if (now - v->kill_mono_us > run->job->g.victim_exit_us) {
+			json_object *ev = json_object_new_object();
+
+			v->stuck_reported = true;
+			json_object_object_add(ev, "pid", json_object_new_int(v->pid));
+			json_object_object_add(ev, "cell",
+					       v->cell >= 0 ? jstr(run->cells[v->cell].cfg->name) : NULL);
+			json_object_object_add(ev, "waited_us",
+					       json_object_new_int64((int64_t)(now - v->kill_mono_us)));
+			mmt_run_event(run, "victim_stuck", ev);
+			mmt_run_finding(run, MMT_F_VICTIM_STUCK,
+					"OOM victim %d has not exited %.1f s after the kill",
+					(int)v->pid, (double)(now - v->kill_mono_us) / 1e6);
+		}
+	}
+}
+
+/* ---- PSI triggers ------------------------------------------------------------ */
+
+static void setup_psi(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	char text[128], path[PATH_MAX];
+	const char *why;
+
+	if (!run->job->g.psi_trigger[0] ||
+	    mmt_mon_psi_trigger_parse(run->job->g.psi_trigger, text, sizeof(text), &why) < 0)
+		return;
+	for (int i = -1; i < (int)run->nr_cells && o->nr_psi < MAX_PSI; i++) {
+		struct epoll_event ev = { .events = EPOLLPRI };
+		int fd;
+
+		if (i < 0)
+			snprintf(path, sizeof(path), "/proc/pressure/memory");
+		else if (mmt_cg_path(run->cells[i].cg, "memory.pressure", path, sizeof(path)) < 0)
+			continue;   /* v1 has no per-cgroup PSI */
+		fd = mmt_mon_psi_trigger_open(path, text);
+		if (fd < 0) {
+			if (i < 0)
+				log_warn("PSI trigger on %s: %s", path, strerror(-fd));
+			continue;
+		}
+		ev.data.u64 = TAG_PSI + o->nr_psi;
+		if (epoll_ctl(o->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			continue;
+		}
+		o->psi_cell[o->nr_psi] = i;
+		o->psi_fd[o->nr_psi++] = fd;
+	}
+	mmt_run_fact(run, "psi_triggers", json_object_new_int((int)o->nr_psi));
+}
+
+static void on_psi(struct orch *o, unsigned k)
+{
+	struct mmt_run *run = o->run;
+	int ci = o->psi_cell[k];
+	json_object *ev = json_object_new_object();
+	struct mmt_psi psi;
+	char path[PATH_MAX] = "/proc/pressure/memory";
+
+	if (ci >= 0)
+		mmt_cg_path(run->cells[ci].cg, "memory.pressure", path, sizeof(path));
+	o->psi_events++;
+	json_object_object_add(ev, "source", jstr("psi"));
+	json_object_object_add(ev, "file", jstr(path));
+	json_object_object_add(ev, "trigger", jstr(run->job->g.psi_trigger));
+	if (ci >= 0)
+		json_object_object_add(ev, "cell", jstr(run->cells[ci].cfg->name));
+	if (mmt_mon_psi(path, &psi) == 0) {
+		json_object_object_add(ev, "some_avg10", json_object_new_double(psi.some_avg10));
+		json_object_object_add(ev, "full_avg10", json_object_new_double(psi.full_avg10));
+	}
+	mmt_run_event(run, "psi", ev);
+	if (run->job->g.psi_fail)
+		mmt_run_finding(run, MMT_F_STALL, "memory pressure trigger '%s' fired on %s",
+				run->job->g.psi_trigger, path);
+	else if (o->psi_events == 1)
+		mmt_run_finding(run, MMT_F_NOTE, "memory pressure trigger '%s' fired on %s",
+				run->job->g.psi_trigger, path);
+}
+
+/* ---- samples -------------------------------------------------------------- */
+
+static int samples_header(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	const char **cols;
+	char **owned;
+	unsigned n = 0, cap = 64 + mmt_vmstat_count + run->topo->nr_nodes +
+			       3 * run->nr_cells + MMT_INJ_MAX_COLUMNS * run->nr_inj;
+	int r;
+
+	cols = calloc(cap, sizeof(*cols));
+	owned = calloc(cap, sizeof(*owned));
+	if (!cols || !owned) {
+		free(cols);
+		free(owned);
+		return -ENOMEM;
+	}
+#define ADD(fmt, ...) do { \
+		if (asprintf(&owned[n], fmt, ##__VA_ARGS__) < 0) owned[n] = NULL; \
+		cols[n] = owned[n] ? owned[n] : "?"; n++; \
+	} while (0)
+	ADD("t_s");
+	for (unsigned i = 0; i < run->topo->nr_nodes; i++)
+		ADD("node%u_free_kb", run->topo->nodes[i].id);
+	for (unsigned i = 0; i < mmt_vmstat_count; i++)
+		ADD("%s", mmt_vmstat_names[i]);
+	ADD("psi_some_avg10");
+	ADD("psi_full_avg10");
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		ADD("%s_pages", run->cells[i].cfg->name);
+		ADD("%s_pages_per_s", run->cells[i].cfg->name);
+		ADD("%s_mem_kb", run->cells[i].cfg->name);
+	}
+	for (unsigned i = 0; i < run->nr_inj; i++) {
+		const struct mmt_injector_ops *ops = run->inj[i].ops;
+
+		for (unsigned k = 0; ops->columns && ops->columns[k] && k < MMT_INJ_MAX_COLUMNS; k++)
+			ADD("%s_%s", run->inj[i].cfg->name, ops->columns[k]);
+	}
+#undef ADD
+	o->nr_cols = n;
+	o->row = calloc(n, sizeof(double));
+	r = o->row ? mmt_results_samples_header(run->res, cols, n) : -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(cols);
+	return r;
+}
+
+static void sample(struct orch *o, uint64_t now)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_vmstat vm;
+	struct mmt_psi psi;
+	uint64_t avail;
+	double dt = (double)(now - o->tick_prev_us) / 1e6;
+	unsigned n = 0;
+
+	if (dt <= 0)
+		dt = 1e-6;
+	o->row[n++] = (double)(now - run->start_mono_us) / 1e6;
+	mmt_mon_node_free(run->topo, o->node_free_kb);
+	o->node_free_boot_us = mmt_boottime_us();
+	mmt_mon_meminfo(&o->mem_free_kb, &avail);
+	for (unsigned i = 0; i < run->topo->nr_nodes; i++)
+		o->row[n++] = (double)o->node_free_kb[i];
+	if (mmt_mon_vmstat(&vm) < 0)
+		memset(&vm, 0, sizeof(vm));
+	for (unsigned i = 0; i < mmt_vmstat_count; i++) {
+		uint64_t cur = mmt_mon_vmstat_get(&vm, i), base = mmt_mon_vmstat_get(&o->vm_start, i);
+
+		/* nr_* are gauges, the rest counters since the run started */
+		o->row[n++] = mmt_startswith(mmt_vmstat_names[i], "nr_") ? (double)cur
+									  : (double)(cur - base);
+	}
+	o->vm_prev = vm;
+	if (mmt_mon_psi("/proc/pressure/memory", &psi) == 0) {
+		o->row[n++] = psi.some_avg10;
+		o->row[n++] = psi.full_avg10;
+	} else {
+		o->row[n++] = NAN;
+		o->row[n++] = NAN;
+	}
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+		uint64_t pages = cell_pages(c, NULL);
+		char buf[64];
+		uint64_t cur = 0;
+
+		o->row[n++] = (double)pages;
+		o->row[n++] = (double)(pages - c->pages_prev) / dt;
+		c->pages_prev = pages;
+		if (mmt_cg_get(c->cg, "memory.current", buf, sizeof(buf)) == 0 &&
+		    mmt_parse_u64(mmt_strstrip(buf), &cur) == 0) {
+			o->mem_usage[i] = cur;
+			o->row[n++] = (double)(cur >> 10);
+		} else {
+			o->row[n++] = NAN;
+		}
+		o->memcg_kills[i] = read_memcg_kills(c);
+	}
+	for (unsigned i = 0; i < run->nr_inj; i++) {
+		struct mmt_inj *inj = &run->inj[i];
+		unsigned k = 0;
+		double vals[MMT_INJ_MAX_COLUMNS];
+
+		while (inj->ops->columns && inj->ops->columns[k] && k < MMT_INJ_MAX_COLUMNS)
+			vals[k++] = NAN;
+		if (inj->started && inj->ops->poll && k)
+			inj->ops->poll(inj, vals);
+		for (unsigned j = 0; j < k; j++)
+			o->row[n++] = vals[j];
+	}
+	mmt_results_sample(run->res, o->row, n);
+	o->tick_prev_us = now;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+static uint64_t cell_auto_limit(const struct mmt_cell_cfg *cfg)
+{
+	uint64_t fp = cfg->wl->thread_footprint ? cfg->wl->thread_footprint(cfg) : 0;
+	uint64_t need = fp * cfg->o.threads;
+
+	/* Room for the worker's stacks, page tables and the binary. */
+	return need + need / 4 + (64ULL << 20);
+}
+
+static int setup_cgroups(struct orch *o, char *why, size_t why_len)
+{
+	struct mmt_run *run = o->run;
+	const struct mmt_topo *topo = run->topo;
+	bool ctrls[MMT_CG_NR_CTRLS] = { true, true };
+	char cpus[256], mems[256], lim[32];
+	uint64_t sum = 0, avail_kb = 0, free_kb = 0, budget;
+	int r;
+
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		sum += run->cells[i].memory_max;
+	mmt_mon_meminfo(&free_kb, &avail_kb);
+	budget = run->job->g.mem_budget ? run->job->g.mem_budget : sum + (64ULL << 20);
+	/* Safety: the machine itself must never OOM. */
+	if (budget > avail_kb * 1024 / 4 * 3) {
+		char a[32], b[32];
+
+		mmt_format_size(budget, a, sizeof(a));
+		mmt_format_size(avail_kb * 1024, b, sizeof(b));
+		snprintf(why, why_len,
+			 "the cells ask for %s of memory, more than 3/4 of the %s available",
+			 a, b);
+		return 1;
+	}
+	mmt_set_format(topo->all_cpus, cpus, sizeof(cpus));
+	mmt_set_format(topo->mem_nodes, mems, sizeof(mems));
+	snprintf(lim, sizeof(lim), "%" PRIu64, budget);
+	snprintf(run->top_name, sizeof(run->top_name), MMT_PREFIX "-%s", run->id);
+	{
+		const char *keys[] = { "cpuset.cpus", "cpuset.mems", "memory.max" };
+		const char *vals[] = { cpus, mems, lim };
+
+		r = mmt_cg_create(&run->cgsys, run->jr, run->top_name, ctrls, keys, vals, 3,
+				  &run->top);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+		const char *keys[] = { "cpuset.cpus", "cpuset.mems", "memory.max" };
+		const char *vals[3];
+
+		mmt_set_format(c->cpus, cpus, sizeof(cpus));
+		mmt_set_format(c->mems, mems, sizeof(mems));
+		snprintf(lim, sizeof(lim), "%" PRIu64, c->memory_max);
+		vals[0] = cpus;
+		vals[1] = mems;
+		vals[2] = lim;
+		snprintf(c->cg_name, sizeof(c->cg_name), "%s/%s", run->top_name, c->cfg->name);
+		r = mmt_cg_create(&run->cgsys, run->jr, c->cg_name, ctrls, keys, vals, 3, &c->cg);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int setup_cells(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_job *job = run->job;
+
+	run->nr_cells = job->nr_cells;
+	for (unsigned i = 0; i < job->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+		const struct mmt_cell_cfg *cfg = &job->cells[i];
+		int p[2];
+
+		c->cfg = cfg;
+		c->index = i;
+		c->cpus = hwloc_bitmap_dup(cfg->o.cpus.set);
+		c->mems = hwloc_bitmap_dup(cfg->o.mems.set);
+		c->memory_max = cfg->o.memory_max ? cfg->o.memory_max : cell_auto_limit(cfg);
+		c->oom_score_adj = (int)(cfg->o.oom_score_adj < -1000 ? job->g.oom_score_adj
+								      : cfg->o.oom_score_adj);
+		c->expect_oom = cfg->o.expect_oom < 0 ? job->g.expect_oom : cfg->o.expect_oom;
+		c->sh = mmap(NULL, sizeof(struct mmt_shared), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (c->sh == MAP_FAILED) {
+			c->sh = NULL;
+			return -errno;
+		}
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return -errno;
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		/* A full pipe must never block a worker thread. */
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		c->msg_fd = p[0];
+		o->msg_wfd[i] = p[1];
+		epoll_add(o->epfd, c->msg_fd, TAG_CELL + i);
+	}
+	return 0;
+}
+
+static void read_cell_msgs(struct orch *o, unsigned ci)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_cell_rt *c = &run->cells[ci];
+	struct mmt_wmsg m;
+
+	while (read(c->msg_fd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+		json_object *ev = json_object_new_object();
+
+		m.text[sizeof(m.text) - 1] = '\0';
+		json_object_object_add(ev, "cell", jstr(c->cfg->name));
+		json_object_object_add(ev, "thread", json_object_new_int(m.thread));
+		json_object_object_add(ev, "tid", json_object_new_int(m.tid));
+		if (m.type == MMT_WMSG_CORRUPTION) {
+			char addr[32];
+
+			snprintf(addr, sizeof(addr), "0x%" PRIx64, m.addr);
+			json_object_object_add(ev, "addr", jstr(addr));
+			json_object_object_add(ev, "page_index", json_object_new_int64((int64_t)m.page_index));
+			json_object_object_add(ev, "node", json_object_new_int(m.node));
+			json_object_object_add(ev, "expected", json_object_new_uint64(m.expected));
+			json_object_object_add(ev, "got", json_object_new_uint64(m.got));
+			json_object_object_add(ev, "text", jstr(m.text));
+			mmt_run_event(run, "corruption", ev);
+			mmt_run_finding(run, MMT_F_CORRUPTION,
+					"cell %s: data corruption at %s (node %d): expected 0x%" PRIx64
+					" got 0x%" PRIx64, c->cfg->name, addr, m.node, m.expected, m.got);
+		} else if (m.type == MMT_WMSG_ERROR) {
+			json_object_object_add(ev, "error", jstr(m.text));
+			mmt_run_event(run, "worker_error", ev);
+			mmt_run_finding(run, MMT_F_HARNESS, "cell %s thread %d: %s",
+					c->cfg->name, m.thread, m.text);
+		} else {
+			json_object_object_add(ev, "text", jstr(m.text));
+			mmt_run_event(run, "note", ev);
+		}
+	}
+}
+
+/* ---- run.json ------------------------------------------------------------- */
+
+static json_object *run_json(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_job *job = run->job;
+	json_object *j = json_object_new_object(), *x, *arr;
+	struct utsname un;
+	char buf[4096];
+	uint64_t elapsed = (run->end_real_us ? run->end_real_us : mmt_realtime_us()) -
+			   run->start_real_us;
+
+	x = json_object_new_object();
+	json_object_object_add(x, "name", jstr(PACKAGE_NAME));
+	json_object_object_add(x, "version", jstr(PACKAGE_VERSION));
+	json_object_object_add(j, "harness", x);
+	json_object_object_add(j, "id", jstr(run->id));
+	json_object_object_add(j, "dir", jstr(run->dir));
+	x = json_object_new_object();
+	if (uname(&un) == 0) {
+		json_object_object_add(x, "release", jstr(un.release));
+		json_object_object_add(x, "version", jstr(un.version));
+		json_object_object_add(x, "machine", jstr(un.machine));
+		json_object_object_add(x, "hostname", jstr(un.nodename));
+	}
+	if (mmt_read_file("/proc/cmdline", buf, sizeof(buf)) >= 0)
+		json_object_object_add(x, "cmdline", jstr(mmt_strstrip(buf)));
+	json_object_object_add(j, "kernel", x);
+
+	x = json_object_new_object();
+	mmt_topo_summary(run->topo, buf, sizeof(buf));
+	json_object_object_add(x, "summary", jstr(buf));
+	json_object_object_add(x, "cpus", jset(run->topo->all_cpus));
+	json_object_object_add(x, "mem_nodes", jset(run->topo->mem_nodes));
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
+		json_object *n = json_object_new_object();
+
+		json_object_object_add(n, "id", json_object_new_int((int)run->topo->nodes[i].id));
+		json_object_object_add(n, "mem_bytes",
+				       json_object_new_int64((int64_t)run->topo->nodes[i].mem_bytes));
+		json_object_object_add(n, "cpus", jset(run->topo->nodes[i].cpuset));
+		json_object_array_add(arr, n);
+	}
+	json_object_object_add(x, "nodes", arr);
+	json_object_object_add(j, "topology", x);
+
+	x = json_object_new_object();
+	for (int k = 0; k < MMT_CG_NR_CTRLS; k++)
+		json_object_object_add(x, mmt_cg_ctrl_name(k),
+				       jstr(mmt_cg_mode_name(run->cgsys.mode[k])));
+	json_object_object_add(x, "top", jstr(run->top_name));
+	json_object_object_add(j, "cgroup", x);
+
+	x = json_object_new_object();
+	json_object_object_add(x, "name", jstr(job->name));
+	json_object_object_add(x, "path", jstr(job->path));
+	json_object_object_add(x, "description", jstr(job->g.description));
+	json_object_object_add(x, "text", jstr(job->text));
+	json_object_object_add(j, "job", x);
+	json_object_object_add(j, "seed", json_object_new_uint64(run->seed));
+	json_object_object_add(j, "duration_us", json_object_new_int64((int64_t)job->g.duration_us));
+	mmt_format_utc(run->start_real_us, false, buf, sizeof(buf));
+	json_object_object_add(j, "start", jstr(buf));
+	if (run->end_real_us) {
+		mmt_format_utc(run->end_real_us, false, buf, sizeof(buf));
+		json_object_object_add(j, "end", jstr(buf));
+	}
+	json_object_object_add(j, "elapsed_s", json_object_new_double((double)elapsed / 1e6));
+
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+		json_object *cj = json_object_new_object(), *pids = json_object_new_array();
+		uint64_t loops, pages = cell_pages(c, &loops);
+
+		json_object_object_add(cj, "name", jstr(c->cfg->name));
+		json_object_object_add(cj, "workload", jstr(c->cfg->wl->name));
+		json_object_object_add(cj, "threads", json_object_new_int((int)c->cfg->o.threads));
+		json_object_object_add(cj, "cpus", jset(c->cpus));
+		json_object_object_add(cj, "mems", jset(c->mems));
+		json_object_object_add(cj, "cgroup", jstr(c->cg_name));
+		json_object_object_add(cj, "memory_max", json_object_new_int64((int64_t)c->memory_max));
+		json_object_object_add(cj, "oom_score_adj", json_object_new_int(c->oom_score_adj));
+		json_object_object_add(cj, "expect_oom",
+				       jstr(c->expect_oom == MMT_EXPECT_OOM_NONE ? "none" :
+					    c->expect_oom == MMT_EXPECT_OOM_MEMCG ? "memcg" : "any"));
+		json_object_object_add(cj, "pages", json_object_new_int64((int64_t)pages));
+		json_object_object_add(cj, "loops", json_object_new_int64((int64_t)loops));
+		json_object_object_add(cj, "pages_per_s",
+				       json_object_new_double(elapsed ? (double)pages * 1e6 / (double)elapsed : 0));
+		json_object_object_add(cj, "spawns", json_object_new_int((int)c->spawns));
+		json_object_object_add(cj, "oom_kills", json_object_new_int64((int64_t)c->oom_kills));
+		json_object_object_add(cj, "rebinds", json_object_new_int64((int64_t)atomic_load(&c->rebinds)));
+		for (unsigned k = 0; k < c->nr_pids; k++)
+			json_object_array_add(pids, json_object_new_int(c->pids[k]));
+		json_object_object_add(cj, "pids", pids);
+		if (c->cfg->wl->describe) {
+			json_object *d = json_object_new_object();
+
+			c->cfg->wl->describe(c->cfg, d);
+			json_object_object_add(cj, "workload_options", d);
+		}
+		json_object_array_add(arr, cj);
+	}
+	json_object_object_add(j, "cells", arr);
+
+	x = json_object_new_object();
+	for (unsigned i = 0; i < run->nr_inj; i++) {
+		struct mmt_inj *inj = &run->inj[i];
+		json_object *ij = json_object_new_object();
+
+		json_object_object_add(ij, "type", jstr(inj->ops->name));
+		json_object_object_add(ij, "started", json_object_new_boolean(inj->started));
+		if (inj->started && inj->ops->report)
+			inj->ops->report(inj, ij);
+		json_object_object_add(x, inj->cfg->name, ij);
+	}
+	json_object_object_add(j, "injectors", x);
+
+	x = json_object_new_object();
+	json_object_object_add(x, "records", json_object_new_int64((int64_t)o->kmsg_records));
+	json_object_object_add(x, "lost", json_object_new_int64((int64_t)o->kmsg_lost));
+	json_object_object_add(x, "available", json_object_new_boolean(o->kmsgfd >= 0));
+	json_object_object_add(j, "kmsg", x);
+
+	x = json_object_new_object();
+	for (unsigned i = 0; i < mmt_vmstat_count; i++)
+		json_object_object_add(x, mmt_vmstat_names[i],
+				       json_object_new_int64((int64_t)(mmt_mon_vmstat_get(&o->vm_prev, i) -
+								       (mmt_startswith(mmt_vmstat_names[i], "nr_") ? 0 :
+									mmt_mon_vmstat_get(&o->vm_start, i)))));
+	json_object_object_add(j, "vmstat", x);
+
+	pthread_mutex_lock(&run->lock);
+	json_object_object_add(j, "facts", json_object_get(run->facts));
+	mmt_verdict_decide(&run->verdict);
+	json_object_object_add(j, "verdict", mmt_verdict_to_json(&run->verdict));
+	pthread_mutex_unlock(&run->lock);
+	if (o->interrupted)
+		json_object_object_add(j, "interrupted_by", jstr(strsignal(o->interrupted)));
+	return j;
+}
+
+static void write_outputs(struct orch *o)
+{
+	json_object *j = run_json(o);
+	char *s;
+
+	mmt_results_write_run_json(o->run->res, j);
+	s = mmt_ktap_render(j);
+	if (s) {
+		mmt_results_write_file(o->run->res, "result.ktap", s);
+		free(s);
+	}
+	s = mmt_junit_render(j);
+	if (s) {
+		mmt_results_write_file(o->run->res, "junit.xml", s);
+		free(s);
+	}
+	json_object_put(j);
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+static void request_stop(struct orch *o)
+{
+	if (o->stop_requested)
+		return;
+	o->stop_requested = true;
+	atomic_store(&o->run->stopping, true);
+}
+
+static void handle_signals(struct orch *o)
+{
+	struct signalfd_siginfo si;
+
+	while (read(o->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap_children(o);
+			break;
+		case SIGINT:
+		case SIGTERM:
+		case SIGHUP:
+			if (o->interrupted) {
+				log_warn("second %s: stopping at once", strsignal((int)si.ssi_signo));
+				for (unsigned i = 0; i < o->run->nr_cells; i++) {
+					pid_t p = atomic_load(&o->run->cells[i].pid);
+
+					if (p > 0)
+						kill(p, SIGKILL);
+				}
+			} else {
+				log_info("%s: stopping the run", strsignal((int)si.ssi_signo));
+			}
+			o->interrupted = (int)si.ssi_signo;
+			request_stop(o);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void tick(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	uint64_t now = mmt_now_us(), exp;
+
+	if (read(o->tickfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+		return;
+	reap_children(o);
+	if (o->kst) {
+		/* Reports held back for a reaper line that never came. */
+		json_object *evs[KMSG_BATCH];
+		int n;
+
+		kmsg_drain(o);
+		n = mmt_kmsg_expire(o->kst, now, evs, KMSG_BATCH);
+		if (n > 0)
+			kmsg_dispatch(o, evs, n);
+	}
+	sample(o, now);
+	watchdog(o, now);
+	resolve_deaths(o, false);
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+
+		if (o->respawn_at_us[i] && now >= o->respawn_at_us[i] &&
+		    atomic_load(&c->pid) == 0 && !mmt_run_stopping(run)) {
+			o->respawn_at_us[i] = 0;
+			if (cell_spawn(o, c) < 0)
+				mmt_run_finding(run, MMT_F_HARNESS, "cell %s: cannot respawn worker",
+						c->cfg->name);
+		}
+	}
+}
+
+static int loop_once(struct orch *o, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(o->epfd, evs, 16, timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		uint64_t tag = evs[i].data.u64, exp;
+
+		if (tag == TAG_SIG)
+			handle_signals(o);
+		else if (tag == TAG_TICK)
+			tick(o);
+		else if (tag == TAG_END) {
+			if (read(o->endfd, &exp, sizeof(exp)) > 0)
+				request_stop(o);
+		} else if (tag == TAG_KMSG)
+			kmsg_drain(o);
+		else if (tag >= TAG_CELL)
+			read_cell_msgs(o, (unsigned)(tag - TAG_CELL));
+		else if (tag >= TAG_PSI && tag < TAG_PSI + MAX_PSI)
+			on_psi(o, (unsigned)(tag - TAG_PSI));
+	}
+	return n;
+}
+
+static bool any_worker_alive(struct orch *o)
+{
+	for (unsigned i = 0; i < o->run->nr_cells; i++)
+		if (atomic_load(&o->run->cells[i].pid) > 0)
+			return true;
+	return false;
+}
+
+/* Stop injectors, then workers: stop flag, SIGTERM, SIGKILL, "unkillable". */
+static void stop_everything(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	uint64_t t0, timeout = run->job->g.stop_timeout_us;
+
+	atomic_store(&run->stopping, true);
+	for (int i = (int)run->nr_inj - 1; i >= 0; i--) {
+		struct mmt_inj *inj = &run->inj[i];
+
+		if (inj->started && inj->ops->stop && inj->ops->stop(inj) < 0)
+			mmt_run_finding(run, MMT_F_HARNESS, "injector %s: stop failed", inj->cfg->name);
+	}
+	/* Injector columns keep their last values; the final sample is taken
+	 * before workers go away so rates stay meaningful. */
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		if (run->cells[i].sh)
+			atomic_store(&run->cells[i].sh->stop, 1);
+	for (int phase = 0; phase < 3 && any_worker_alive(o); phase++) {
+		if (phase == 1 || phase == 2)
+			for (unsigned i = 0; i < run->nr_cells; i++) {
+				pid_t p = atomic_load(&run->cells[i].pid);
+
+				if (p > 0)
+					kill(p, phase == 1 ? SIGTERM : SIGKILL);
+			}
+		t0 = mmt_now_us();
+		while (any_worker_alive(o) && mmt_now_us() - t0 < timeout) {
+			reap_children(o);
+			if (!any_worker_alive(o))
+				break;
+			loop_once(o, 50);
+		}
+	}
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+		pid_t p = atomic_load(&c->pid);
+
+		if (p > 0) {
+			json_object *ev = json_object_new_object();
+
+			json_object_object_add(ev, "cell", jstr(c->cfg->name));
+			json_object_object_add(ev, "pid", json_object_new_int(p));
+			mmt_run_event(run, "unkillable", ev);
+			mmt_run_finding(run, MMT_F_UNKILLABLE,
+					"cell %s: worker %d survived SIGKILL for %.1f s at the end of the run",
+					c->cfg->name, (int)p, (double)timeout / 1e6);
+		}
+	}
+}
+
+static int setup_fds(struct orch *o)
+{
+	sigset_t set;
+
+	o->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (o->epfd < 0)
+		return -errno;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	o->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	o->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	o->endfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (o->sigfd < 0 || o->tickfd < 0 || o->endfd < 0)
+		return -errno;
+	epoll_add(o->epfd, o->sigfd, TAG_SIG);
+	epoll_add(o->epfd, o->tickfd, TAG_TICK);
+	epoll_add(o->epfd, o->endfd, TAG_END);
+	return 0;
+}
+
+static void close_fds(struct orch *o)
+{
+	int *fds[] = { &o->epfd, &o->sigfd, &o->tickfd, &o->endfd, &o->kmsgfd };
+
+	for (unsigned i = 0; i < MMT_ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+static void teardown(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+
+		mmt_cg_destroy(c->cg);
+		c->cg = NULL;
+	}
+	mmt_cg_destroy(run->top);
+	run->top = NULL;
+	/* The journal is the safety net: whatever is still there goes now. */
+	if (run->jr) {
+		mmt_journal_close(run->jr);
+		run->jr = NULL;
+		mmt_run_path(run, "journal", path, sizeof(path));
+		if (mmt_journal_replay(path, NULL) > 0)
+			mmt_run_finding(run, MMT_F_HARNESS,
+					"cleanup left something behind: see %s", path);
+	}
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		struct mmt_cell_rt *c = &run->cells[i];
+
+		if (c->sh) {
+			/* Keep the totals for run.json after the page is gone. */
+			c->pages_carry = cell_pages(c, &c->loops_carry);
+			munmap(c->sh, sizeof(*c->sh));
+		}
+		c->sh = NULL;
+		if (c->msg_fd > 0)
+			close(c->msg_fd);
+		if (o->msg_wfd[i] > 0)
+			close(o->msg_wfd[i]);
+	}
+}
+
+static uint64_t pick_seed(const struct mmt_job *job, const struct mmt_run_args *args)
+{
+	uint64_t s;
+
+	if (args && args->have_seed)
+		return args->seed;
+	if (job->g.seed)
+		return job->g.seed;
+	s = mmt_realtime_us() ^ ((uint64_t)getpid() << 32);
+	return mmt_rand_next(&s);
+}
+
+static int probe_and_start_injectors(struct orch *o, bool start)
+{
+	struct mmt_run *run = o->run;
+
+	for (unsigned i = 0; i < run->nr_inj; i++) {
+		struct mmt_inj *inj = &run->inj[i];
+		char why[256] = "";
+		int r;
+
+		if (!start) {
+			if (!inj->ops->probe)
+				continue;
+			r = inj->ops->probe(inj, why, sizeof(why));
+			if (r > 0) {
+				mmt_run_finding(run, MMT_F_MISSING, "injector %s: %s", inj->cfg->name,
+						why[0] ? why : "not supported here");
+				return 1;
+			}
+			if (r < 0) {
+				mmt_run_finding(run, MMT_F_HARNESS, "injector %s: probe failed: %s",
+						inj->cfg->name, strerror(-r));
+				return r;
+			}
+			continue;
+		}
+		if (!inj->ops->start)
+			continue;
+		r = inj->ops->start(inj);
+		if (r < 0) {
+			mmt_run_finding(run, MMT_F_HARNESS, "injector %s: start failed: %s",
+					inj->cfg->name, strerror(-r));
+			return r;
+		}
+		inj->started = true;
+	}
+	return 0;
+}
+
+static bool is_root(void)
+{
+	return geteuid() == 0;
+}
+
+int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
+		const struct mmt_run_args *args, char *ret_dir, size_t dir_len)
+{
+	struct mmt_run *run;
+	struct orch *o;
+	char path[PATH_MAX], why[512] = "";
+	const char *base;
+	int r, verdict;
+	uint64_t duration;
+
+	run = calloc(1, sizeof(*run));
+	o = calloc(1, sizeof(*o));
+	if (!run || !o) {
+		free(run);
+		free(o);
+		return -ENOMEM;
+	}
+	o->run = run;
+	o->epfd = o->sigfd = o->tickfd = o->endfd = o->kmsgfd = -1;
+	pthread_mutex_init(&run->lock, NULL);
+	mmt_verdict_init(&run->verdict);
+	run->facts = json_object_new_object();
+	run->job = job;
+	run->topo = topo;
+	run->seed = pick_seed(job, args);
+	duration = args && args->duration_us ? args->duration_us : job->g.duration_us;
+	job->g.duration_us = duration;
+	base = args && args->results_dir ? args->results_dir : job->g.results;
+
+	run->start_real_us = mmt_realtime_us();
+	r = mmt_results_create(base, job->name, run->start_real_us, run->dir, sizeof(run->dir),
+			       run->id, sizeof(run->id), &run->res);
+	if (r < 0) {
+		log_err("results dir %s: %s", base, strerror(-r));
+		r = -EUSERS;  /* tells the caller: bad input, exit 2 */
+		goto out_free;
+	}
+	if (ret_dir)
+		snprintf(ret_dir, dir_len, "%s", run->dir);
+	run->start_mono_us = mmt_now_us();
+	mmt_results_set_start(run->res, run->start_mono_us, run->start_real_us);
+	log_info("run %s: job %s, %.0f s, seed %" PRIu64 ", results in %s", run->id, job->name,
+		 (double)duration / 1e6, run->seed, run->dir);
+
+	/* Needs: root, cpuset and memory controllers, /dev/kmsg. */
+	mmt_cg_probe(&run->cgsys);
+	if (!is_root()) {
+		mmt_run_finding(run, MMT_F_MISSING, "mmtorture run needs root (cgroups, /dev/kmsg)");
+		goto out_verdict;
+	}
+	if (run->cgsys.mode[MMT_CG_CPUSET] == MMT_CG_NONE ||
+	    run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
+		mmt_run_finding(run, MMT_F_MISSING,
+				"no usable %s controller (neither a v1 hierarchy nor in the v2 root's cgroup.controllers)",
+				run->cgsys.mode[MMT_CG_CPUSET] == MMT_CG_NONE ? "cpuset" : "memory");
+		goto out_verdict;
+	}
+	for (unsigned i = 0; i < job->nr_cells; i++) {
+		const struct mmt_cell_cfg *cfg = &job->cells[i];
+
+		if (cfg->wl->probe && cfg->wl->probe(cfg, topo, why, sizeof(why)) > 0) {
+			mmt_run_finding(run, MMT_F_MISSING, "cell %s: %s", cfg->name, why);
+			goto out_verdict;
+		}
+	}
+
+	/* Orchestrator safety: never the OOM killer's choice, never swapped. */
+	r = mmt_write_file("/proc/self/oom_score_adj", "-1000");
+	if (r < 0)
+		log_warn("cannot set oom_score_adj -1000 for the orchestrator: %s", strerror(-r));
+	mmt_run_fact(run, "orchestrator_oom_score_adj", json_object_new_int(r < 0 ? 0 : -1000));
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		log_warn("mlockall: %s", strerror(errno));
+
+	mmt_run_path(run, "journal", path, sizeof(path));
+	r = mmt_journal_open(path, &run->jr);
+	if (r < 0) {
+		mmt_run_finding(run, MMT_F_HARNESS, "journal %s: %s", path, strerror(-r));
+		goto out_verdict;
+	}
+	r = setup_fds(o);
+	if (r < 0) {
+		mmt_run_finding(run, MMT_F_HARNESS, "event loop: %s", strerror(-r));
+		goto out_teardown;
+	}
+	o->kmsgfd = mmt_kmsg_open();
+	if (o->kmsgfd >= 0) {
+		o->kst = mmt_kmsg_state_new();
+		epoll_add(o->epfd, o->kmsgfd, TAG_KMSG);
+	} else {
+		mmt_run_finding(run, MMT_F_MISSING, "/dev/kmsg: %s: OOM kills cannot be seen",
+				strerror(-o->kmsgfd));
+		goto out_teardown;
+	}
+	r = setup_cells(o);
+	if (r < 0) {
+		mmt_run_finding(run, MMT_F_HARNESS, "cells: %s", strerror(-r));
+		goto out_teardown;
+	}
+	run->nr_inj = job->nr_injectors;
+	for (unsigned i = 0; i < job->nr_injectors; i++) {
+		run->inj[i].cfg = &job->injectors[i];
+		run->inj[i].ops = job->injectors[i].ops;
+		run->inj[i].opts = job->injectors[i].opts;
+		run->inj[i].run = run;
+	}
+	if (probe_and_start_injectors(o, false) != 0)
+		goto out_teardown;
+	r = setup_cgroups(o, why, sizeof(why));
+	if (r > 0) {
+		mmt_run_finding(run, MMT_F_MISSING, "%s", why);
+		goto out_teardown;
+	}
+	if (r < 0) {
+		mmt_run_finding(run, MMT_F_HARNESS, "cgroups: %s", strerror(-r));
+		goto out_teardown;
+	}
+	mmt_mon_vmstat(&o->vm_start);
+	o->vm_prev = o->vm_start;
+	setup_psi(o);
+	r = samples_header(o);
+	if (r < 0) {
+		mmt_run_finding(run, MMT_F_HARNESS, "samples.csv: %s", strerror(-r));
+		goto out_teardown;
+	}
+	write_outputs(o);   /* a first run.json, in case we die */
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		r = cell_spawn(o, &run->cells[i]);
+		if (r < 0) {
+			mmt_run_finding(run, MMT_F_HARNESS, "cell %s: cannot start its worker: %s",
+					run->cells[i].cfg->name, strerror(-r));
+			goto out_stop;
+		}
+	}
+	if (probe_and_start_injectors(o, true) != 0)
+		goto out_stop;
+
+	o->tick_prev_us = mmt_now_us();
+	timer_arm(o->tickfd, job->g.sample_interval_us, job->g.sample_interval_us);
+	timer_arm(o->endfd, duration, 0);
+	while (!mmt_run_stopping(run)) {
+		r = loop_once(o, -1);
+		if (r < 0) {
+			mmt_run_finding(run, MMT_F_HARNESS, "event loop: %s", strerror(-r));
+			break;
+		}
+	}
+out_stop:
+	reap_children(o);
+	sample(o, mmt_now_us());
+	stop_everything(o);
+	/* Give the kernel a moment to print what the last kills caused. */
+	{
+		uint64_t t0 = mmt_now_us();
+
+		while (mmt_now_us() - t0 < 300000)
+			loop_once(o, 50);
+		kmsg_drain(o);
+		if (o->kst) {
+			json_object *evs[KMSG_BATCH];
+			int n = mmt_kmsg_flush(o->kst, evs, KMSG_BATCH);
+
+			if (n > 0)
+				kmsg_dispatch(o, evs, n);
+		}
+	}
+	reap_children(o);
+	resolve_deaths(o, true);
+	if (o->interrupted)
+		mmt_run_finding(run, MMT_F_HARNESS, "interrupted by %s before the end of the run",
+				strsignal(o->interrupted));
+out_teardown:
+	teardown(o);
+out_verdict:
+	run->end_real_us = mmt_realtime_us();
+	write_outputs(o);
+	pthread_mutex_lock(&run->lock);
+	verdict = (int)mmt_verdict_decide(&run->verdict);
+	pthread_mutex_unlock(&run->lock);
+	log_info("run %s: %s", run->id, mmt_verdict_name((enum mmt_verdict_kind)verdict));
+	for (unsigned i = 0; i < run->verdict.nr_reasons; i++)
+		if (run->verdict.reasons[i].level >= MMT_LVL_WARN)
+			log_info("  %s: %s", mmt_finding_name(run->verdict.reasons[i].finding),
+				 run->verdict.reasons[i].text);
+	r = verdict;
+	mmt_kmsg_state_free(o->kst);
+	for (unsigned i = 0; i < o->nr_psi; i++)
+		close(o->psi_fd[i]);
+	close_fds(o);
+	{
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+	}
+	mmt_results_close(run->res);
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		hwloc_bitmap_free(run->cells[i].cpus);
+		hwloc_bitmap_free(run->cells[i].mems);
+	}
+out_free:
+	json_object_put(run->facts);
+	pthread_mutex_destroy(&run->lock);
+	free(o->row);
+	free(o);
+	free(run);
+	return r;
+}

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nfs: an NFS mount at <run dir>/mmtorture-nfs for the writeback (target=nfs)
+ * and swap (backing=nfs) injectors.  Either mount a given export
+ * (server:/path), or start a loopback server: the kernel nfsd with rpcbind,
+ * rpc.mountd, rpc.nfsd and exportfs from nfs-kernel-server, bound to
+ * 127.0.0.1 and exporting a directory under the run to 127.0.0.1 only.
+ * Every daemon, export and mount is journalled before it exists.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "injectors/blockdev.h"
+#include "injectors/injectors.h"
+#include "journal.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+#ifndef NFSD_MAGIC
+#define NFSD_MAGIC 0x6e667364
+#endif
+
+static const char *const vers_names[] = { "3", "4", "4.1", "4.2", NULL };
+
+struct nfs_opts {
+	char export[MMT_OPT_STRLEN];
+	int vers;
+	char mount_opts[MMT_OPT_STRLEN];
+	uint64_t grace_us;
+	uint64_t lease_us;
+	uint64_t threads;
+	uint64_t wait_us;
+};
+
+#define OFF(f) offsetof(struct nfs_opts, f)
+static const struct mmt_opt nfs_opts[] = {
+	{ "export", MMT_OPT_STR, OFF(export), 0, 0, "", NULL,
+	  "server:/path to mount (the server as an IP address); empty: start a "
+	  "loopback server on 127.0.0.1 exporting a directory of the run" },
+	{ "vers", MMT_OPT_ENUM, OFF(vers), 0, 0, "3", vers_names,
+	  "NFS version (v3 has no grace period to wait out)" },
+	{ "mount_opts", MMT_OPT_STR, OFF(mount_opts), 0, 0, "hard", NULL,
+	  "extra NFS mount options, comma-separated" },
+	{ "grace", MMT_OPT_DURATION, OFF(grace_us), 1000000, 0, "10s", NULL,
+	  "loopback server: NFSv4 grace period (rpc.nfsd -G)" },
+	{ "lease", MMT_OPT_DURATION, OFF(lease_us), 1000000, 0, "15s", NULL,
+	  "loopback server: NFSv4 lease time (rpc.nfsd -L)" },
+	{ "threads", MMT_OPT_U64, OFF(threads), 1, 256, "4", NULL,
+	  "loopback server: nfsd threads" },
+	{ "wait", MMT_OPT_DURATION, OFF(wait_us), 1000000, 0, "60s", NULL,
+	  "how long to retry the mount while the server comes up" },
+	MMT_OPT_END,
+};
+#undef OFF
+
+static const char *const nfs_columns[] = { "mounted", NULL };
+
+/* ---- pure generators (unit-tested) --------------------------------------------- */
+
+int mmt_nfs_export_opts(unsigned fsid, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "rw,sync,no_subtree_check,no_root_squash,insecure,fsid=%u",
+			 fsid);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int mmt_nfs_exports_line(const char *dir, const char *client, unsigned fsid,
+			 char *buf, size_t len)
+{
+	char opts[128];
+	int n;
+
+	if (!dir || dir[0] != '/' || !client || !*client || strpbrk(dir, " \t\n"))
+		return -EINVAL;
+	mmt_nfs_export_opts(fsid, opts, sizeof(opts));
+	n = snprintf(buf, len, "%s %s(%s)", dir, client, opts);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool is_v3(const char *vers)
+{
+	return !strcmp(vers, "3");
+}
+
+int mmt_nfs_nfsd_argv(const char *host, unsigned grace_s, unsigned lease_s,
+		      const char *vers, unsigned threads, char *buf, size_t len,
+		      const char **argv, unsigned max)
+{
+	unsigned n = 0;
+	size_t used = 0;
+	const char *words[16];
+	unsigned nw = 0;
+	char num[4][16];
+
+	snprintf(num[0], sizeof(num[0]), "%u", grace_s);
+	snprintf(num[1], sizeof(num[1]), "%u", lease_s);
+	snprintf(num[2], sizeof(num[2]), "%u", threads);
+	words[nw++] = "rpc.nfsd";
+	words[nw++] = "-H";
+	words[nw++] = host;
+	words[nw++] = "-G";
+	words[nw++] = num[0];
+	words[nw++] = "-L";
+	words[nw++] = num[1];
+	words[nw++] = "-N";
+	words[nw++] = is_v3(vers) ? "4" : "3";
+	words[nw++] = num[2];
+	if (nw + 1 > max)
+		return -E2BIG;
+	/* argv points into buf, which owns the strings. */
+	for (unsigned i = 0; i < nw; i++) {
+		size_t l = strlen(words[i]) + 1;
+
+		if (used + l > len)
+			return -ENAMETOOLONG;
+		memcpy(buf + used, words[i], l);
+		argv[n++] = buf + used;
+		used += l;
+	}
+	argv[n] = NULL;
+	return (int)n;
+}
+
+int mmt_nfs_mount_data(const char *vers, const char *addr, const char *extra,
+		       char *buf, size_t len)
+{
+	int n;
+
+	if (!addr || !*addr)
+		return -EINVAL;
+	if (is_v3(vers))
+		n = snprintf(buf, len, "vers=3,addr=%s,proto=tcp,mountproto=tcp,"
+			     "mountaddr=%s,nolock%s%s", addr, addr,
+			     extra && *extra ? "," : "", extra ? extra : "");
+	else
+		n = snprintf(buf, len, "vers=%s,addr=%s,clientaddr=%s%s%s", vers, addr,
+			     !strcmp(addr, "127.0.0.1") ? "127.0.0.1" : "0.0.0.0",
+			     extra && *extra ? "," : "", extra ? extra : "");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* ---- the injector ------------------------------------------------------------- */
+
+#define NFS_MAX_DAEMONS 2
+
+struct nfs_state {
+	struct mmt_inj *inj;
+	const struct nfs_opts *o;
+	struct mmt_ith ith;
+	struct mmt_undo server_undo;   /* export dir, rpcbind, rpc.mountd */
+	struct mmt_undo undo;          /* export, mount point, mount */
+	char export_dir[PATH_MAX];
+	char mnt[PATH_MAX];
+	char src[PATH_MAX + 64];
+	char err[256];
+	int pidfd[NFS_MAX_DAEMONS];
+	unsigned nr_pidfd;
+	atomic_bool mounted, failed;
+	bool nfsd_ours, nfsd_fs_ours;
+	bool timed_out;
+	uint64_t mount_us;
+};
+
+static struct nfs_state *state(struct mmt_inj *inj)
+{
+	struct nfs_state *s = inj->priv;
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->inj = inj;
+	s->o = inj->opts;
+	inj->priv = s;
+	return s;
+}
+
+static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
+			char *err, size_t err_len)
+{
+	const struct nfs_opts *o = cfg->opts;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < job->nr_injectors; i++)
+		if (job->injectors[i].ops == &mmt_injector_nfs)
+			n++;
+	if (n > 1)
+		return mmt_bd_verr(cfg, "export", err, err_len,
+				   "one [nfs] section per job (its mount is shared)");
+	if (o->export[0] && (!strchr(o->export, ':') || strchr(o->export, ':')[1] != '/'))
+		return mmt_bd_verr(cfg, "export", err, err_len,
+				   "'%s' is not server:/path", o->export);
+	return 0;
+}
+
+static bool need(const char *prog, const char *pkg, char *why, size_t why_len)
+{
+	char path[PATH_MAX];
+
+	if (mmt_bd_find_prog(prog, path, sizeof(path)))
+		return true;
+	snprintf(why, why_len, "%s not found (install %s)", prog, pkg);
+	return false;
+}
+
+static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	struct nfs_state *s = state(inj);
+
+	if (!s)
+		return -ENOMEM;
+	if (!mmt_bd_have_fs("nfs") && (mmt_bd_modprobe("nfs"), !mmt_bd_have_fs("nfs"))) {
+		snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
+			 "/proc/filesystems has no nfs)");
+		return 1;
+	}
+	if (s->o->export[0])
+		return 0;
+	if (!mmt_bd_have_fs("nfsd") && (mmt_bd_modprobe("nfsd"), !mmt_bd_have_fs("nfsd"))) {
+		snprintf(why, why_len, "kernel has no NFS server (modprobe nfsd failed; "
+			 "/proc/filesystems has no nfsd)");
+		return 1;
+	}
+	if (!need("rpc.nfsd", "nfs-kernel-server", why, why_len) ||
+	    !need("rpc.mountd", "nfs-kernel-server", why, why_len) ||
+	    !need("exportfs", "nfs-kernel-server", why, why_len) ||
+	    !need("rpcbind", "rpcbind", why, why_len))
+		return 1;
+	return 0;
+}
+
+static int make_path(struct nfs_state *s, const char *suffix, char *buf, size_t len)
+{
+	char name[NAME_MAX];
+	int r = mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, name, sizeof(name));
+
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(buf, len, "%s/%s", s->inj->run->dir, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Start a daemon in the foreground as our (unreaped-by-others) child; its
+ * pid file is journalled first ("daemon PIDFILE NAME"). */
+static int start_daemon(struct nfs_state *s, const char *name, const char *const *argv)
+{
+	char pidfile[PATH_MAX], pid_text[32];
+	int seq, pid, pidfd, r;
+
+	r = make_path(s, name, pidfile, sizeof(pidfile));
+	if (r < 0)
+		return r;
+	strncat(pidfile, ".pid", sizeof(pidfile) - strlen(pidfile) - 1);
+	seq = mmt_journal_addv(s->inj->run->jr, "daemon", pidfile, name, NULL);
+	if (seq < 0)
+		return mmt_log_errno(seq, "journal daemon %s", name);
+	mmt_undo_push(&s->server_undo, seq);
+	pid = mmt_bd_spawn(argv, &pidfd);
+	if (pid < 0)
+		return mmt_log_errno(pid, "spawn %s", name);
+	if (s->nr_pidfd < NFS_MAX_DAEMONS)
+		s->pidfd[s->nr_pidfd++] = pidfd;
+	else
+		close(pidfd);
+	snprintf(pid_text, sizeof(pid_text), "%d\n", pid);
+	r = mmt_write_file(pidfile, pid_text);
+	if (r < 0)
+		return mmt_log_errno(r, "write %s", pidfile);
+	return 0;
+}
+
+static int run_prog(struct nfs_state *s, const char *const *argv)
+{
+	int r;
+
+	mmt_ith_busy(&s->ith, argv[0]);
+	r = mmt_bd_exec(argv, s->err, sizeof(s->err));
+	mmt_ith_busy(&s->ith, NULL);
+	if (r < 0)
+		log_err("%s: %s failed: %s", s->inj->cfg->name, argv[0], s->err);
+	return r;
+}
+
+static unsigned fsid_of(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return (h & 0x7fffffff) | 1;
+}
+
+static int start_server(struct nfs_state *s)
+{
+	struct mmt_journal *jr = s->inj->run->jr;
+	const char *vers = vers_names[s->o->vers];
+	char opts[128], client[PATH_MAX + 16], nfsd_buf[256], threads[32];
+	const char *nfsd_argv[16];
+	struct statfs sf;
+	int r, seq = 0;
+
+	r = make_path(s, "export", s->export_dir, sizeof(s->export_dir));
+	if (r < 0)
+		return r;
+	r = mmt_bd_mkdir(jr, s->export_dir, &seq);
+	mmt_undo_push(&s->server_undo, seq);
+	if (r < 0)
+		return r;
+	/*
+	 * /proc/fs/nfsd and the nfsd threads carry no name of ours, and the
+	 * journal refuses such undos ("mount" and "sysctl" want an mmtorture
+	 * path or /proc/sys): they are undone by the thread's teardown only.
+	 */
+	if (statfs("/proc/fs/nfsd", &sf) < 0 || sf.f_type != NFSD_MAGIC) {
+		if (mount("nfsd", "/proc/fs/nfsd", "nfsd", 0, NULL) < 0)
+			return mmt_log_errno(-errno, "mount nfsd on /proc/fs/nfsd");
+		s->nfsd_fs_ours = true;
+	}
+	/* A server already running is not ours: use it, stop nothing of it. */
+	if (access("/run/rpcbind.sock", F_OK) < 0) {
+		const char *argv[] = { "rpcbind", "-f", "-h", "127.0.0.1", NULL };
+
+		r = start_daemon(s, "rpcbind", argv);
+		if (r < 0)
+			return r;
+		for (int i = 0; i < 50 && access("/run/rpcbind.sock", F_OK) < 0; i++)
+			if (mmt_ith_sleep(&s->ith, 100000))
+				return -ECANCELED;
+	}
+	if (mmt_read_file("/proc/fs/nfsd/threads", threads, sizeof(threads)) < 0 ||
+	    !strcmp(mmt_strstrip(threads), "0")) {
+		const char *argv[] = { "rpc.mountd", "-F", NULL };
+
+		r = start_daemon(s, "rpc.mountd", argv);
+		if (r < 0)
+			return r;
+		s->nfsd_ours = true;
+		r = mmt_nfs_nfsd_argv("127.0.0.1", (unsigned)(s->o->grace_us / MMT_USEC_PER_SEC),
+				      (unsigned)(s->o->lease_us / MMT_USEC_PER_SEC), vers,
+				      (unsigned)s->o->threads, nfsd_buf, sizeof(nfsd_buf),
+				      nfsd_argv, MMT_ARRAY_SIZE(nfsd_argv));
+		if (r < 0)
+			return r;
+		r = run_prog(s, nfsd_argv);
+		if (r < 0)
+			return r;
+	}
+	mmt_nfs_export_opts(fsid_of(s->inj->run->id), opts, sizeof(opts));
+	snprintf(client, sizeof(client), "127.0.0.1:%s", s->export_dir);
+	seq = mmt_journal_addv(jr, "export", client, NULL);
+	if (seq < 0)
+		return seq;
+	mmt_undo_push(&s->undo, seq);
+	{
+		const char *argv[] = { "exportfs", "-o", opts, client, NULL };
+
+		r = run_prog(s, argv);
+	}
+	if (r < 0)
+		return r;
+	snprintf(s->src, sizeof(s->src), "127.0.0.1:%s", s->export_dir);
+	return 0;
+}
+
+/* server:/path -> IPv4 text in addr (mount(2) does not resolve names). */
+static int resolve(const char *export, char *addr, size_t len)
+{
+	char host[256];
+	const char *colon = strchr(export, ':');
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+	int r;
+
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - export), export);
+	r = getaddrinfo(host, NULL, &hints, &ai);
+	if (r)
+		return mmt_log_errno(-EHOSTUNREACH, "resolve %s: %s", host, gai_strerror(r));
+	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, (socklen_t)len);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int do_mount(struct nfs_state *s, const char *addr)
+{
+	struct mmt_journal *jr = s->inj->run->jr;
+	const char *vers = vers_names[s->o->vers];
+	char data[512];
+	uint64_t t0 = mmt_now_us(), end = t0 + s->o->wait_us;
+	int r, seq = 0;
+
+	r = mmt_nfs_mount_data(vers, addr, s->o->mount_opts, data, sizeof(data));
+	if (r < 0)
+		return r;
+	mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
+	r = mmt_bd_mkdir(jr, s->mnt, &seq);
+	mmt_undo_push(&s->undo, seq);
+	if (r < 0)
+		return r;
+	for (;;) {
+		mmt_ith_busy(&s->ith, "nfs mount");
+		r = mmt_bd_mount(jr, s->src, s->mnt, is_v3(vers) ? "nfs" : "nfs4", 0, data, &seq);
+		mmt_ith_busy(&s->ith, NULL);
+		if (r == 0) {
+			mmt_undo_push(&s->undo, seq);
+			break;
+		}
+		if (seq > 0)
+			mmt_journal_undo(jr, seq);      /* nothing mounted */
+		if (mmt_now_us() > end)
+			return r;
+		if (mmt_ith_sleep(&s->ith, 500000))
+			return -ECANCELED;
+	}
+	s->mount_us = mmt_now_us() - t0;
+	return 0;
+}
+
+static void *nfs_thread(void *arg)
+{
+	struct nfs_state *s = arg;
+	struct mmt_run *run = s->inj->run;
+	char addr[64] = "127.0.0.1";
+	int r, status;
+
+	if (s->o->export[0]) {
+		snprintf(s->src, sizeof(s->src), "%s", s->o->export);
+		r = resolve(s->o->export, addr, sizeof(addr));
+		if (r == 0) {
+			/* The source names the address, like mount.nfs does. */
+			snprintf(s->src, sizeof(s->src), "%s%s", addr, strchr(s->o->export, ':'));
+		}
+	} else {
+		r = start_server(s);
+	}
+	if (r == 0)
+		r = do_mount(s, addr);
+	if (r < 0) {
+		atomic_store(&s->failed, true);
+		if (r != -ECANCELED)
+			mmt_run_finding(run, MMT_F_HARNESS, "%s: NFS mount of %s failed: %s%s%s",
+					s->inj->cfg->name, s->src, strerror(-r),
+					s->err[0] ? ": " : "", s->err);
+	} else {
+		json_object *ex = json_object_new_object();
+
+		json_object_object_add(ex, "source", json_object_new_string(s->src));
+		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
+		json_object_object_add(ex, "mount_us", json_object_new_uint64(s->mount_us));
+		mmt_bd_event(run, s->inj->cfg->name, "mounted", ex);
+		atomic_store(&s->mounted, true);
+		while (!mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
+			;
+	}
+	mmt_ith_busy(&s->ith, "teardown (umount, exportfs -u)");
+	mmt_undo_all(run->jr, &s->undo);
+	mmt_ith_busy(&s->ith, NULL);
+	atomic_store(&s->mounted, false);
+	if (s->nfsd_ours) {
+		const char *argv[] = { "rpc.nfsd", "0", NULL };
+
+		run_prog(s, argv);
+	}
+	mmt_undo_all(run->jr, &s->server_undo);
+	if (s->nfsd_fs_ours && umount2("/proc/fs/nfsd", MNT_DETACH) < 0)
+		mmt_log_errno(-errno, "umount /proc/fs/nfsd");
+	for (unsigned i = 0; i < s->nr_pidfd; i++) {
+		/* The daemon's undo signalled it: reap it. */
+		for (int t = 0; t < 50 && mmt_bd_waitpidfd(s->pidfd[i], true, &status) == 0; t++)
+			usleep(20000);
+		close(s->pidfd[i]);
+	}
+	s->nr_pidfd = 0;
+	return NULL;
+}
+
+static int nfs_start(struct mmt_inj *inj)
+{
+	struct nfs_state *s = state(inj);
+
+	if (!s)
+		return -ENOMEM;
+	return mmt_ith_start(&s->ith, nfs_thread, s);
+}
+
+static void nfs_poll(struct mmt_inj *inj, double *vals)
+{
+	struct nfs_state *s = inj->priv;
+
+	vals[0] = s && atomic_load(&s->mounted) ? 1 : 0;
+}
+
+static int nfs_stop(struct mmt_inj *inj)
+{
+	struct nfs_state *s = inj->priv;
+	uint64_t timeout;
+	int r;
+
+	if (!s)
+		return 0;
+	timeout = mmt_bd_stop_timeout_us(inj->run, 120 * MMT_USEC_PER_SEC);
+	r = mmt_ith_stop(&s->ith, timeout);
+	if (r == -ETIMEDOUT) {
+		const char *what = atomic_load(&s->ith.busy_what);
+
+		s->timed_out = true;
+		mmt_run_finding(inj->run, MMT_F_STALL, "%s: %s did not return within %" PRIu64
+				" s", inj->cfg->name, what ? what : "teardown",
+				(uint64_t)(timeout / MMT_USEC_PER_SEC));
+	}
+	return r;
+}
+
+static void nfs_report(struct mmt_inj *inj, json_object *out)
+{
+	struct nfs_state *s = inj->priv;
+
+	if (!s)
+		return;
+	json_object_object_add(out, "mode", json_object_new_string(s->o->export[0] ?
+								   "remote" : "loopback"));
+	json_object_object_add(out, "vers", json_object_new_string(vers_names[s->o->vers]));
+	json_object_object_add(out, "source", json_object_new_string(s->src));
+	json_object_object_add(out, "mount", json_object_new_string(s->mnt));
+	json_object_object_add(out, "mount_us", json_object_new_uint64(s->mount_us));
+	json_object_object_add(out, "failed", json_object_new_boolean(atomic_load(&s->failed)));
+	/* No free here: report may run more than once (run.json is
+	 * rewritten), and the ops have no destroy hook.  The state is
+	 * small and lives until the process exits. */
+}
+
+const struct mmt_injector_ops mmt_injector_nfs = {
+	.version = MMT_INJECTOR_VERSION,
+	.name = "nfs",
+	.summary = "an NFS mount (a given export, or a loopback kernel nfsd) for writeback and swap",
+	.opts = nfs_opts,
+	.opts_size = sizeof(struct nfs_opts),
+	.columns = nfs_columns,
+	.validate = nfs_validate,
+	.probe = nfs_probe,
+	.start = nfs_start,
+	.poll = nfs_poll,
+	.stop = nfs_stop,
+	.report = nfs_report,
+};

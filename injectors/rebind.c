@@ -1,0 +1,1136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The rebinder: rewrites cpuset.mems of the chosen cells through a sequence
+ * of node sets while their workers allocate under MPOL_BIND (the spurious
+ * OOM race of DESIGN.md section 1), or moves the workers between two sibling
+ * cells.  On a machine (or a set of cells) with one memory node the mems
+ * race cannot run; "auto" then alternates cpuset.cpus instead and run.json
+ * says that the mems race was not exercised.
+ *
+ * Threads: one thread for the whole injector, writing round-robin over its
+ * cells (one write per cell per round).  With rate > 0 a round starts at
+ * absolute CLOCK_MONOTONIC deadlines 1/rate apart, so "rate" is writes/s per
+ * cell.  A write can block in the kernel (v2 migrates pages on every
+ * cpuset.mems write), which is why it is never done in the event loop.
+ *
+ * Generated sequences: every non-empty subset of the cell's nodes (CPUs in
+ * the fallback), the whole set first, then by size, capped at
+ * MMT_REBIND_MAX_SEQ (64) entries; e.g. nodes {0,1}: 0-1, 0, 1, 0-1, ...
+ * A cell with a single node (CPU) uses the union of all target cells'.
+ *
+ * Mode move: the worker's pid (cell->pid, re-read every time since workers
+ * respawn) is written into the peer's cgroup.procs and back into the home
+ * cell's.  A pid that gives ESRCH is skipped until the orchestrator replaces
+ * it, and ESRCH does not count towards the "more than half of the writes
+ * failed within a second" harness finding.
+ *
+ * stop puts back the cells' configured cpuset values (and a moved worker);
+ * cell->rebinding stays true so that late OOM reports still see it.
+ *
+ * Lifecycle of priv: allocated by probe (or start when probe was skipped),
+ * freed at the end of report.  report(inj, NULL) only frees.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/cgroup.h"
+#include "harness/log.h"
+#include "harness/run.h"
+#include "harness/set.h"
+#include "harness/util.h"
+#include "injectors/injector.h"
+#include "injectors/rebind.h"
+
+enum rebind_mode {
+	MODE_AUTO,
+	MODE_MEMS,
+	MODE_CPUS,
+	MODE_MOVE,
+};
+
+static const char *const mode_names[] = { "auto", "mems", "cpus", "move", NULL };
+
+struct rebind_opts {
+	char cells[MMT_OPT_STRLEN];
+	int mode;                         /* enum rebind_mode */
+	char sequence[MMT_OPT_STRLEN];
+	uint64_t rate;
+	char move_peer[MMT_OPT_STRLEN];
+};
+
+static const struct mmt_opt rebind_opts[] = {
+	{ .name = "cells", .type = MMT_OPT_STR,
+	  .off = offsetof(struct rebind_opts, cells), .def = "all",
+	  .help = "cells to rebind: 'all' or names separated by ';'" },
+	{ .name = "mode", .type = MMT_OPT_ENUM,
+	  .off = offsetof(struct rebind_opts, mode), .def = "auto",
+	  .choices = mode_names,
+	  .help = "mems: rewrite cpuset.mems; cpus: rewrite cpuset.cpus; move: "
+		  "move the worker to move_peer and back; auto: mems with >= 2 "
+		  "memory nodes, else cpus" },
+	{ .name = "sequence", .type = MMT_OPT_STRLIST,
+	  .off = offsetof(struct rebind_opts, sequence), .def = "",
+	  .help = "sets to cycle through, e.g. '0-1;0;1' (node lists; CPU lists "
+		  "with mode=cpus); empty: every subset of the cell's nodes "
+		  "(at most 64)" },
+	{ .name = "rate", .type = MMT_OPT_U64,
+	  .off = offsetof(struct rebind_opts, rate), .min = 0, .max = 10000000,
+	  .def = "0", .help = "writes per second per cell; 0 = as fast as possible" },
+	{ .name = "move_peer", .type = MMT_OPT_STR,
+	  .off = offsetof(struct rebind_opts, move_peer), .def = "",
+	  .help = "mode=move: the sibling cell the workers are moved to and back" },
+	MMT_OPT_END
+};
+
+static const char *const rebind_columns[] = { "rebinds", "rebinds_per_s", "errors", NULL };
+
+/* ---- pure helpers (also used by the bench and the unit tests) ------------ */
+
+const char *mmt_rebind_errno_name(int err, char *buf, size_t len)
+{
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	if (name)
+		return name;
+	snprintf(buf, len, "E%d", err);
+	return buf;
+}
+
+static int format_value(hwloc_const_bitmap_t set, struct mmt_rebind_value *v)
+{
+	int r = mmt_set_format(set, v->s, sizeof(v->s));
+
+	if (r < 0)
+		return r;
+	if ((size_t)r >= sizeof(v->s))
+		return -ERANGE;
+	v->len = (size_t)r;
+	return 0;
+}
+
+int mmt_rebind_gen_sequence(hwloc_const_bitmap_t ids, unsigned max,
+			    struct mmt_rebind_value *ret_values)
+{
+	int k = hwloc_bitmap_weight(ids);
+	unsigned nr = 0, *id = NULL, *idx = NULL;
+	hwloc_bitmap_t set = NULL;
+	int r = 0, i;
+
+	if (k < 0)
+		return -EINVAL;         /* infinite set */
+	if (k == 0 || max == 0)
+		return 0;
+	if (format_value(ids, &ret_values[nr]) < 0)
+		return -ERANGE;
+	nr++;
+	id = calloc((size_t)k, sizeof(*id));
+	idx = calloc((size_t)k, sizeof(*idx));
+	set = hwloc_bitmap_alloc();
+	if (!id || !idx || !set) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	i = 0;
+	for (int b = hwloc_bitmap_first(ids); b >= 0; b = hwloc_bitmap_next(ids, b))
+		id[i++] = (unsigned)b;
+	/* Proper subsets by size, lexicographic combinations within a size. */
+	for (int s = 1; s < k && nr < max; s++) {
+		for (i = 0; i < s; i++)
+			idx[i] = (unsigned)i;
+		while (nr < max) {
+			int j;
+
+			hwloc_bitmap_zero(set);
+			for (i = 0; i < s; i++)
+				hwloc_bitmap_set(set, id[idx[i]]);
+			r = format_value(set, &ret_values[nr]);
+			if (r < 0)
+				goto out_free;
+			nr++;
+			for (j = s - 1; j >= 0 && idx[j] == (unsigned)(k - s + j); j--)
+				;
+			if (j < 0)
+				break;
+			idx[j]++;
+			for (i = j + 1; i < s; i++)
+				idx[i] = idx[i - 1] + 1;
+		}
+	}
+	r = (int)nr;
+out_free:
+	hwloc_bitmap_free(set);
+	free(idx);
+	free(id);
+	return r;
+}
+
+int mmt_rebind_parse_sequence(const char *text, bool cpus, unsigned max,
+			      struct mmt_rebind_value *ret_values,
+			      char *why, size_t why_len)
+{
+	const char *what = cpus ? "CPU list" : "node list";
+	char copy[MMT_OPT_STRLEN];
+	char *items[MMT_REBIND_MAX_SEQ + 1];
+	hwloc_bitmap_t sets[MMT_REBIND_MAX_SEQ] = { NULL };
+	unsigned nr, i;
+	int r = 0;
+
+	if (max > MMT_REBIND_MAX_SEQ)
+		max = MMT_REBIND_MAX_SEQ;
+	snprintf(copy, sizeof(copy), "%s", text);
+	nr = mmt_opt_split_list(copy, items, max + 1);
+	if (nr > max) {
+		snprintf(why, why_len, "more than %u items", max);
+		return -EINVAL;
+	}
+	if (nr < 2) {
+		snprintf(why, why_len, "needs at least 2 items to alternate "
+			 "(writing the same value again is a no-op in the kernel)");
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++) {
+		const char *perr = NULL;
+		char *item = mmt_strstrip(items[i]);
+
+		sets[i] = hwloc_bitmap_alloc();
+		if (!sets[i]) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+		if (mmt_set_parse(item, sets[i], &perr) < 0) {
+			snprintf(why, why_len, "item %u '%s' is not a %s (%s)", i + 1,
+				 item, what, perr ? perr : "invalid");
+			r = -EINVAL;
+			goto out_free;
+		}
+		if (hwloc_bitmap_iszero(sets[i])) {
+			snprintf(why, why_len, "item %u is empty; a cpuset needs at "
+				 "least one %s", i + 1, cpus ? "CPU" : "node");
+			r = -EINVAL;
+			goto out_free;
+		}
+		if (i > 0 && hwloc_bitmap_isequal(sets[i], sets[i - 1])) {
+			snprintf(why, why_len, "item %u '%s' equals item %u; consecutive "
+				 "items must differ (rewriting a value is a no-op)",
+				 i + 1, item, i);
+			r = -EINVAL;
+			goto out_free;
+		}
+		r = format_value(sets[i], &ret_values[i]);
+		if (r < 0) {
+			snprintf(why, why_len, "item %u '%s' is too long", i + 1, item);
+			goto out_free;
+		}
+	}
+	if (hwloc_bitmap_isequal(sets[nr - 1], sets[0])) {
+		snprintf(why, why_len, "last item %u '%s' equals item 1; the sequence "
+			 "wraps around, so they must differ", nr, ret_values[nr - 1].s);
+		r = -EINVAL;
+		goto out_free;
+	}
+	r = (int)nr;
+out_free:
+	for (i = 0; i < nr && i < MMT_REBIND_MAX_SEQ; i++)
+		hwloc_bitmap_free(sets[i]);
+	return r;
+}
+
+/* ---- the write loop ------------------------------------------------------ */
+
+/* Single writer: a relaxed load and store, no locked instruction. */
+static inline void count(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t load(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/*
+ * Hot path: pwrite() on a file opened once.  Reopening the cgroup file for
+ * every write is 4x slower, and libcgroup slower still (DESIGN.md sec. 3).
+ * cgroup files ignore the offset and take a value in one write.
+ */
+static inline int write_value(int fd, const char *buf, size_t len)
+{
+	for (;;) {
+		if (pwrite(fd, buf, len, 0) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* One write to target t.  Returns 0, 1 when there was nothing to do, or
+ * -errno. */
+static int step(struct mmt_rebind_loop *l, struct mmt_rebind_target *t)
+{
+	if (t->fd >= 0) {
+		unsigned i = t->next;
+		int r;
+
+		/* After a failure the cgroup still holds values[last_ok]: never
+		 * write that again (it would be a no-op).  Consecutive items
+		 * differ, so the one after it does not. */
+		if (t->failed && !strcmp(t->values[i].s, t->values[t->last_ok].s))
+			i = (i + 1) % t->nr_values;
+		r = write_value(t->fd, t->values[i].s, t->values[i].len);
+		t->next = (i + 1) % t->nr_values;
+		t->failed = r < 0;
+		if (r == 0)
+			t->last_ok = i;
+		return r;
+	} else {
+		char buf[24];
+		pid_t pid = t->cell ? atomic_load(&t->cell->pid) : 0;
+		int len, r;
+
+		/* No worker, or one that we know is gone (ESRCH) and that the
+		 * orchestrator has not replaced yet: nothing to move. */
+		if (pid <= 0 || pid == t->dead_pid) {
+			count(&l->stats.skipped);
+			return 1;
+		}
+		/* A respawned worker starts in its home cell. */
+		if (t->in_peer && pid != t->moved_pid)
+			t->in_peer = false;
+		len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+		r = write_value(t->in_peer ? t->home_fd : t->peer_fd, buf, (size_t)len);
+		if (r == 0) {
+			t->in_peer = !t->in_peer;
+			t->moved_pid = pid;
+			count(&l->stats.moves);
+		} else if (r == -ESRCH) {
+			t->dead_pid = pid;
+		}
+		return r;
+	}
+}
+
+static void errors_text(struct mmt_rebind_stats *st, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int e = 0; e < MMT_REBIND_NR_ERRNO && n < len; e++) {
+		uint64_t c = load(&st->by_errno[e]);
+		char nb[16];
+
+		if (!c)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %" PRIu64, n ? ", " : "",
+				      mmt_rebind_errno_name(e, nb, sizeof(nb)), c);
+	}
+}
+
+static void check_window(struct mmt_rebind_loop *l, uint64_t now_us)
+{
+	char text[192];
+
+	if (now_us - l->win_start_us < MMT_USEC_PER_SEC || l->win_tries < 4)
+		return;
+	if (l->win_errors * 2 > l->win_tries && !l->harness_reported) {
+		l->harness_reported = true;
+		errors_text(&l->stats, text, sizeof(text));
+		if (l->run)     /* logs it too */
+			mmt_run_finding(l->run, MMT_F_HARNESS,
+					"%s: %" PRIu64 " of %" PRIu64 " writes failed "
+					"within one second (errors so far: %s)", l->name,
+					l->win_errors, l->win_tries, text);
+		else
+			log_err("%s: %" PRIu64 " of %" PRIu64 " writes failed within "
+				"one second (errors so far: %s)", l->name,
+				l->win_errors, l->win_tries, text);
+	}
+	l->win_start_us = now_us;
+	l->win_tries = 0;
+	l->win_errors = 0;
+}
+
+static void account(struct mmt_rebind_loop *l, struct mmt_rebind_target *t,
+		    int r, uint64_t now_us)
+{
+	l->win_tries++;
+	if (r == 0) {
+		count(&l->stats.writes);
+		if (t->cell) {
+			/* Read by the OOM classifier in another thread. */
+			atomic_fetch_add(&t->cell->rebinds, 1);
+			atomic_store(&t->cell->last_rebind_boot_us, now_us);
+		}
+	} else {
+		int e = -r < MMT_REBIND_NR_ERRNO ? -r : MMT_REBIND_NR_ERRNO - 1;
+
+		/* A worker that died (ESRCH, move mode) is the orchestrator's
+		 * business, not a harness failure. */
+		if (r != -ESRCH)
+			l->win_errors++;
+		count(&l->stats.errors);
+		count(&l->stats.by_errno[e]);
+		if (load(&l->stats.by_errno[e]) == 1 && r == -ESRCH)
+			log_info("%s: worker %d is gone; waiting for its successor",
+				 l->name, (int)t->dead_pid);
+		else if (load(&l->stats.by_errno[e]) == 1)
+			mmt_log_errno(r, "%s: first write error of this kind", l->name);
+	}
+	check_window(l, now_us);
+}
+
+static bool loop_stopping(struct mmt_rebind_loop *l)
+{
+	return atomic_load_explicit(l->stop, memory_order_relaxed) ||
+	       (l->run && mmt_run_stopping(l->run));
+}
+
+static void ts_add_ns(struct timespec *ts, uint64_t ns)
+{
+	ns += (uint64_t)ts->tv_nsec;
+	ts->tv_sec += (time_t)(ns / 1000000000ULL);
+	ts->tv_nsec = (long)(ns % 1000000000ULL);
+}
+
+static int ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+/*
+ * Sleep to an absolute deadline on this (the injector's own) thread, in
+ * slices of at most 50 ms so that a stop is seen quickly at low rates.
+ * A deadline more than a second behind is resynchronised to now, so a
+ * stalled write is not followed by a burst.
+ */
+static void sleep_until(struct mmt_rebind_loop *l, struct timespec *deadline)
+{
+	struct timespec now, slice, behind = *deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ts_add_ns(&behind, 1000000000ULL);
+	if (ts_cmp(&behind, &now) < 0) {
+		*deadline = now;
+		return;
+	}
+	while (!loop_stopping(l)) {
+		if (ts_cmp(&now, deadline) >= 0)
+			return;
+		slice = now;
+		ts_add_ns(&slice, 50 * 1000 * 1000);
+		if (ts_cmp(deadline, &slice) < 0)
+			slice = *deadline;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &slice, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	}
+}
+
+int mmt_rebind_loop_run(struct mmt_rebind_loop *l)
+{
+	uint64_t period_ns = l->rate ? 1000000000ULL / l->rate : 0;
+	struct timespec deadline;
+	bool did_any = false;
+	unsigned i = 0;
+
+	if (!l->nr_targets)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	l->win_start_us = mmt_boottime_us();
+	while (!loop_stopping(l)) {
+		struct mmt_rebind_target *t = &l->targets[i];
+		int r = step(l, t);
+		uint64_t now_us = mmt_boottime_us();
+
+		if (r <= 0) {
+			account(l, t, r, now_us);
+			did_any = true;
+		}
+		if (l->until_us && now_us >= l->until_us)
+			break;
+		if (++i < l->nr_targets)
+			continue;
+		i = 0;
+		if (period_ns) {
+			ts_add_ns(&deadline, period_ns);
+			sleep_until(l, &deadline);
+		} else if (!did_any) {
+			/* Move mode with no worker alive: don't spin. */
+			struct timespec ms = { 0, 1000 * 1000 };
+
+			clock_nanosleep(CLOCK_MONOTONIC, 0, &ms, NULL);
+		}
+		did_any = false;
+	}
+	return 0;
+}
+
+/* ---- the injector -------------------------------------------------------- */
+
+struct rebind {
+	struct mmt_inj *inj;
+	const struct rebind_opts *o;
+	enum rebind_mode mode;            /* effective: MEMS, CPUS or MOVE */
+	bool mems_exercised;
+	const char *not_exercised_why;
+	unsigned nr_cells;
+	unsigned cell_idx[MMT_MAX_CELLS]; /* into job->cells */
+	int peer_idx;                     /* into job->cells, or -1 */
+	hwloc_bitmap_t union_set;         /* of the cells' nodes (or CPUs) */
+	unsigned nr_seq;                  /* explicit sequence, 0 = generated */
+	struct mmt_rebind_value seq[MMT_REBIND_MAX_SEQ];
+	struct mmt_rebind_target targets[MMT_MAX_CELLS];
+	struct mmt_rebind_value orig[MMT_MAX_CELLS]; /* restored at stop */
+	struct mmt_rebind_loop loop;
+	atomic_bool stop;
+	pthread_t thread;
+	bool thread_running;
+	uint64_t start_us, stop_us;       /* CLOCK_MONOTONIC */
+	uint64_t poll_writes, poll_us;
+};
+
+static int find_cell(const struct mmt_job *job, const char *name)
+{
+	for (unsigned i = 0; i < job->nr_cells; i++)
+		if (!strcmp(job->cells[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void list_cells(const struct mmt_job *job, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < job->nr_cells && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+				      job->cells[i].name);
+}
+
+/* Resolve cells= (and move_peer=) against the job.  -EINVAL with why. */
+static int resolve_cells(const struct rebind_opts *o, const struct mmt_job *job,
+			 unsigned *ret_idx, unsigned *ret_nr, int *ret_peer,
+			 const char **ret_key, char *why, size_t why_len)
+{
+	char copy[MMT_OPT_STRLEN], names[256];
+	char *items[MMT_MAX_CELLS + 1];
+	bool chosen[MMT_MAX_CELLS] = { false };
+	int peer = -1;
+	unsigned nr, n = 0;
+
+	if (o->mode == MODE_MOVE) {
+		*ret_key = "move_peer";
+		if (!o->move_peer[0]) {
+			snprintf(why, why_len, "mode=move needs move_peer (the sibling "
+				 "cell to move the workers to)");
+			return -EINVAL;
+		}
+		peer = find_cell(job, o->move_peer);
+		if (peer < 0) {
+			list_cells(job, names, sizeof(names));
+			snprintf(why, why_len, "no cell '%s' in this job (cells: %s)",
+				 o->move_peer, names);
+			return -EINVAL;
+		}
+	} else if (o->move_peer[0]) {
+		*ret_key = "move_peer";
+		snprintf(why, why_len, "move_peer is only used with mode=move");
+		return -EINVAL;
+	}
+	*ret_key = "cells";
+	snprintf(copy, sizeof(copy), "%s", o->cells);
+	nr = mmt_opt_split_list(copy, items, MMT_ARRAY_SIZE(items));
+	if (nr > MMT_ARRAY_SIZE(items)) {
+		snprintf(why, why_len, "more than %u names", MMT_MAX_CELLS);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < nr; i++) {
+		char *name = mmt_strstrip(items[i]);
+		int c;
+
+		if (!strcmp(name, "all")) {
+			for (unsigned j = 0; j < job->nr_cells; j++)
+				chosen[j] = (int)j != peer;
+			continue;
+		}
+		c = find_cell(job, name);
+		if (c < 0) {
+			list_cells(job, names, sizeof(names));
+			snprintf(why, why_len, "no cell '%s' in this job (cells: %s)",
+				 name, names);
+			return -EINVAL;
+		}
+		if (c == peer) {
+			snprintf(why, why_len, "cell '%s' is also move_peer; the peer "
+				 "must be a different cell", name);
+			return -EINVAL;
+		}
+		chosen[c] = true;
+	}
+	for (unsigned j = 0; j < job->nr_cells; j++)
+		if (chosen[j])
+			ret_idx[n++] = j;
+	if (!n) {
+		snprintf(why, why_len, "no cell to rebind (the job has %u cell%s%s)",
+			 job->nr_cells, job->nr_cells == 1 ? "" : "s",
+			 peer >= 0 ? ", one of them the move_peer" : "");
+		return -EINVAL;
+	}
+	*ret_nr = n;
+	*ret_peer = peer;
+	return 0;
+}
+
+static int rebind_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
+			   char *err, size_t err_len)
+{
+	const struct rebind_opts *o = cfg->opts;
+	struct mmt_rebind_value *vals;
+	unsigned idx[MMT_MAX_CELLS], nr;
+	const char *key = "cells";
+	char why[256];
+	int peer, r;
+
+	r = resolve_cells(o, job, idx, &nr, &peer, &key, why, sizeof(why));
+	if (r < 0)
+		goto out_err;
+	key = "sequence";
+	if (!o->sequence[0])
+		return 0;
+	if (o->mode == MODE_MOVE) {
+		snprintf(why, sizeof(why), "mode=move takes no sequence");
+		r = -EINVAL;
+		goto out_err;
+	}
+	vals = calloc(MMT_REBIND_MAX_SEQ, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	r = mmt_rebind_parse_sequence(o->sequence, o->mode == MODE_CPUS,
+				      MMT_REBIND_MAX_SEQ, vals, why, sizeof(why));
+	free(vals);
+	if (r >= 0)
+		return 0;
+out_err:
+	snprintf(err, err_len, "%s:%u: [%s] %s: %s", cfg->src.file,
+		 mmt_src_line(&cfg->src, key), cfg->name, key, why);
+	return r;
+}
+
+static void rebind_free(struct rebind *rb)
+{
+	if (!rb)
+		return;
+	hwloc_bitmap_free(rb->union_set);
+	for (unsigned i = 0; i < rb->nr_cells; i++)
+		free(rb->targets[i].values);
+	free(rb);
+}
+
+/* Union of the target cells' configured nodes (cpus) within avail. */
+static int cells_union(const struct mmt_job *job, const unsigned *idx, unsigned nr,
+		       bool cpus, hwloc_const_bitmap_t avail, hwloc_bitmap_t ret)
+{
+	hwloc_bitmap_zero(ret);
+	for (unsigned i = 0; i < nr; i++) {
+		const struct mmt_setopt *s = cpus ? &job->cells[idx[i]].o.cpus :
+						    &job->cells[idx[i]].o.mems;
+
+		if (!s->set || s->all) {
+			hwloc_bitmap_copy(ret, avail);
+			break;
+		}
+		hwloc_bitmap_or(ret, ret, s->set);
+	}
+	hwloc_bitmap_and(ret, ret, avail);
+	return hwloc_bitmap_weight(ret);
+}
+
+/* Explicit items must exist here.  Returns 0 or 1 (CONF, why set). */
+static int check_seq(struct rebind *rb, hwloc_const_bitmap_t avail, bool cpus,
+		     char *why, size_t why_len)
+{
+	hwloc_bitmap_t s = hwloc_bitmap_alloc();
+	char have[128];
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (unsigned i = 0; i < rb->nr_seq && !r; i++) {
+		hwloc_bitmap_list_sscanf(s, rb->seq[i].s);
+		if (hwloc_bitmap_isincluded(s, avail))
+			continue;
+		mmt_set_format(avail, have, sizeof(have));
+		snprintf(why, why_len, "rebind: sequence item %u '%s' names %s this "
+			 "machine lacks (it has %s %s)", i + 1, rb->seq[i].s,
+			 cpus ? "CPUs" : "memory nodes", cpus ? "CPUs" : "memory nodes",
+			 have);
+		r = 1;
+	}
+	hwloc_bitmap_free(s);
+	return r;
+}
+
+/*
+ * run.json states when the mems race was not exercised, and why.  A rebind
+ * instance in mems mode sets the fact to true at start, after every probe.
+ */
+static void record_not_exercised(struct rebind *rb)
+{
+	mmt_run_fact(rb->inj->run, "mems_race_exercised", json_object_new_boolean(false));
+	mmt_run_fact(rb->inj->run, "mems_race_reason",
+		     json_object_new_string(rb->not_exercised_why));
+}
+
+/*
+ * Decide the effective mode and targets.  Returns 0, 1 for CONF (why set)
+ * or -errno.  Records the facts mems_race_exercised: false and
+ * mems_race_reason whenever the mode is not mems.
+ */
+static int plan(struct rebind *rb, char *why, size_t why_len)
+{
+	struct mmt_run *run = rb->inj->run;
+	const struct mmt_job *job = run->job;
+	const struct mmt_topo *topo = run->topo;
+	const struct rebind_opts *o = rb->o;
+	const char *key;
+	char have[128];
+	int r, n;
+
+	r = resolve_cells(o, job, rb->cell_idx, &rb->nr_cells, &rb->peer_idx, &key,
+			  why, why_len);
+	if (r < 0) {
+		log_err("rebind: %s: %s", key, why);
+		return r;
+	}
+	rb->union_set = hwloc_bitmap_alloc();
+	if (!rb->union_set)
+		return -ENOMEM;
+	rb->mode = (enum rebind_mode)o->mode;
+	if (rb->mode == MODE_MOVE) {
+		rb->not_exercised_why = "mode=move: tasks are moved between cells";
+		record_not_exercised(rb);
+		return 0;
+	}
+	if (o->sequence[0]) {
+		r = mmt_rebind_parse_sequence(o->sequence, rb->mode == MODE_CPUS,
+					      MMT_REBIND_MAX_SEQ, rb->seq, why, why_len);
+		if (r < 0) {
+			log_err("rebind: sequence: %s", why);
+			return r;
+		}
+		rb->nr_seq = (unsigned)r;
+	}
+	n = cells_union(job, rb->cell_idx, rb->nr_cells, false, topo->mem_nodes,
+			rb->union_set);
+	if (rb->mode == MODE_AUTO) {
+		bool two = rb->nr_seq ? hwloc_bitmap_weight(topo->mem_nodes) >= 2 : n >= 2;
+
+		if (two) {
+			rb->mode = MODE_MEMS;
+		} else {
+			rb->mode = MODE_CPUS;
+			rb->not_exercised_why =
+				hwloc_bitmap_weight(topo->mem_nodes) < 2 ?
+				"one memory node: alternating cpuset.cpus instead" :
+				"the cells' mems hold one memory node: alternating "
+				"cpuset.cpus instead";
+			if (rb->nr_seq)
+				log_warn("rebind: the node sequence is not used in the "
+					 "cpus fallback; cycling subsets of the cells' CPUs");
+			rb->nr_seq = 0;
+		}
+	}
+	if (rb->mode == MODE_MEMS) {
+		rb->mems_exercised = true;
+		if (rb->nr_seq)
+			return check_seq(rb, topo->mem_nodes, false, why, why_len);
+		if (n < 2) {
+			mmt_set_format(rb->union_set, have, sizeof(have));
+			snprintf(why, why_len, "rebind: mode=mems needs at least 2 memory "
+				 "nodes among the cells' mems (they have '%s')", have);
+			return 1;
+		}
+		return 0;
+	}
+	/* MODE_CPUS */
+	if (!rb->not_exercised_why)
+		rb->not_exercised_why = "mode=cpus: alternating cpuset.cpus";
+	record_not_exercised(rb);
+	if (rb->nr_seq)
+		return check_seq(rb, topo->all_cpus, true, why, why_len);
+	n = cells_union(job, rb->cell_idx, rb->nr_cells, true, topo->all_cpus,
+			rb->union_set);
+	if (n < 2) {
+		mmt_set_format(rb->union_set, have, sizeof(have));
+		snprintf(why, why_len, "rebind: %s and the cells' CPUs are '%s': "
+			 "nothing to alternate", o->mode == MODE_AUTO ?
+			 "one memory node" : "mode=cpus", have);
+		return 1;
+	}
+	return 0;
+}
+
+static int rebind_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	struct rebind *rb;
+	int r;
+
+	rebind_free(inj->priv);
+	rb = calloc(1, sizeof(*rb));
+	if (!rb)
+		return -ENOMEM;
+	rb->inj = inj;
+	rb->o = inj->opts ? inj->opts : inj->cfg->opts;
+	rb->peer_idx = -1;
+	atomic_init(&rb->stop, false);
+	inj->priv = rb;
+	r = plan(rb, why, why_len);
+	if (r > 0)
+		log_info("%s", why);
+	return r;
+}
+
+/* Values for one target: the explicit sequence or generated from its set. */
+static int target_values(struct rebind *rb, struct mmt_cell_rt *cell,
+			 struct mmt_rebind_target *t)
+{
+	const struct mmt_topo *topo = rb->inj->run->topo;
+	bool cpus = rb->mode == MODE_CPUS;
+	hwloc_bitmap_t set;
+	int n;
+
+	t->values = calloc(MMT_REBIND_MAX_SEQ, sizeof(*t->values));
+	if (!t->values)
+		return -ENOMEM;
+	if (rb->nr_seq) {
+		memcpy(t->values, rb->seq, rb->nr_seq * sizeof(*t->values));
+		t->nr_values = rb->nr_seq;
+		return 0;
+	}
+	set = hwloc_bitmap_alloc();
+	if (!set)
+		return -ENOMEM;
+	if (cpus ? cell->cpus : cell->mems)
+		hwloc_bitmap_and(set, cpus ? cell->cpus : cell->mems,
+				 cpus ? topo->all_cpus : topo->mem_nodes);
+	if (hwloc_bitmap_weight(set) < 2)
+		hwloc_bitmap_copy(set, rb->union_set);
+	n = mmt_rebind_gen_sequence(set, MMT_REBIND_MAX_SEQ, t->values);
+	hwloc_bitmap_free(set);
+	if (n < 0)
+		return n;
+	if (n < 2)
+		return -EINVAL;         /* plan() made sure this cannot happen */
+	t->nr_values = (unsigned)n;
+	return 0;
+}
+
+static json_object *seq_json(const struct mmt_rebind_target *t)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < t->nr_values; i++)
+		json_object_array_add(a, json_object_new_string(t->values[i].s));
+	return a;
+}
+
+static void phase_event(struct rebind *rb, const char *phase)
+{
+	json_object *ev = json_object_new_object();
+	json_object *cells = json_object_new_array();
+
+	json_object_object_add(ev, "injector", json_object_new_string(rb->inj->cfg->name));
+	json_object_object_add(ev, "phase", json_object_new_string(phase));
+	json_object_object_add(ev, "mode", json_object_new_string(mode_names[rb->mode]));
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
+		struct mmt_rebind_target *t = &rb->targets[i];
+
+		json_object_array_add(cells, json_object_new_string(t->cell->cfg->name));
+	}
+	json_object_object_add(ev, "cells", cells);
+	/* The first cell's sequence; report has every cell's. */
+	json_object_object_add(ev, "sequence", rb->nr_cells ? seq_json(&rb->targets[0]) :
+				json_object_new_array());
+	if (!strcmp(phase, "stop")) {
+		json_object_object_add(ev, "writes",
+				       json_object_new_uint64(load(&rb->loop.stats.writes)));
+		json_object_object_add(ev, "errors",
+				       json_object_new_uint64(load(&rb->loop.stats.errors)));
+	}
+	mmt_run_event(rb->inj->run, "injector", ev);
+}
+
+static void *rebind_thread(void *arg)
+{
+	struct rebind *rb = arg;
+
+	mmt_rebind_loop_run(&rb->loop);
+	return NULL;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int open_target(struct rebind *rb, unsigned i)
+{
+	struct mmt_run *run = rb->inj->run;
+	struct mmt_rebind_target *t = &rb->targets[i];
+	const char *name = run->job->cells[rb->cell_idx[i]].name;
+	struct mmt_cell_rt *cell = mmt_run_cell(run, name);
+	const char *file;
+	int r;
+
+	t->fd = t->home_fd = t->peer_fd = -1;
+	if (!cell || !cell->cg) {
+		log_err("rebind: cell %s has no cgroup", name);
+		return -ENOENT;
+	}
+	t->cell = cell;
+	if (rb->mode == MODE_MOVE) {
+		struct mmt_cell_rt *peer = mmt_run_cell(run, run->job->cells[rb->peer_idx].name);
+
+		if (!peer || !peer->cg) {
+			log_err("rebind: move_peer %s has no cgroup",
+				run->job->cells[rb->peer_idx].name);
+			return -ENOENT;
+		}
+		t->home_fd = mmt_cg_open(cell->cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (t->home_fd < 0)
+			return mmt_log_errno(t->home_fd, "rebind: open %s cgroup.procs", name);
+		t->peer_fd = mmt_cg_open(peer->cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (t->peer_fd < 0)
+			return mmt_log_errno(t->peer_fd, "rebind: open %s cgroup.procs",
+					     peer->cfg->name);
+		return 0;
+	}
+	file = rb->mode == MODE_MEMS ? "cpuset.mems" : "cpuset.cpus";
+	r = target_values(rb, cell, t);
+	if (r < 0)
+		return mmt_log_errno(r, "rebind: cell %s: sequence", name);
+	/* Remember the configured value, restored at stop, and don't start
+	 * with a write of the value the cgroup already holds. */
+	r = mmt_cg_get(cell->cg, file, rb->orig[i].s, sizeof(rb->orig[i].s));
+	if (r < 0) {
+		hwloc_const_bitmap_t set = rb->mode == MODE_MEMS ? cell->mems : cell->cpus;
+
+		mmt_log_errno(r, "rebind: cell %s: read %s (restoring the configured "
+			      "value at stop)", name, file);
+		rb->orig[i].s[0] = '\0';
+		if (set)
+			mmt_set_format(set, rb->orig[i].s, sizeof(rb->orig[i].s));
+	}
+	rb->orig[i].len = strlen(rb->orig[i].s);
+	if (!strcmp(t->values[0].s, rb->orig[i].s))
+		t->next = 1;
+	t->fd = mmt_cg_open(cell->cg, file, O_WRONLY | O_CLOEXEC);
+	if (t->fd < 0)
+		return mmt_log_errno(t->fd, "rebind: open %s of cell %s", file, name);
+	return 0;
+}
+
+static void close_targets(struct rebind *rb)
+{
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
+		close_fd(&rb->targets[i].fd);
+		close_fd(&rb->targets[i].home_fd);
+		close_fd(&rb->targets[i].peer_fd);
+	}
+}
+
+static int rebind_start(struct mmt_inj *inj)
+{
+	struct rebind *rb = inj->priv;
+	char why[256];
+	int r;
+
+	if (!rb) {
+		r = rebind_probe(inj, why, sizeof(why));
+		if (r > 0)
+			return -EOPNOTSUPP;
+		if (r < 0)
+			return r;
+		rb = inj->priv;
+	}
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
+		r = open_target(rb, i);
+		if (r < 0)
+			goto out_close;
+	}
+	for (unsigned i = 0; i < rb->nr_cells; i++)
+		rb->targets[i].cell->rebinding = true;
+	if (rb->mems_exercised)
+		mmt_run_fact(inj->run, "mems_race_exercised", json_object_new_boolean(true));
+	rb->loop = (struct mmt_rebind_loop) {
+		.targets = rb->targets,
+		.nr_targets = rb->nr_cells,
+		.rate = rb->o->rate,
+		.stop = &rb->stop,
+		.run = inj->run,
+		.name = inj->cfg->name,
+	};
+	rb->start_us = rb->poll_us = mmt_now_us();
+	phase_event(rb, "start");
+	log_info("%s: %s on %u cell%s, %s", inj->cfg->name, mode_names[rb->mode],
+		 rb->nr_cells, rb->nr_cells == 1 ? "" : "s",
+		 rb->o->rate ? "rate-limited" : "as fast as possible");
+	r = -pthread_create(&rb->thread, NULL, rebind_thread, rb);
+	if (r < 0) {
+		mmt_log_errno(r, "rebind: pthread_create");
+		for (unsigned i = 0; i < rb->nr_cells; i++)
+			rb->targets[i].cell->rebinding = false;
+		goto out_close;
+	}
+	rb->thread_running = true;
+	return 0;
+out_close:
+	close_targets(rb);
+	return r;
+}
+
+static void rebind_poll(struct mmt_inj *inj, double *vals)
+{
+	struct rebind *rb = inj->priv;
+	uint64_t now_us, writes;
+
+	if (!rb || !rb->start_us) {
+		vals[0] = vals[1] = vals[2] = NAN;
+		return;
+	}
+	now_us = mmt_now_us();
+	writes = load(&rb->loop.stats.writes);
+	vals[0] = (double)writes;
+	vals[1] = now_us > rb->poll_us ?
+		  (double)(writes - rb->poll_writes) * 1e6 / (double)(now_us - rb->poll_us) :
+		  NAN;
+	vals[2] = (double)load(&rb->loop.stats.errors);
+	rb->poll_writes = writes;
+	rb->poll_us = now_us;
+}
+
+/* Put back what start changed: the configured sets, the worker's home. */
+static void restore(struct rebind *rb)
+{
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
+		struct mmt_rebind_target *t = &rb->targets[i];
+		const char *name = t->cell->cfg->name;
+		int r = 0;
+
+		if (t->fd >= 0 && rb->orig[i].len)
+			r = write_value(t->fd, rb->orig[i].s, rb->orig[i].len);
+		else if (t->home_fd >= 0 && t->in_peer && t->moved_pid > 0 &&
+			 atomic_load(&t->cell->pid) == t->moved_pid) {
+			char buf[24];
+			int len = snprintf(buf, sizeof(buf), "%d", (int)t->moved_pid);
+
+			r = write_value(t->home_fd, buf, (size_t)len);
+			if (r == -ESRCH)
+				r = 0;
+		}
+		if (r < 0)
+			mmt_log_errno(r, "rebind: cell %s: restore", name);
+		/* cell->rebinding stays true: the OOM classifier may still
+		 * look at kills reported after the stop. */
+	}
+}
+
+static int rebind_stop(struct mmt_inj *inj)
+{
+	struct rebind *rb = inj->priv;
+
+	if (!rb || !rb->thread_running)
+		return 0;
+	atomic_store(&rb->stop, true);
+	pthread_join(rb->thread, NULL);
+	rb->thread_running = false;
+	rb->stop_us = mmt_now_us();
+	restore(rb);
+	close_targets(rb);
+	phase_event(rb, "stop");
+	return 0;
+}
+
+static void rebind_report(struct mmt_inj *inj, json_object *out)
+{
+	struct rebind *rb = inj->priv;
+	struct mmt_rebind_stats *st;
+	json_object *errs, *seqs;
+	double dur_s;
+
+	if (!rb)
+		return;
+	if (!out || !rb->start_us)
+		goto out_free;
+	st = &rb->loop.stats;
+	dur_s = (double)((rb->stop_us ? rb->stop_us : mmt_now_us()) - rb->start_us) / 1e6;
+	errs = json_object_new_object();
+	for (int e = 0; e < MMT_REBIND_NR_ERRNO; e++) {
+		char nb[16];
+
+		if (load(&st->by_errno[e]))
+			json_object_object_add(errs, mmt_rebind_errno_name(e, nb, sizeof(nb)),
+					       json_object_new_uint64(load(&st->by_errno[e])));
+	}
+	seqs = json_object_new_object();
+	for (unsigned i = 0; i < rb->nr_cells; i++)
+		json_object_object_add(seqs, rb->targets[i].cell->cfg->name,
+				       seq_json(&rb->targets[i]));
+	json_object_object_add(out, "mode", json_object_new_string(mode_names[rb->mode]));
+	/* Rates differ by an order of magnitude between v1 and v2. */
+	json_object_object_add(out, "cgroup_mode", json_object_new_string(
+		mmt_cg_mode_name(inj->run->cgsys.mode[MMT_CG_CPUSET])));
+	json_object_object_add(out, "mems_race_exercised",
+			       json_object_new_boolean(rb->mems_exercised));
+	if (!rb->mems_exercised)
+		json_object_object_add(out, "mems_race_reason",
+				       json_object_new_string(rb->not_exercised_why));
+	json_object_object_add(out, "writes", json_object_new_uint64(load(&st->writes)));
+	if (rb->mode == MODE_MOVE) {
+		json_object_object_add(out, "moves", json_object_new_uint64(load(&st->moves)));
+		json_object_object_add(out, "skipped_no_worker",
+				       json_object_new_uint64(load(&st->skipped)));
+	}
+	json_object_object_add(out, "errors", errs);
+	json_object_object_add(out, "errors_total", json_object_new_uint64(load(&st->errors)));
+	/* rate_per_s: all cells together; target_rate: per cell (0 = flat out). */
+	json_object_object_add(out, "rate_per_s",
+			       json_object_new_double(dur_s > 0 ?
+						      (double)load(&st->writes) / dur_s : 0));
+	json_object_object_add(out, "target_rate", json_object_new_uint64(rb->o->rate));
+	json_object_object_add(out, "cells", json_object_new_uint64(rb->nr_cells));
+	json_object_object_add(out, "sequence", seqs);
+	json_object_object_add(out, "duration_s", json_object_new_double(dur_s));
+out_free:
+	rebind_free(rb);
+	inj->priv = NULL;
+}
+
+const struct mmt_injector_ops mmt_injector_rebind = {
+	.version = MMT_INJECTOR_VERSION,
+	.name = "rebind",
+	.summary = "rewrite cpuset.mems (or cpuset.cpus, or move tasks) of cells "
+		   "while their workers allocate",
+	.opts = rebind_opts,
+	.opts_size = sizeof(struct rebind_opts),
+	.columns = rebind_columns,
+	.validate = rebind_validate,
+	.probe = rebind_probe,
+	.start = rebind_start,
+	.poll = rebind_poll,
+	.stop = rebind_stop,
+	.report = rebind_report,
+};

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory pressure toward OOM:
+ *   hog            a process that maps and keeps touching anon, mlocked or
+ *                  shmem memory.  It never runs outside a memory cgroup with
+ *                  a limit: mmtorture-<run>/hog-<name>, created (and
+ *                  journalled) by mmt_cg_create with memory.max set, and it
+ *                  allocates nothing until it has been attached there.  With
+ *                  cell=NAME the hog's cgroup gets that cell's CPUs and
+ *                  nodes, so it presses on the cell's nodes.
+ *   memcg-squeeze  lowers a cell's memory.max step by step while its
+ *                  workers run, holds, restores, and again; the old limit
+ *                  is journalled (kind "sysctl": path and old value).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "injectors/blockdev.h"
+#include "injectors/injectors.h"
+#include "journal.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+/* ==== hog ==================================================================== */
+
+enum hog_mode { HOG_ANON, HOG_MLOCK, HOG_SHMEM };
+static const char *const hog_modes[] = { "anon", "mlock", "shmem", NULL };
+
+struct hog_opts {
+	int mode;
+	uint64_t size;
+	uint64_t memory_max;
+	char cell[MMT_OPT_STRLEN];
+	bool respawn;
+	uint64_t respawn_delay_us;
+	uint64_t pass_interval_us;
+	int64_t oom_score_adj;
+};
+
+#define OFF(f) offsetof(struct hog_opts, f)
+static const struct mmt_opt hog_opts[] = {
+	{ "mode", MMT_OPT_ENUM, OFF(mode), 0, 0, "anon", hog_modes,
+	  "anon (private anonymous), mlock (locked: cannot be reclaimed) or shmem" },
+	{ "size", MMT_OPT_SIZE, OFF(size), 1 << 20, 1LL << 42, "1G", NULL,
+	  "bytes the hog maps and keeps touching" },
+	{ "memory_max", MMT_OPT_SIZE, OFF(memory_max), 16 << 20, 1LL << 42, "512M", NULL,
+	  "memory.max of the hog's own cgroup (a hog never runs without a limit); "
+	  "below size drives the hog's memcg to reclaim, swap and OOM" },
+	{ "cell", MMT_OPT_STR, OFF(cell), 0, 0, "", NULL,
+	  "bind the hog to this cell's CPUs and nodes; empty: a global hog" },
+	{ "respawn", MMT_OPT_BOOL, OFF(respawn), 0, 0, "1", NULL,
+	  "start a new hog after one was killed" },
+	{ "respawn_delay", MMT_OPT_DURATION, OFF(respawn_delay_us), 0, 0, "1s", NULL,
+	  "wait this long before respawning" },
+	{ "pass_interval", MMT_OPT_DURATION, OFF(pass_interval_us), 0, 0, "0", NULL,
+	  "pause between passes over the memory; 0 touches continuously" },
+	{ "oom_score_adj", MMT_OPT_INT, OFF(oom_score_adj), -1000, 1000, "1000", NULL,
+	  "oom_score_adj of the hog (the OOM killer should pick it)" },
+	MMT_OPT_END,
+};
+#undef OFF
+
+static const char *const hog_columns[] = { "usage_mb", "kills", "spawns", NULL };
+
+struct hog_state {
+	struct mmt_inj *inj;
+	const struct hog_opts *o;
+	struct mmt_ith ith;
+	struct mmt_cg *cg;
+	char cg_name[PATH_MAX];
+	pthread_mutex_t mu;         /* cur_pidfd vs stop */
+	int cur_pidfd;
+	_Atomic pid_t cur_pid;
+	_Atomic uint64_t kills, spawns, exits;
+	uint64_t lived_max_us;
+	int last_exit;
+	bool timed_out, failed;
+};
+
+static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
+			char *err, size_t err_len)
+{
+	const struct hog_opts *o = cfg->opts;
+
+	if (o->cell[0]) {
+		bool found = false;
+
+		for (unsigned i = 0; i < job->nr_cells; i++)
+			found |= !strcmp(job->cells[i].name, o->cell);
+		if (!found)
+			return mmt_bd_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job",
+					   o->cell);
+	}
+	return 0;
+}
+
+static int hog_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	const struct hog_opts *o = inj->opts;
+	struct mmt_run *run = inj->run;
+
+	if (run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
+		snprintf(why, why_len, "no memory cgroup controller: a hog needs a limit");
+		return 1;
+	}
+	if (o->cell[0] && run->cgsys.mode[MMT_CG_CPUSET] == MMT_CG_NONE) {
+		snprintf(why, why_len, "no cpuset cgroup controller to bind the hog to cell %s",
+			 o->cell);
+		return 1;
+	}
+	return 0;
+}
+
+/* The hog process.  A child of a threaded process: system calls only. */
+static void __attribute__((noreturn)) hog_child(int go_fd, const struct hog_opts *o,
+						 const char *adj, size_t adj_len)
+{
+	int flags = MAP_ANONYMOUS | MAP_NORESERVE;
+	struct timespec ts;
+	char go;
+	char *p;
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nothing is allocated before the parent has put us in the memcg. */
+	if (read(go_fd, &go, 1) != 1 || go != 'g')
+		_exit(2);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, adj, adj_len) < 0)
+			_exit(5);
+		close(fd);
+	}
+	flags |= o->mode == HOG_SHMEM ? MAP_SHARED : MAP_PRIVATE;
+	p = mmap(NULL, o->size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	if (o->mode == HOG_MLOCK && mlock(p, o->size) < 0)
+		_exit(4);
+	ts.tv_sec = (time_t)(o->pass_interval_us / MMT_USEC_PER_SEC);
+	ts.tv_nsec = (long)(o->pass_interval_us % MMT_USEC_PER_SEC) * 1000;
+	for (unsigned pass = 1;; pass++) {
+		for (uint64_t off = 0; off < o->size; off += 4096)
+			p[off] = (char)pass;
+		if (o->pass_interval_us)
+			nanosleep(&ts, NULL);
+	}
+}
+
+static int kill_pidfd(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 ? -errno : 0;
+}
+
+/* One hog: spawn, attach, go, wait.  Returns 1 when it ran, 0 when stop
+ * came first, -errno when it could not start. */
+static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us)
+{
+	char adj[32];
+	int pfd[2], pidfd = -1, pid, r;
+	uint64_t t0;
+
+	snprintf(adj, sizeof(adj), "%" PRId64 "\n", s->o->oom_score_adj);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pthread_mutex_lock(&s->mu);
+	if (mmt_ith_stopping(&s->ith)) {
+		pthread_mutex_unlock(&s->mu);
+		close(pfd[0]);
+		close(pfd[1]);
+		return 0;
+	}
+	pid = mmt_bd_clone(&pidfd);
+	if (pid == 0)
+		hog_child(pfd[0], s->o, adj, strlen(adj));
+	if (pid > 0) {
+		s->cur_pidfd = pidfd;
+		atomic_store(&s->cur_pid, pid);
+	}
+	pthread_mutex_unlock(&s->mu);
+	close(pfd[0]);
+	if (pid < 0) {
+		close(pfd[1]);
+		return mmt_log_errno(pid, "%s: spawn the hog", s->inj->cfg->name);
+	}
+	r = mmt_cg_attach(s->cg, pid);
+	if (r == 0 && write(pfd[1], "g", 1) != 1)
+		r = -errno;
+	close(pfd[1]);
+	if (r < 0) {
+		/* Never let it run outside its memcg. */
+		kill_pidfd(pidfd);
+		mmt_log_errno(r, "%s: attach the hog to %s", s->inj->cfg->name, s->cg_name);
+	}
+	t0 = mmt_now_us();
+	atomic_fetch_add(&s->spawns, 1);
+	{
+		json_object *ex = json_object_new_object();
+
+		json_object_object_add(ex, "pid", json_object_new_int(pid));
+		json_object_object_add(ex, "cgroup", json_object_new_string(s->cg_name));
+		mmt_bd_event(s->inj->run, s->inj->cfg->name, "hog_spawn", ex);
+	}
+	mmt_bd_waitpidfd(pidfd, false, ret_status);
+	*ret_lived_us = mmt_now_us() - t0;
+	pthread_mutex_lock(&s->mu);
+	s->cur_pidfd = -1;
+	atomic_store(&s->cur_pid, 0);
+	pthread_mutex_unlock(&s->mu);
+	close(pidfd);
+	return r < 0 ? r : 1;
+}
+
+static void *hog_thread(void *arg)
+{
+	struct hog_state *s = arg;
+	struct mmt_run *run = s->inj->run;
+
+	while (!mmt_ith_stopping(&s->ith)) {
+		uint64_t lived = 0;
+		int status = 0, r = hog_once(s, &status, &lived);
+		json_object *ex;
+
+		if (r <= 0) {
+			if (r < 0) {
+				s->failed = true;
+				mmt_run_finding(run, MMT_F_HARNESS, "%s: cannot run the hog: %s",
+						s->inj->cfg->name, strerror(-r));
+			}
+			break;
+		}
+		if (lived > s->lived_max_us)
+			s->lived_max_us = lived;
+		if (mmt_ith_stopping(&s->ith))
+			break;
+		ex = json_object_new_object();
+		json_object_object_add(ex, "lived_us", json_object_new_uint64(lived));
+		if (WIFSIGNALED(status)) {
+			atomic_fetch_add(&s->kills, 1);
+			json_object_object_add(ex, "signal", json_object_new_int(WTERMSIG(status)));
+			mmt_bd_event(run, s->inj->cfg->name, "hog_killed", ex);
+		} else {
+			atomic_fetch_add(&s->exits, 1);
+			s->last_exit = WEXITSTATUS(status);
+			json_object_object_add(ex, "exit", json_object_new_int(s->last_exit));
+			mmt_bd_event(run, s->inj->cfg->name, "hog_exit", ex);
+		}
+		if (!s->o->respawn || mmt_ith_sleep(&s->ith, s->o->respawn_delay_us))
+			break;
+	}
+	return NULL;
+}
+
+static void cg_child_name(struct mmt_inj *inj, const char *kind, char *buf, size_t len)
+{
+	const char *n = strchr(inj->cfg->name, ':');
+	char clean[MMT_NAME_LEN];
+
+	snprintf(clean, sizeof(clean), "%s", n ? n + 1 : "default");
+	for (char *p = clean; *p; p++)
+		if (*p == '/' || *p == ' ')
+			*p = '-';
+	snprintf(buf, len, "%s/%s-%s", inj->run->top_name, kind, clean);
+}
+
+static int hog_start(struct mmt_inj *inj)
+{
+	struct mmt_run *run = inj->run;
+	struct hog_state *s;
+	bool ctrls[MMT_CG_NR_CTRLS] = { false };
+	const char *keys[3], *vals[3];
+	char max[32], cpus[256], mems[256];
+	size_t n = 0;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
+	s->cur_pidfd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	inj->priv = s;
+	cg_child_name(inj, "hog", s->cg_name, sizeof(s->cg_name));
+	ctrls[MMT_CG_MEMORY] = true;
+	if (s->o->cell[0]) {
+		struct mmt_cell_rt *cell = mmt_run_cell(run, s->o->cell);
+
+		if (!cell || !cell->cpus || !cell->mems)
+			return mmt_log_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name,
+					     s->o->cell);
+		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), cell->cpus);
+		hwloc_bitmap_list_snprintf(mems, sizeof(mems), cell->mems);
+		ctrls[MMT_CG_CPUSET] = true;
+		keys[n] = "cpuset.cpus";
+		vals[n++] = cpus;
+		keys[n] = "cpuset.mems";
+		vals[n++] = mems;
+	}
+	snprintf(max, sizeof(max), "%" PRIu64, s->o->memory_max);
+	keys[n] = "memory.max";
+	vals[n++] = max;
+	r = mmt_cg_create(&run->cgsys, run->jr, s->cg_name, ctrls, keys, vals, n, &s->cg);
+	if (r < 0)
+		return r;
+	return mmt_ith_start(&s->ith, hog_thread, s);
+}
+
+static void hog_poll(struct mmt_inj *inj, double *vals)
+{
+	struct hog_state *s = inj->priv;
+	char buf[64];
+	uint64_t v;
+
+	vals[0] = vals[1] = vals[2] = NAN;
+	if (!s)
+		return;
+	if (s->cg && mmt_cg_get(s->cg, "memory.current", buf, sizeof(buf)) >= 0 &&
+	    mmt_parse_u64(mmt_strstrip(buf), &v) == 0)
+		vals[0] = (double)v / (1 << 20);
+	vals[1] = (double)atomic_load(&s->kills);
+	vals[2] = (double)atomic_load(&s->spawns);
+}
+
+static int hog_stop(struct mmt_inj *inj)
+{
+	struct hog_state *s = inj->priv;
+	int r;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->ith.stop, true);
+	if (s->cur_pidfd >= 0)
+		kill_pidfd(s->cur_pidfd);
+	pthread_mutex_unlock(&s->mu);
+	r = mmt_ith_stop(&s->ith, mmt_bd_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
+	if (r == -ETIMEDOUT) {
+		s->timed_out = true;
+		mmt_run_finding(inj->run, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
+				"after SIGKILL", inj->cfg->name, (int)atomic_load(&s->cur_pid));
+		return r;
+	}
+	r = mmt_cg_destroy(s->cg);
+	s->cg = NULL;
+	return r;
+}
+
+static void hog_report(struct mmt_inj *inj, json_object *out)
+{
+	struct hog_state *s = inj->priv;
+
+	if (!s)
+		return;
+	json_object_object_add(out, "mode", json_object_new_string(hog_modes[s->o->mode]));
+	json_object_object_add(out, "size", json_object_new_uint64(s->o->size));
+	json_object_object_add(out, "memory_max", json_object_new_uint64(s->o->memory_max));
+	json_object_object_add(out, "cgroup", json_object_new_string(s->cg_name));
+	if (s->o->cell[0])
+		json_object_object_add(out, "cell", json_object_new_string(s->o->cell));
+	json_object_object_add(out, "spawns", json_object_new_uint64(atomic_load(&s->spawns)));
+	json_object_object_add(out, "killed", json_object_new_uint64(atomic_load(&s->kills)));
+	json_object_object_add(out, "exited", json_object_new_uint64(atomic_load(&s->exits)));
+	json_object_object_add(out, "lived_max_us", json_object_new_uint64(s->lived_max_us));
+	/* No free here: report may run more than once (run.json is
+	 * rewritten), and the ops have no destroy hook.  The state is
+	 * small and lives until the process exits. */
+}
+
+const struct mmt_injector_ops mmt_injector_hog = {
+	.version = MMT_INJECTOR_VERSION,
+	.name = "hog",
+	.summary = "an anon, mlocked or shmem memory hog in its own limited memcg",
+	.opts = hog_opts,
+	.opts_size = sizeof(struct hog_opts),
+	.columns = hog_columns,
+	.validate = hog_validate,
+	.probe = hog_probe,
+	.start = hog_start,
+	.poll = hog_poll,
+	.stop = hog_stop,
+	.report = hog_report,
+};
+
+/* ==== memcg-squeeze ============================================================ */
+
+struct sq_opts {
+	char cell[MMT_OPT_STRLEN];
+	uint64_t step;
+	uint64_t floor;
+	uint64_t interval_us;
+	uint64_t hold_us;
+	uint64_t cycles;
+};
+
+#define OFF(f) offsetof(struct sq_opts, f)
+static const struct mmt_opt sq_opts[] = {
+	{ "cell", MMT_OPT_STR, OFF(cell), 0, 0, "", NULL,
+	  "the cell whose memory.max is squeezed (required)" },
+	{ "step", MMT_OPT_SIZE, OFF(step), 1 << 20, 0, "32M", NULL,
+	  "lower the limit by this much per step" },
+	{ "floor", MMT_OPT_SIZE, OFF(floor), 4 << 20, 0, "64M", NULL,
+	  "never below this limit" },
+	{ "interval", MMT_OPT_DURATION, OFF(interval_us), 10000, 0, "1s", NULL,
+	  "time between steps" },
+	{ "hold", MMT_OPT_DURATION, OFF(hold_us), 0, 0, "5s", NULL,
+	  "stay at the floor this long, then restore the limit" },
+	{ "cycles", MMT_OPT_U64, OFF(cycles), 0, 0, "0", NULL,
+	  "squeeze-and-restore cycles; 0 repeats until the run ends" },
+	MMT_OPT_END,
+};
+#undef OFF
+
+static const char *const sq_columns[] = { "limit_mb", "usage_mb", "steps", NULL };
+
+struct sq_state {
+	struct mmt_inj *inj;
+	const struct sq_opts *o;
+	struct mmt_ith ith;
+	struct mmt_cell_rt *cell;
+	char orig[64];
+	uint64_t orig_bytes;
+	int restore_seq;
+	_Atomic uint64_t limit, steps, refused, cycles_done;
+	bool timed_out;
+};
+
+static int sq_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
+		       char *err, size_t err_len)
+{
+	const struct sq_opts *o = cfg->opts;
+
+	if (!o->cell[0])
+		return mmt_bd_verr(cfg, "cell", err, err_len, "required");
+	for (unsigned i = 0; i < job->nr_cells; i++)
+		if (!strcmp(job->cells[i].name, o->cell))
+			return 0;
+	return mmt_bd_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job", o->cell);
+}
+
+static int sq_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	if (inj->run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
+		snprintf(why, why_len, "no memory cgroup controller to squeeze");
+		return 1;
+	}
+	return 0;
+}
+
+static int sq_set(struct sq_state *s, uint64_t limit)
+{
+	char v[32];
+	int r;
+
+	snprintf(v, sizeof(v), "%" PRIu64, limit);
+	mmt_ith_busy(&s->ith, "memory.max write");
+	r = mmt_cg_set(s->cell->cg, "memory.max", v);
+	mmt_ith_busy(&s->ith, NULL);
+	if (r == 0)
+		atomic_store(&s->limit, limit);
+	return r;
+}
+
+static void *sq_thread(void *arg)
+{
+	struct sq_state *s = arg;
+	const struct sq_opts *o = s->o;
+	uint64_t top = s->orig_bytes;
+
+	while (!mmt_ith_stopping(&s->ith)) {
+		uint64_t lim = top;
+
+		/* Down, step by step, to the floor (or until the kernel
+		 * refuses: v1 answers EBUSY when it cannot reclaim enough). */
+		while (lim > o->floor) {
+			lim = lim - o->floor > o->step ? lim - o->step : o->floor;
+			if (mmt_ith_sleep(&s->ith, o->interval_us))
+				goto out;
+			if (sq_set(s, lim) < 0) {
+				atomic_fetch_add(&s->refused, 1);
+				break;
+			}
+			atomic_fetch_add(&s->steps, 1);
+		}
+		if (mmt_ith_sleep(&s->ith, o->hold_us))
+			break;
+		mmt_ith_busy(&s->ith, "memory.max restore");
+		mmt_cg_set(s->cell->cg, "memory.max", s->orig);
+		mmt_ith_busy(&s->ith, NULL);
+		atomic_store(&s->limit, s->orig_bytes);
+		atomic_fetch_add(&s->cycles_done, 1);
+		mmt_bd_event(s->inj->run, s->inj->cfg->name, "squeeze_cycle", NULL);
+		if (o->cycles && atomic_load(&s->cycles_done) >= o->cycles)
+			break;
+		if (mmt_ith_sleep(&s->ith, o->interval_us))
+			break;
+	}
+out:
+	return NULL;
+}
+
+static int sq_start(struct mmt_inj *inj)
+{
+	struct sq_state *s;
+	char path[PATH_MAX], cur[64];
+	uint64_t v;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
+	inj->priv = s;
+	s->cell = mmt_run_cell(inj->run, s->o->cell);
+	if (!s->cell || !s->cell->cg)
+		return mmt_log_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name, s->o->cell);
+	r = mmt_cg_get(s->cell->cg, "memory.max", s->orig, sizeof(s->orig));
+	if (r < 0)
+		return mmt_log_errno(r, "%s: read memory.max of %s", inj->cfg->name, s->o->cell);
+	mmt_strstrip(s->orig);
+	if (mmt_parse_u64(s->orig, &v) < 0 || v > (1ULL << 50)) {
+		/* No limit ("max", or v1's huge number): start from usage. */
+		if (mmt_cg_get(s->cell->cg, "memory.current", cur, sizeof(cur)) < 0 ||
+		    mmt_parse_u64(mmt_strstrip(cur), &v) < 0)
+			return mmt_log_errno(-EINVAL, "%s: cell %s has no limit and no usage",
+					     inj->cfg->name, s->o->cell);
+	}
+	s->orig_bytes = v;
+	atomic_store(&s->limit, v);
+	r = mmt_cg_path(s->cell->cg, "memory.max", path, sizeof(path));
+	if (r < 0)
+		return mmt_log_errno(r, "%s: path of memory.max", inj->cfg->name);
+	s->restore_seq = mmt_journal_addv(inj->run->jr, "sysctl", path, s->orig, NULL);
+	if (s->restore_seq < 0)
+		return mmt_log_errno(s->restore_seq, "%s: journal memory.max", inj->cfg->name);
+	return mmt_ith_start(&s->ith, sq_thread, s);
+}
+
+static void sq_poll(struct mmt_inj *inj, double *vals)
+{
+	struct sq_state *s = inj->priv;
+	char buf[64];
+	uint64_t v;
+
+	vals[0] = vals[1] = vals[2] = NAN;
+	if (!s || !s->cell || !s->cell->cg)
+		return;
+	vals[0] = (double)atomic_load(&s->limit) / (1 << 20);
+	if (mmt_cg_get(s->cell->cg, "memory.current", buf, sizeof(buf)) >= 0 &&
+	    mmt_parse_u64(mmt_strstrip(buf), &v) == 0)
+		vals[1] = (double)v / (1 << 20);
+	vals[2] = (double)atomic_load(&s->steps);
+}
+
+static int sq_stop(struct mmt_inj *inj)
+{
+	struct sq_state *s = inj->priv;
+	int r, u;
+
+	if (!s)
+		return 0;
+	r = mmt_ith_stop(&s->ith, mmt_bd_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
+	if (r == -ETIMEDOUT) {
+		s->timed_out = true;
+		mmt_run_finding(inj->run, MMT_F_STALL, "%s: a memory.max write to cell %s did "
+				"not return", inj->cfg->name, s->o->cell);
+	}
+	if (s->restore_seq > 0) {
+		u = mmt_journal_undo(inj->run->jr, s->restore_seq);
+		if (u < 0)
+			mmt_log_errno(u, "%s: restore memory.max of %s", inj->cfg->name, s->o->cell);
+		else
+			s->restore_seq = 0;
+		if (r == 0)
+			r = u;
+	}
+	return r;
+}
+
+static void sq_report(struct mmt_inj *inj, json_object *out)
+{
+	struct sq_state *s = inj->priv;
+
+	if (!s)
+		return;
+	json_object_object_add(out, "cell", json_object_new_string(s->o->cell));
+	json_object_object_add(out, "original", json_object_new_string(s->orig));
+	json_object_object_add(out, "steps", json_object_new_uint64(atomic_load(&s->steps)));
+	json_object_object_add(out, "refused", json_object_new_uint64(atomic_load(&s->refused)));
+	json_object_object_add(out, "cycles",
+			       json_object_new_uint64(atomic_load(&s->cycles_done)));
+	json_object_object_add(out, "restored", json_object_new_boolean(s->restore_seq == 0));
+	/* No free here: report may run more than once (run.json is
+	 * rewritten), and the ops have no destroy hook.  The state is
+	 * small and lives until the process exits. */
+}
+
+const struct mmt_injector_ops mmt_injector_memcg_squeeze = {
+	.version = MMT_INJECTOR_VERSION,
+	.name = "memcg-squeeze",
+	.summary = "lower a cell's memory.max step by step while it runs, then restore",
+	.opts = sq_opts,
+	.opts_size = sizeof(struct sq_opts),
+	.columns = sq_columns,
+	.validate = sq_validate,
+	.probe = sq_probe,
+	.start = sq_start,
+	.poll = sq_poll,
+	.stop = sq_stop,
+	.report = sq_report,
+};

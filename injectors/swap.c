@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * swap: a swap area of our own (file, zram, loop, dm over loop, or a file on
+ * the nfs injector's mount), optionally switched off and on again every
+ * `churn` while the cells are under pressure.  The machine's own swap areas
+ * are never touched: /proc/swaps is recorded at probe and checked at stop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "injectors/blockdev.h"
+#include "injectors/injectors.h"
+#include "journal.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+enum swap_backing { BK_FILE, BK_ZRAM, BK_LOOP, BK_DM, BK_NFS };
+static const char *const backing_names[] = { "file", "zram", "loop", "dm", "nfs", NULL };
+enum dm_kind { DMK_DELAY, DMK_FLAKEY };
+static const char *const dm_names[] = { "delay", "flakey", NULL };
+
+struct swap_opts {
+	int backing;
+	uint64_t size;
+	int64_t priority;
+	uint64_t churn_us;
+	char dir[MMT_OPT_STRLEN];
+	char zram_comp[MMT_OPT_STRLEN];
+	bool loop_dio;
+	int dm_target;
+	uint64_t read_delay_ms;
+	uint64_t write_delay_ms;
+	uint64_t up_us;
+	uint64_t down_us;
+	int flakey_mode;
+	uint64_t stall_us;
+	uint64_t nfs_wait_us;
+};
+
+#define OFF(f) offsetof(struct swap_opts, f)
+static const struct mmt_opt swap_opts[] = {
+	{ "backing", MMT_OPT_ENUM, OFF(backing), 0, 0, "file", backing_names,
+	  "what the swap area lives on: a file (dir=), zram, a loop device over a "
+	  "file, dm (delay or flakey) over loop, or a file on the nfs injector's mount" },
+	{ "size", MMT_OPT_SIZE, OFF(size), 1 << 20, 1LL << 40, "256M", NULL,
+	  "size of the swap area" },
+	{ "priority", MMT_OPT_INT, OFF(priority), -1, 32767, "-1", NULL,
+	  "swap priority (SWAP_FLAG_PREFER); -1 lets the kernel choose" },
+	{ "churn", MMT_OPT_DURATION, OFF(churn_us), 0, 0, "0", NULL,
+	  "swapoff and swapon again every this long while the cells run; 0 never" },
+	{ "dir", MMT_OPT_STR, OFF(dir), 0, 0, "", NULL,
+	  "directory for the swap or image file (a disk file system); empty: the run directory" },
+	{ "zram_comp", MMT_OPT_STR, OFF(zram_comp), 0, 0, "", NULL,
+	  "zram compression algorithm; empty: the kernel's default" },
+	{ "loop_dio", MMT_OPT_BOOL, OFF(loop_dio), 0, 0, "0", NULL,
+	  "loop device in direct I/O mode (no double caching of swap I/O)" },
+	{ "dm_target", MMT_OPT_ENUM, OFF(dm_target), 0, 0, "delay", dm_names,
+	  "backing=dm: the target over the loop device" },
+	{ "read_delay_ms", MMT_OPT_U64, OFF(read_delay_ms), 0, 60000, "0", NULL,
+	  "dm-delay: delay of every read, in ms" },
+	{ "write_delay_ms", MMT_OPT_U64, OFF(write_delay_ms), 0, 60000, "50", NULL,
+	  "dm-delay: delay of every write, in ms" },
+	{ "up", MMT_OPT_DURATION, OFF(up_us), 1000000, 0, "10s", NULL,
+	  "dm-flakey: how long the device works (whole seconds)" },
+	{ "down", MMT_OPT_DURATION, OFF(down_us), 0, 0, "1s", NULL,
+	  "dm-flakey: how long it misbehaves (whole seconds)" },
+	{ "flakey_mode", MMT_OPT_ENUM, OFF(flakey_mode), 0, 0, "error_writes",
+	  mmt_flakey_mode_names, "dm-flakey: what happens while down" },
+	{ "stall", MMT_OPT_DURATION, OFF(stall_us), 0, 0, "0", NULL,
+	  "a swapon/swapoff that takes longer is a stall; 0: [global] stall_threshold" },
+	{ "nfs_wait", MMT_OPT_DURATION, OFF(nfs_wait_us), 1000000, 0, "120s", NULL,
+	  "backing=nfs: how long to wait for the nfs injector's mount" },
+	MMT_OPT_END,
+};
+#undef OFF
+
+static const char *const swap_columns[] = { "pswpin", "pswpout", "swap_used_kb", NULL };
+
+#define MAX_FOREIGN 32
+
+struct swap_state {
+	struct mmt_inj *inj;
+	const struct swap_opts *o;
+	struct mmt_ith ith;
+	struct mmt_undo undo;
+	char img[PATH_MAX];        /* a file we created (swap or image) */
+	char loopdev[64];
+	char dmname[NAME_MAX];
+	char dev[PATH_MAX];        /* what is swapped on */
+	atomic_bool ready;         /* set up: swapon done once */
+	atomic_bool on;
+	atomic_bool failed;
+	_Atomic uint64_t churns, swapoff_fail, swapon_fail;
+	_Atomic uint64_t swapoff_max_us, swapoff_total_us;
+	uint64_t vm_prev[2];
+	bool have_prev;
+	uint64_t pswpin_total, pswpout_total, used_max_kb;
+	bool stall_reported;
+	bool timed_out;
+	char foreign[MAX_FOREIGN][PATH_MAX / 4];
+	unsigned nr_foreign;
+	int foreign_missing;       /* -1: not checked yet */
+	bool ours_left;
+	char err[256];
+};
+
+static struct swap_state *state(struct mmt_inj *inj)
+{
+	struct swap_state *s = inj->priv;
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->inj = inj;
+	s->o = inj->opts;
+	s->foreign_missing = -1;
+	inj->priv = s;
+	return s;
+}
+
+static int swap_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
+			 char *err, size_t err_len)
+{
+	const struct swap_opts *o = cfg->opts;
+
+	if (o->backing == BK_NFS) {
+		bool have = false;
+
+		for (unsigned i = 0; i < job->nr_injectors; i++)
+			if (job->injectors[i].ops == &mmt_injector_nfs)
+				have = true;
+		if (!have)
+			return mmt_bd_verr(cfg, "backing", err, err_len,
+					   "backing=nfs needs an [nfs] section in the job");
+	}
+	if (o->churn_us && o->churn_us < MMT_USEC_PER_SEC)
+		return mmt_bd_verr(cfg, "churn", err, err_len,
+				   "churn below 1s leaves no time to swap; allowed 0 or >= 1s");
+	if (o->backing == BK_DM && o->dm_target == DMK_FLAKEY &&
+	    o->up_us % MMT_USEC_PER_SEC)
+		return mmt_bd_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
+	return 0;
+}
+
+/* Foreign swap areas, recorded before anything of ours exists. */
+static void foreign_cb(const char *name, uint64_t size_kb, uint64_t used_kb, void *arg)
+{
+	struct swap_state *s = arg;
+
+	if (s->nr_foreign < MAX_FOREIGN)
+		snprintf(s->foreign[s->nr_foreign++], sizeof(s->foreign[0]), "%s", name);
+}
+
+struct check_ctx {
+	struct swap_state *s;
+	bool seen[MAX_FOREIGN];
+	const char *ours;
+	bool ours_seen;
+};
+
+static void check_cb(const char *name, uint64_t size_kb, uint64_t used_kb, void *arg)
+{
+	struct check_ctx *c = arg;
+
+	for (unsigned i = 0; i < c->s->nr_foreign; i++)
+		if (!strcmp(c->s->foreign[i], name))
+			c->seen[i] = true;
+	if (c->ours && !strcmp(c->ours, name))
+		c->ours_seen = true;
+}
+
+static void check_swaps_after(struct swap_state *s)
+{
+	char text[16384], real[PATH_MAX];
+	struct check_ctx c = { .s = s };
+
+	if (mmt_read_file("/proc/swaps", text, sizeof(text)) < 0)
+		return;
+	if (s->dev[0])
+		c.ours = realpath(s->dev, real) ? real : s->dev;
+	mmt_bd_swaps_parse(text, check_cb, &c);
+	s->foreign_missing = 0;
+	for (unsigned i = 0; i < s->nr_foreign; i++)
+		if (!c.seen[i]) {
+			s->foreign_missing++;
+			log_err("%s: swap area %s that was on before the run is gone",
+				s->inj->cfg->name, s->foreign[i]);
+		}
+	s->ours_left = c.ours_seen;
+	if (c.ours_seen)
+		log_err("%s: our swap area %s is still on", s->inj->cfg->name, s->dev);
+}
+
+static int probe_dir(const char *dir, char *why, size_t why_len)
+{
+	struct statfs sf;
+
+	if (statfs(dir, &sf) < 0) {
+		snprintf(why, why_len, "swap dir %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (sf.f_type == TMPFS_MAGIC) {
+		snprintf(why, why_len, "swap files need a disk file system; %s is tmpfs "
+			 "(set dir=)", dir);
+		return 1;
+	}
+	return 0;
+}
+
+static int probe_loop(char *why, size_t why_len)
+{
+	if (access("/dev/loop-control", F_OK) == 0)
+		return 0;
+	mmt_bd_modprobe("loop");
+	if (access("/dev/loop-control", F_OK) == 0)
+		return 0;
+	snprintf(why, why_len, "kernel has no loop devices (no /dev/loop-control; "
+		 "modprobe loop failed)");
+	return 1;
+}
+
+static const char *swap_dir(struct swap_state *s)
+{
+	return s->o->dir[0] ? s->o->dir : s->inj->run->dir;
+}
+
+static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	struct swap_state *s = state(inj);
+	char path[PATH_MAX], text[16384];
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	if (access("/proc/swaps", R_OK) < 0) {
+		snprintf(why, why_len, "kernel built without CONFIG_SWAP (no /proc/swaps)");
+		return 1;
+	}
+	if (!mmt_bd_find_prog("mkswap", path, sizeof(path))) {
+		snprintf(why, why_len, "mkswap not found (install util-linux)");
+		return 1;
+	}
+	if (mmt_read_file("/proc/swaps", text, sizeof(text)) >= 0) {
+		s->nr_foreign = 0;
+		mmt_bd_swaps_parse(text, foreign_cb, s);
+	}
+	switch (s->o->backing) {
+	case BK_FILE:
+		return probe_dir(swap_dir(s), why, why_len);
+	case BK_ZRAM:
+		if (access("/sys/class/zram-control/hot_add", F_OK) == 0)
+			return 0;
+		mmt_bd_modprobe("zram");
+		if (access("/sys/class/zram-control/hot_add", F_OK) == 0)
+			return 0;
+		snprintf(why, why_len, "kernel has no zram (no /sys/class/zram-control; "
+			 "modprobe zram failed)");
+		return 1;
+	case BK_LOOP:
+		return probe_loop(why, why_len) ?: probe_dir(swap_dir(s), why, why_len);
+	case BK_DM:
+		r = probe_loop(why, why_len) ?: probe_dir(swap_dir(s), why, why_len);
+		if (r)
+			return r;
+		return mmt_bd_dm_probe(dm_names[s->o->dm_target], why, why_len);
+	case BK_NFS:
+		r = mmt_bd_kconfig("NFS_SWAP");
+		if (r == 0) {
+			snprintf(why, why_len, "kernel has no swap over NFS (CONFIG_NFS_SWAP "
+				 "is not set)");
+			return 1;
+		}
+		if (!mmt_bd_have_fs("nfs") && mmt_bd_modprobe("nfs") < 0 &&
+		    !mmt_bd_have_fs("nfs")) {
+			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
+				 "/proc/filesystems has no nfs)");
+			return 1;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int make_name(struct swap_state *s, const char *suffix, char *buf, size_t len)
+{
+	return mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+}
+
+/* The image or swap file in dir. */
+static int make_file(struct swap_state *s, const char *dir, const char *suffix)
+{
+	struct mmt_journal *jr = s->inj->run->jr;
+	char name[NAME_MAX], real[PATH_MAX];
+	int r, seq = 0;
+
+	r = make_name(s, suffix, name, sizeof(name));
+	if (r < 0)
+		return r;
+	/* Canonical: the loop undo compares it with sysfs backing_file. */
+	if (!realpath(dir, real))
+		return mmt_log_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
+	if ((size_t)snprintf(s->img, sizeof(s->img), "%s/%s", real, name) >= sizeof(s->img))
+		return -ENAMETOOLONG;
+	r = mmt_bd_file_create(jr, s->img, s->o->size, true, &seq);
+	mmt_undo_push(&s->undo, seq);
+	return r;
+}
+
+static int wait_nfs(struct swap_state *s, char *dir, size_t len)
+{
+	uint64_t end = mmt_now_us() + s->o->nfs_wait_us;
+
+	mmt_bd_nfs_dir(s->inj->run->dir, dir, len);
+	while (!mmt_bd_is_nfs(dir)) {
+		if (mmt_now_us() > end)
+			return mmt_log_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
+					     s->inj->cfg->name, dir);
+		if (mmt_ith_sleep(&s->ith, 200000))
+			return -ECANCELED;
+	}
+	return 0;
+}
+
+static int setup(struct swap_state *s)
+{
+	const struct swap_opts *o = s->o;
+	struct mmt_journal *jr = s->inj->run->jr;
+	char table[PATH_MAX + 128], dir[PATH_MAX];
+	int r, seq = 0;
+
+	switch (o->backing) {
+	case BK_FILE:
+		r = make_file(s, swap_dir(s), "swap");
+		if (r < 0)
+			return r;
+		snprintf(s->dev, sizeof(s->dev), "%s", s->img);
+		break;
+	case BK_NFS:
+		r = wait_nfs(s, dir, sizeof(dir));
+		if (r < 0)
+			return r;
+		r = make_file(s, dir, "swap");
+		if (r < 0)
+			return r;
+		snprintf(s->dev, sizeof(s->dev), "%s", s->img);
+		break;
+	case BK_ZRAM:
+		r = mmt_bd_zram_add(jr, o->size, o->zram_comp, s->dev, sizeof(s->dev), &seq);
+		mmt_undo_push(&s->undo, seq);
+		if (r < 0)
+			return r;
+		break;
+	case BK_LOOP:
+	case BK_DM:
+		r = make_file(s, swap_dir(s), "img");
+		if (r < 0)
+			return r;
+		mmt_ith_busy(&s->ith, "loop attach");
+		r = mmt_bd_loop_attach(jr, s->img, o->loop_dio, s->loopdev,
+				       sizeof(s->loopdev), &seq);
+		mmt_ith_busy(&s->ith, NULL);
+		mmt_undo_push(&s->undo, seq);
+		if (r < 0)
+			return r;
+		snprintf(s->dev, sizeof(s->dev), "%s", s->loopdev);
+		if (o->backing == BK_LOOP)
+			break;
+		if (o->dm_target == DMK_DELAY)
+			r = mmt_dm_delay_table(s->loopdev, o->size / 512,
+					       (unsigned)o->read_delay_ms,
+					       (unsigned)o->write_delay_ms, table, sizeof(table));
+		else
+			r = mmt_dm_flakey_table(s->loopdev, o->size / 512,
+						(unsigned)(o->up_us / MMT_USEC_PER_SEC),
+						(unsigned)(o->down_us / MMT_USEC_PER_SEC),
+						o->flakey_mode, table, sizeof(table));
+		if (r < 0)
+			return r;
+		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
+		if (r < 0)
+			return r;
+		mmt_ith_busy(&s->ith, "dm create");
+		r = mmt_bd_dm_create(jr, s->dmname, table, s->dev, sizeof(s->dev), &seq);
+		mmt_ith_busy(&s->ith, NULL);
+		mmt_undo_push(&s->undo, seq);
+		if (r < 0)
+			return r;
+		break;
+	}
+	mmt_ith_busy(&s->ith, "mkswap");
+	r = mmt_bd_mkswap(s->dev, s->err, sizeof(s->err));
+	mmt_ith_busy(&s->ith, NULL);
+	if (r < 0)
+		return r;
+	mmt_ith_busy(&s->ith, "swapon");
+	r = mmt_bd_swapon(jr, s->dev, o->priority, &seq);
+	mmt_ith_busy(&s->ith, NULL);
+	mmt_undo_push(&s->undo, seq);
+	if (r < 0)
+		return r;
+	atomic_store(&s->on, true);
+	return 0;
+}
+
+static void churn_once(struct swap_state *s)
+{
+	uint64_t t0 = mmt_now_us(), dt;
+	int r;
+
+	mmt_ith_busy(&s->ith, "swapoff");
+	r = mmt_bd_swapoff_raw(s->dev);
+	mmt_ith_busy(&s->ith, NULL);
+	dt = mmt_now_us() - t0;
+	if (r < 0) {
+		/* ENOMEM: no room to swap everything in; it stays on. */
+		atomic_fetch_add(&s->swapoff_fail, 1);
+		mmt_log_errno(r, "%s: swapoff %s", s->inj->cfg->name, s->dev);
+		return;
+	}
+	atomic_store(&s->on, false);
+	atomic_fetch_add(&s->swapoff_total_us, dt);
+	if (dt > atomic_load(&s->swapoff_max_us))
+		atomic_store(&s->swapoff_max_us, dt);
+	mmt_ith_busy(&s->ith, "swapon");
+	r = mmt_bd_swapon_raw(s->dev, s->o->priority);
+	mmt_ith_busy(&s->ith, NULL);
+	if (r < 0) {
+		atomic_fetch_add(&s->swapon_fail, 1);
+		mmt_log_errno(r, "%s: swapon %s", s->inj->cfg->name, s->dev);
+		return;
+	}
+	atomic_store(&s->on, true);
+	atomic_fetch_add(&s->churns, 1);
+}
+
+static void *swap_thread(void *arg)
+{
+	struct swap_state *s = arg;
+	struct mmt_run *run = s->inj->run;
+	int r;
+
+	r = setup(s);
+	if (r < 0) {
+		atomic_store(&s->failed, true);
+		if (r != -ECANCELED)
+			mmt_run_finding(run, MMT_F_HARNESS, "%s: setting up %s swap failed: %s%s%s",
+					s->inj->cfg->name, backing_names[s->o->backing],
+					strerror(-r), s->err[0] ? ": " : "", s->err);
+	} else {
+		json_object *ex = json_object_new_object();
+
+		json_object_object_add(ex, "device", json_object_new_string(s->dev));
+		json_object_object_add(ex, "size", json_object_new_uint64(s->o->size));
+		mmt_bd_event(run, s->inj->cfg->name, "swapon", ex);
+		atomic_store(&s->ready, true);
+		while (s->o->churn_us && !mmt_ith_sleep(&s->ith, s->o->churn_us))
+			churn_once(s);
+		while (!s->o->churn_us && !mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
+			;
+	}
+	/* Teardown, newest first: swapoff, dm, loop, file / zram. */
+	mmt_ith_busy(&s->ith, "teardown (swapoff)");
+	r = mmt_undo_all(run->jr, &s->undo);
+	mmt_ith_busy(&s->ith, NULL);
+	atomic_store(&s->on, false);
+	if (atomic_load(&s->ready))
+		mmt_bd_event(run, s->inj->cfg->name, "swapoff", NULL);
+	return NULL;
+}
+
+static int swap_start(struct mmt_inj *inj)
+{
+	struct swap_state *s = state(inj);
+
+	if (!s)
+		return -ENOMEM;
+	return mmt_ith_start(&s->ith, swap_thread, s);
+}
+
+static void swap_poll(struct mmt_inj *inj, double *vals)
+{
+	static const char *const keys[] = { "pswpin", "pswpout" };
+	struct swap_state *s = inj->priv;
+	uint64_t v[2] = { 0, 0 }, kb, busy;
+
+	vals[0] = vals[1] = vals[2] = NAN;
+	if (!s)
+		return;
+	if (mmt_bd_vmstat(keys, v, 2) == 2) {
+		if (s->have_prev) {
+			vals[0] = (double)(v[0] - s->vm_prev[0]);
+			vals[1] = (double)(v[1] - s->vm_prev[1]);
+			s->pswpin_total += v[0] - s->vm_prev[0];
+			s->pswpout_total += v[1] - s->vm_prev[1];
+		}
+		s->vm_prev[0] = v[0];
+		s->vm_prev[1] = v[1];
+		s->have_prev = true;
+	}
+	if (atomic_load(&s->on) && mmt_bd_swap_used_kb(s->dev, &kb) == 0) {
+		vals[2] = (double)kb;
+		if (kb > s->used_max_kb)
+			s->used_max_kb = kb;
+	}
+	busy = atomic_load(&s->ith.busy_since_us);
+	if (busy && !s->stall_reported) {
+		uint64_t now = mmt_now_us();
+		uint64_t thr = mmt_bd_stall_threshold_us(inj->run, s->o->stall_us);
+
+		if (now > busy && now - busy > thr) {
+			const char *what = atomic_load(&s->ith.busy_what);
+
+			s->stall_reported = true;
+			mmt_bd_stall(inj->run, inj->cfg->name, "swap", what ? what : "?",
+				     now - busy, atomic_load(&s->ith.tid));
+		}
+	}
+}
+
+static int swap_stop(struct mmt_inj *inj)
+{
+	struct swap_state *s = inj->priv;
+	uint64_t timeout;
+	int r;
+
+	if (!s)
+		return 0;
+	/* swapoff under pressure swaps everything back in: give it time. */
+	timeout = mmt_bd_stop_timeout_us(inj->run, 300 * MMT_USEC_PER_SEC);
+	r = mmt_ith_stop(&s->ith, timeout);
+	if (r == -ETIMEDOUT) {
+		const char *what = atomic_load(&s->ith.busy_what);
+
+		s->timed_out = true;
+		mmt_run_finding(inj->run, MMT_F_STALL, "%s: %s did not return within %" PRIu64
+				" s", inj->cfg->name, what ? what : "teardown",
+				(uint64_t)(timeout / MMT_USEC_PER_SEC));
+		return r;
+	}
+	check_swaps_after(s);
+	return 0;
+}
+
+static void swap_report(struct mmt_inj *inj, json_object *out)
+{
+	struct swap_state *s = inj->priv;
+
+	if (!s)
+		return;
+	json_object_object_add(out, "backing",
+			       json_object_new_string(backing_names[s->o->backing]));
+	json_object_object_add(out, "device", json_object_new_string(s->dev));
+	if (s->loopdev[0])
+		json_object_object_add(out, "loop", json_object_new_string(s->loopdev));
+	if (s->dmname[0])
+		json_object_object_add(out, "dm", json_object_new_string(s->dmname));
+	json_object_object_add(out, "size", json_object_new_uint64(s->o->size));
+	json_object_object_add(out, "priority", json_object_new_int64(s->o->priority));
+	json_object_object_add(out, "set_up", json_object_new_boolean(atomic_load(&s->ready)));
+	json_object_object_add(out, "churns", json_object_new_uint64(atomic_load(&s->churns)));
+	json_object_object_add(out, "swapoff_failures",
+			       json_object_new_uint64(atomic_load(&s->swapoff_fail)));
+	json_object_object_add(out, "swapon_failures",
+			       json_object_new_uint64(atomic_load(&s->swapon_fail)));
+	json_object_object_add(out, "swapoff_max_us",
+			       json_object_new_uint64(atomic_load(&s->swapoff_max_us)));
+	json_object_object_add(out, "swapoff_total_us",
+			       json_object_new_uint64(atomic_load(&s->swapoff_total_us)));
+	json_object_object_add(out, "pswpin", json_object_new_uint64(s->pswpin_total));
+	json_object_object_add(out, "pswpout", json_object_new_uint64(s->pswpout_total));
+	json_object_object_add(out, "used_max_kb", json_object_new_uint64(s->used_max_kb));
+	if (s->foreign_missing >= 0) {
+		json_object_object_add(out, "foreign_swaps_intact",
+				       json_object_new_boolean(s->foreign_missing == 0));
+		json_object_object_add(out, "ours_removed", json_object_new_boolean(!s->ours_left));
+	}
+	/* No free here: report may run more than once (run.json is
+	 * rewritten), and the ops have no destroy hook.  The state is
+	 * small and lives until the process exits. */
+}
+
+const struct mmt_injector_ops mmt_injector_swap = {
+	.version = MMT_INJECTOR_VERSION,
+	.name = "swap",
+	.summary = "a swap area of our own (file, zram, loop, dm, nfs) with swapoff/swapon churn",
+	.opts = swap_opts,
+	.opts_size = sizeof(struct swap_opts),
+	.columns = swap_columns,
+	.validate = swap_validate,
+	.probe = swap_probe,
+	.start = swap_start,
+	.poll = swap_poll,
+	.stop = swap_stop,
+	.report = swap_report,
+};

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * writeback: a dirtier thread writes (and optionally fsyncs) page-cache data
+ * to a file system on a target we build: loop over a file, dm-delay or
+ * dm-flakey over loop, or the nfs injector's mount.  The vm.dirty_*
+ * overrides are journalled and restored.  A write or fsync that does not
+ * return within the stall threshold is a stall (event "stall", source
+ * "writeback", finding MMT_F_STALL).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "injectors/blockdev.h"
+#include "injectors/injectors.h"
+#include "journal.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+enum wb_target { TG_LOOP, TG_DM_DELAY, TG_DM_FLAKEY, TG_NFS };
+static const char *const target_names[] = { "loop", "dm-delay", "dm-flakey", "nfs", NULL };
+static const char *const fs_names[] = { "ext4", "xfs", NULL };
+
+struct wb_opts {
+	int target;
+	int fs;
+	uint64_t image_size;
+	uint64_t file_size;
+	uint64_t chunk;
+	uint64_t rate_mbs;
+	bool fsync;
+	char dir[MMT_OPT_STRLEN];
+	bool loop_dio;
+	uint64_t read_delay_ms;
+	uint64_t write_delay_ms;
+	uint64_t up_us;
+	uint64_t down_us;
+	int flakey_mode;
+	int64_t dirty_ratio;
+	int64_t dirty_background_ratio;
+	uint64_t dirty_bytes;
+	uint64_t dirty_background_bytes;
+	uint64_t stall_us;
+	uint64_t nfs_wait_us;
+};
+
+#define OFF(f) offsetof(struct wb_opts, f)
+static const struct mmt_opt wb_opts[] = {
+	{ "target", MMT_OPT_ENUM, OFF(target), 0, 0, "loop", target_names,
+	  "where the file system lives: loop over a file, dm-delay or dm-flakey "
+	  "over loop, or the nfs injector's mount" },
+	{ "fs", MMT_OPT_ENUM, OFF(fs), 0, 0, "ext4", fs_names,
+	  "file system made with mkfs on the loop or dm device" },
+	{ "image_size", MMT_OPT_SIZE, OFF(image_size), 64 << 20, 1LL << 40, "1G", NULL,
+	  "size of the image file under the loop device" },
+	{ "file_size", MMT_OPT_SIZE, OFF(file_size), 1 << 20, 1LL << 40, "256M", NULL,
+	  "size of the file the dirtier rewrites, pass after pass" },
+	{ "chunk", MMT_OPT_SIZE, OFF(chunk), 4096, 64 << 20, "1M", NULL,
+	  "bytes per write(2)" },
+	{ "rate", MMT_OPT_U64, OFF(rate_mbs), 0, 100000, "0", NULL,
+	  "dirtying rate in MB/s; 0 writes flat out" },
+	{ "fsync", MMT_OPT_BOOL, OFF(fsync), 0, 0, "0", NULL,
+	  "fsync(2) the file at the end of every pass" },
+	{ "dir", MMT_OPT_STR, OFF(dir), 0, 0, "", NULL,
+	  "directory for the image file; empty: the run directory" },
+	{ "loop_dio", MMT_OPT_BOOL, OFF(loop_dio), 0, 0, "0", NULL,
+	  "loop device in direct I/O mode" },
+	{ "read_delay_ms", MMT_OPT_U64, OFF(read_delay_ms), 0, 60000, "0", NULL,
+	  "dm-delay: delay of every read, in ms" },
+	{ "write_delay_ms", MMT_OPT_U64, OFF(write_delay_ms), 0, 60000, "100", NULL,
+	  "dm-delay: delay of every write, in ms" },
+	{ "up", MMT_OPT_DURATION, OFF(up_us), 1000000, 0, "10s", NULL,
+	  "dm-flakey: how long the device works (whole seconds)" },
+	{ "down", MMT_OPT_DURATION, OFF(down_us), 0, 0, "2s", NULL,
+	  "dm-flakey: how long it misbehaves (whole seconds)" },
+	{ "flakey_mode", MMT_OPT_ENUM, OFF(flakey_mode), 0, 0, "error_writes",
+	  mmt_flakey_mode_names, "dm-flakey: what happens while down" },
+	{ "dirty_ratio", MMT_OPT_INT, OFF(dirty_ratio), -1, 100, "-1", NULL,
+	  "set vm.dirty_ratio for the run (restored); -1 leaves it" },
+	{ "dirty_background_ratio", MMT_OPT_INT, OFF(dirty_background_ratio), -1, 100, "-1",
+	  NULL, "set vm.dirty_background_ratio for the run (restored); -1 leaves it" },
+	{ "dirty_bytes", MMT_OPT_SIZE, OFF(dirty_bytes), 0, 0, "0", NULL,
+	  "set vm.dirty_bytes for the run (restored); 0 leaves it" },
+	{ "dirty_background_bytes", MMT_OPT_SIZE, OFF(dirty_background_bytes), 0, 0, "0",
+	  NULL, "set vm.dirty_background_bytes for the run (restored); 0 leaves it" },
+	{ "stall", MMT_OPT_DURATION, OFF(stall_us), 0, 0, "0", NULL,
+	  "a write or fsync that takes longer is a stall; 0: [global] stall_threshold" },
+	{ "nfs_wait", MMT_OPT_DURATION, OFF(nfs_wait_us), 1000000, 0, "120s", NULL,
+	  "target=nfs: how long to wait for the nfs injector's mount" },
+	MMT_OPT_END,
+};
+#undef OFF
+
+static const char *const wb_columns[] = { "written_mb", "nr_dirty", "nr_writeback", NULL };
+
+struct wb_state {
+	struct mmt_inj *inj;
+	const struct wb_opts *o;
+	struct mmt_ith ith;
+	struct mmt_undo undo;          /* devices, mounts, files (the thread) */
+	struct mmt_undo sysctl_undo;   /* vm.dirty_* (start/stop) */
+	char img[PATH_MAX];
+	char loopdev[64];
+	char dmname[NAME_MAX];
+	char dev[PATH_MAX];
+	char mnt[PATH_MAX];
+	char data[PATH_MAX];
+	char err[256];
+	atomic_bool ready, failed;
+	_Atomic uint64_t written, passes, fsyncs, write_errors, fsync_errors;
+	_Atomic uint64_t write_max_us, fsync_max_us;
+	_Atomic int last_errno;
+	bool stall_reported, timed_out;
+	char sysctls[256];             /* what we set, for the report */
+};
+
+static struct wb_state *state(struct mmt_inj *inj)
+{
+	struct wb_state *s = inj->priv;
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->inj = inj;
+	s->o = inj->opts;
+	inj->priv = s;
+	return s;
+}
+
+static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
+		       char *err, size_t err_len)
+{
+	const struct wb_opts *o = cfg->opts;
+
+	if (o->target == TG_NFS) {
+		bool have = false;
+
+		for (unsigned i = 0; i < job->nr_injectors; i++)
+			if (job->injectors[i].ops == &mmt_injector_nfs)
+				have = true;
+		if (!have)
+			return mmt_bd_verr(cfg, "target", err, err_len,
+					   "target=nfs needs an [nfs] section in the job");
+	} else if (o->file_size + (o->image_size / 8) > o->image_size) {
+		return mmt_bd_verr(cfg, "file_size", err, err_len,
+				   "must leave 1/8 of image_size free (image_size is %" PRIu64 ")",
+				   o->image_size);
+	}
+	if (o->dirty_ratio >= 0 && o->dirty_bytes)
+		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len,
+				   "dirty_ratio and dirty_bytes exclude each other");
+	if (o->dirty_background_ratio >= 0 && o->dirty_background_bytes)
+		return mmt_bd_verr(cfg, "dirty_background_bytes", err, err_len,
+				   "dirty_background_ratio and dirty_background_bytes exclude each other");
+	if (o->dirty_bytes && o->dirty_bytes < 8192)
+		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
+	if (o->target == TG_DM_FLAKEY && (o->up_us % MMT_USEC_PER_SEC ||
+					  o->down_us % MMT_USEC_PER_SEC))
+		return mmt_bd_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
+	return 0;
+}
+
+static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	struct wb_state *s = state(inj);
+	const char *fs = fs_names[inj->opts ? ((const struct wb_opts *)inj->opts)->fs : 0];
+	char prog[64], path[PATH_MAX];
+
+	if (!s)
+		return -ENOMEM;
+	if (s->o->target == TG_NFS) {
+		if (!mmt_bd_have_fs("nfs") && mmt_bd_modprobe("nfs") < 0 &&
+		    !mmt_bd_have_fs("nfs")) {
+			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
+				 "/proc/filesystems has no nfs)");
+			return 1;
+		}
+		return 0;
+	}
+	if (access("/dev/loop-control", F_OK) < 0 && (mmt_bd_modprobe("loop"),
+						      access("/dev/loop-control", F_OK) < 0)) {
+		snprintf(why, why_len, "kernel has no loop devices (no /dev/loop-control; "
+			 "modprobe loop failed)");
+		return 1;
+	}
+	if (!mmt_bd_have_fs(fs) && (mmt_bd_modprobe(fs), !mmt_bd_have_fs(fs))) {
+		snprintf(why, why_len, "kernel has no %s (not in /proc/filesystems; "
+			 "modprobe %s failed)", fs, fs);
+		return 1;
+	}
+	mmt_bd_mkfs_prog(fs, prog, sizeof(prog));
+	if (!mmt_bd_find_prog(prog, path, sizeof(path))) {
+		snprintf(why, why_len, "%s not found (install %s)", prog,
+			 !strcmp(fs, "xfs") ? "xfsprogs" : "e2fsprogs");
+		return 1;
+	}
+	if (s->o->target == TG_DM_DELAY)
+		return mmt_bd_dm_probe("delay", why, why_len);
+	if (s->o->target == TG_DM_FLAKEY)
+		return mmt_bd_dm_probe("flakey", why, why_len);
+	return 0;
+}
+
+static int make_name(struct wb_state *s, const char *suffix, char *buf, size_t len)
+{
+	return mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+}
+
+static int make_path(struct wb_state *s, const char *dir, const char *suffix,
+		     char *buf, size_t len)
+{
+	char name[NAME_MAX], real[PATH_MAX];
+	int r = make_name(s, suffix, name, sizeof(name));
+
+	if (r < 0)
+		return r;
+	/* Canonical: the loop undo compares it with sysfs backing_file. */
+	if (!realpath(dir, real))
+		return mmt_log_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
+	if ((size_t)snprintf(buf, len, "%s/%s", real, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Build the block device and mount it; or find the NFS mount. */
+static int setup_fs(struct wb_state *s)
+{
+	const struct wb_opts *o = s->o;
+	struct mmt_journal *jr = s->inj->run->jr;
+	const char *dir = o->dir[0] ? o->dir : s->inj->run->dir;
+	char table[PATH_MAX + 128];
+	int r, seq = 0;
+
+	if (o->target == TG_NFS) {
+		uint64_t end = mmt_now_us() + o->nfs_wait_us;
+
+		mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
+		while (!mmt_bd_is_nfs(s->mnt)) {
+			if (mmt_now_us() > end)
+				return mmt_log_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
+						     s->inj->cfg->name, s->mnt);
+			if (mmt_ith_sleep(&s->ith, 200000))
+				return -ECANCELED;
+		}
+		return 0;
+	}
+	r = make_path(s, dir, "img", s->img, sizeof(s->img));
+	if (r < 0)
+		return r;
+	r = mmt_bd_file_create(jr, s->img, o->image_size, false, &seq);
+	mmt_undo_push(&s->undo, seq);
+	if (r < 0)
+		return r;
+	mmt_ith_busy(&s->ith, "loop attach");
+	r = mmt_bd_loop_attach(jr, s->img, o->loop_dio, s->loopdev, sizeof(s->loopdev), &seq);
+	mmt_ith_busy(&s->ith, NULL);
+	mmt_undo_push(&s->undo, seq);
+	if (r < 0)
+		return r;
+	snprintf(s->dev, sizeof(s->dev), "%s", s->loopdev);
+	if (o->target == TG_DM_DELAY || o->target == TG_DM_FLAKEY) {
+		if (o->target == TG_DM_DELAY)
+			r = mmt_dm_delay_table(s->loopdev, o->image_size / 512,
+					       (unsigned)o->read_delay_ms,
+					       (unsigned)o->write_delay_ms, table, sizeof(table));
+		else
+			r = mmt_dm_flakey_table(s->loopdev, o->image_size / 512,
+						(unsigned)(o->up_us / MMT_USEC_PER_SEC),
+						(unsigned)(o->down_us / MMT_USEC_PER_SEC),
+						o->flakey_mode, table, sizeof(table));
+		if (r < 0)
+			return r;
+		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
+		if (r < 0)
+			return r;
+		mmt_ith_busy(&s->ith, "dm create");
+		r = mmt_bd_dm_create(jr, s->dmname, table, s->dev, sizeof(s->dev), &seq);
+		mmt_ith_busy(&s->ith, NULL);
+		mmt_undo_push(&s->undo, seq);
+		if (r < 0)
+			return r;
+	}
+	mmt_ith_busy(&s->ith, "mkfs");
+	r = mmt_bd_mkfs(fs_names[o->fs], s->dev, s->err, sizeof(s->err));
+	mmt_ith_busy(&s->ith, NULL);
+	if (r < 0)
+		return r;
+	r = make_path(s, s->inj->run->dir, "mnt", s->mnt, sizeof(s->mnt));
+	if (r < 0)
+		return r;
+	r = mmt_bd_mkdir(jr, s->mnt, &seq);
+	mmt_undo_push(&s->undo, seq);
+	if (r < 0)
+		return r;
+	mmt_ith_busy(&s->ith, "mount");
+	r = mmt_bd_mount(jr, s->dev, s->mnt, fs_names[o->fs], 0, NULL, &seq);
+	mmt_ith_busy(&s->ith, NULL);
+	mmt_undo_push(&s->undo, seq);
+	return r;
+}
+
+static void note_max(_Atomic uint64_t *max, uint64_t v)
+{
+	if (v > atomic_load(max))
+		atomic_store(max, v);
+}
+
+static void dirty(struct wb_state *s, int fd, char *buf)
+{
+	const struct wb_opts *o = s->o;
+	uint64_t off = 0, t0 = mmt_now_us(), written = 0;
+
+	while (!mmt_ith_stopping(&s->ith)) {
+		size_t n = o->chunk;
+		uint64_t t = mmt_now_us();
+		ssize_t w;
+
+		if (off + n > o->file_size)
+			n = (size_t)(o->file_size - off);
+		mmt_ith_busy(&s->ith, "write");
+		w = pwrite(fd, buf, n, (off_t)off);
+		mmt_ith_busy(&s->ith, NULL);
+		note_max(&s->write_max_us, mmt_now_us() - t);
+		if (w < 0) {
+			/* EIO/ENOSPC from dm-flakey and friends: count, go on. */
+			atomic_store(&s->last_errno, errno);
+			atomic_fetch_add(&s->write_errors, 1);
+			if (mmt_ith_sleep(&s->ith, 100000))
+				break;
+			continue;
+		}
+		off += (uint64_t)w;
+		written += (uint64_t)w;
+		atomic_fetch_add(&s->written, (uint64_t)w);
+		if (off >= o->file_size) {
+			off = 0;
+			atomic_fetch_add(&s->passes, 1);
+			buf[0]++;               /* every pass writes new data */
+			if (o->fsync) {
+				t = mmt_now_us();
+				mmt_ith_busy(&s->ith, "fsync");
+				if (fsync(fd) < 0) {
+					atomic_store(&s->last_errno, errno);
+					atomic_fetch_add(&s->fsync_errors, 1);
+				}
+				mmt_ith_busy(&s->ith, NULL);
+				note_max(&s->fsync_max_us, mmt_now_us() - t);
+				atomic_fetch_add(&s->fsyncs, 1);
+			}
+		}
+		if (o->rate_mbs) {
+			uint64_t due = t0 + written / o->rate_mbs;   /* bytes / (B/us) */
+			uint64_t now = mmt_now_us();
+
+			if (due > now && mmt_ith_sleep(&s->ith, due - now))
+				break;
+		}
+	}
+}
+
+static void *wb_thread(void *arg)
+{
+	struct wb_state *s = arg;
+	struct mmt_run *run = s->inj->run;
+	char *buf = NULL;
+	int r, fd = -1, seq = 0;
+
+	r = setup_fs(s);
+	if (r < 0)
+		goto out_failed;
+	r = make_path(s, s->mnt, "dat", s->data, sizeof(s->data));
+	if (r < 0)
+		goto out_failed;
+	seq = mmt_journal_addv(run->jr, "file", s->data, NULL);
+	if (seq < 0) {
+		r = seq;
+		goto out_failed;
+	}
+	mmt_undo_push(&s->undo, seq);
+	fd = open(s->data, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = mmt_log_errno(-errno, "open %s", s->data);
+		goto out_failed;
+	}
+	buf = aligned_alloc(4096, (s->o->chunk + 4095) & ~4095ULL);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out_failed;
+	}
+	for (uint64_t i = 0; i < s->o->chunk; i++)
+		buf[i] = (char)(i * 31 + 7);
+	{
+		json_object *ex = json_object_new_object();
+
+		json_object_object_add(ex, "target",
+				       json_object_new_string(target_names[s->o->target]));
+		json_object_object_add(ex, "device", json_object_new_string(s->dev));
+		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
+		mmt_bd_event(run, s->inj->cfg->name, "dirtier_start", ex);
+	}
+	atomic_store(&s->ready, true);
+	dirty(s, fd, buf);
+	goto out_teardown;
+
+out_failed:
+	atomic_store(&s->failed, true);
+	if (r != -ECANCELED)
+		mmt_run_finding(run, MMT_F_HARNESS, "%s: setting up the %s target failed: %s%s%s",
+				s->inj->cfg->name, target_names[s->o->target], strerror(-r),
+				s->err[0] ? ": " : "", s->err);
+out_teardown:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	mmt_ith_busy(&s->ith, "teardown (umount)");
+	mmt_undo_all(run->jr, &s->undo);
+	mmt_ith_busy(&s->ith, NULL);
+	if (atomic_load(&s->ready))
+		mmt_bd_event(run, s->inj->cfg->name, "dirtier_stop", NULL);
+	return NULL;
+}
+
+/*
+ * Set one of a ratio/bytes pair.  Writing one zeroes the other, and 0 can
+ * not be written to *_bytes: journal whichever restores the state now.
+ */
+static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
+		     bool set_bytes, uint64_t value)
+{
+	char rp[64], bp[64], val[32], old[32];
+	const char *name;
+	uint64_t rv = 0, bv = 0, undo_v;
+	int r, seq;
+
+	snprintf(rp, sizeof(rp), "/proc/sys/vm/%s", ratio);
+	snprintf(bp, sizeof(bp), "/proc/sys/vm/%s", bytes);
+	r = mmt_read_u64(rp, &rv);
+	if (r == 0)
+		r = mmt_read_u64(bp, &bv);
+	if (r < 0)
+		return mmt_log_errno(r, "read vm.%s/vm.%s", ratio, bytes);
+	mmt_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
+	snprintf(old, sizeof(old), "%" PRIu64, undo_v);
+	seq = mmt_journal_addv(s->inj->run->jr, "sysctl", name, old, NULL);
+	if (seq < 0)
+		return mmt_log_errno(seq, "journal sysctl %s", name);
+	mmt_undo_push(&s->sysctl_undo, seq);
+	snprintf(val, sizeof(val), "%" PRIu64, value);
+	r = mmt_write_file(set_bytes ? bp : rp, val);
+	if (r < 0)
+		return mmt_log_errno(r, "write vm.%s = %s", set_bytes ? bytes : ratio, val);
+	snprintf(s->sysctls + strlen(s->sysctls), sizeof(s->sysctls) - strlen(s->sysctls),
+		 "%svm.%s=%s", s->sysctls[0] ? " " : "", set_bytes ? bytes : ratio, val);
+	return 0;
+}
+
+static int wb_start(struct mmt_inj *inj)
+{
+	struct wb_state *s = state(inj);
+	const struct wb_opts *o;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	o = s->o;
+	if (o->dirty_bytes)
+		r = set_dirty(s, "dirty_ratio", "dirty_bytes", true, o->dirty_bytes);
+	else if (o->dirty_ratio >= 0)
+		r = set_dirty(s, "dirty_ratio", "dirty_bytes", false, (uint64_t)o->dirty_ratio);
+	if (r == 0 && o->dirty_background_bytes)
+		r = set_dirty(s, "dirty_background_ratio", "dirty_background_bytes", true,
+			      o->dirty_background_bytes);
+	else if (r == 0 && o->dirty_background_ratio >= 0)
+		r = set_dirty(s, "dirty_background_ratio", "dirty_background_bytes", false,
+			      (uint64_t)o->dirty_background_ratio);
+	if (r < 0)
+		return r;
+	return mmt_ith_start(&s->ith, wb_thread, s);
+}
+
+static void wb_poll(struct mmt_inj *inj, double *vals)
+{
+	static const char *const keys[] = { "nr_dirty", "nr_writeback" };
+	struct wb_state *s = inj->priv;
+	uint64_t v[2] = { 0, 0 }, busy;
+
+	vals[0] = vals[1] = vals[2] = NAN;
+	if (!s)
+		return;
+	vals[0] = (double)atomic_load(&s->written) / (1 << 20);
+	if (mmt_bd_vmstat(keys, v, 2) == 2) {
+		vals[1] = (double)v[0];
+		vals[2] = (double)v[1];
+	}
+	busy = atomic_load(&s->ith.busy_since_us);
+	if (busy && !s->stall_reported) {
+		uint64_t now = mmt_now_us();
+		uint64_t thr = mmt_bd_stall_threshold_us(inj->run, s->o->stall_us);
+
+		if (now > busy && now - busy > thr) {
+			const char *what = atomic_load(&s->ith.busy_what);
+
+			s->stall_reported = true;
+			mmt_bd_stall(inj->run, inj->cfg->name, "writeback", what ? what : "?",
+				     now - busy, atomic_load(&s->ith.tid));
+		}
+	}
+}
+
+static int wb_stop(struct mmt_inj *inj)
+{
+	struct wb_state *s = inj->priv;
+	uint64_t timeout;
+	int r;
+
+	if (!s)
+		return 0;
+	timeout = mmt_bd_stop_timeout_us(inj->run, 120 * MMT_USEC_PER_SEC);
+	r = mmt_ith_stop(&s->ith, timeout);
+	if (r == -ETIMEDOUT) {
+		const char *what = atomic_load(&s->ith.busy_what);
+
+		s->timed_out = true;
+		mmt_run_finding(inj->run, MMT_F_STALL, "%s: the dirtier's %s did not return "
+				"within %" PRIu64 " s", inj->cfg->name, what ? what : "teardown",
+				(uint64_t)(timeout / MMT_USEC_PER_SEC));
+	}
+	/* The sysctls come back even when the thread is stuck. */
+	if (mmt_undo_all(inj->run->jr, &s->sysctl_undo) && r == 0)
+		r = -EIO;
+	return r;
+}
+
+static void wb_report(struct mmt_inj *inj, json_object *out)
+{
+	struct wb_state *s = inj->priv;
+
+	if (!s)
+		return;
+	json_object_object_add(out, "target",
+			       json_object_new_string(target_names[s->o->target]));
+	if (s->o->target != TG_NFS) {
+		json_object_object_add(out, "fs", json_object_new_string(fs_names[s->o->fs]));
+		json_object_object_add(out, "device", json_object_new_string(s->dev));
+		json_object_object_add(out, "loop", json_object_new_string(s->loopdev));
+	}
+	if (s->dmname[0])
+		json_object_object_add(out, "dm", json_object_new_string(s->dmname));
+	json_object_object_add(out, "mount", json_object_new_string(s->mnt));
+	json_object_object_add(out, "set_up", json_object_new_boolean(atomic_load(&s->ready)));
+	json_object_object_add(out, "written_bytes",
+			       json_object_new_uint64(atomic_load(&s->written)));
+	json_object_object_add(out, "passes", json_object_new_uint64(atomic_load(&s->passes)));
+	json_object_object_add(out, "fsyncs", json_object_new_uint64(atomic_load(&s->fsyncs)));
+	json_object_object_add(out, "write_errors",
+			       json_object_new_uint64(atomic_load(&s->write_errors)));
+	json_object_object_add(out, "fsync_errors",
+			       json_object_new_uint64(atomic_load(&s->fsync_errors)));
+	json_object_object_add(out, "write_max_us",
+			       json_object_new_uint64(atomic_load(&s->write_max_us)));
+	json_object_object_add(out, "fsync_max_us",
+			       json_object_new_uint64(atomic_load(&s->fsync_max_us)));
+	if (atomic_load(&s->last_errno))
+		json_object_object_add(out, "last_error",
+				       json_object_new_string(strerror(atomic_load(&s->last_errno))));
+	json_object_object_add(out, "stalled", json_object_new_boolean(s->stall_reported));
+	json_object_object_add(out, "sysctls", json_object_new_string(s->sysctls));
+	/* No free here: report may run more than once (run.json is
+	 * rewritten), and the ops have no destroy hook.  The state is
+	 * small and lives until the process exits. */
+}
+
+const struct mmt_injector_ops mmt_injector_writeback = {
+	.version = MMT_INJECTOR_VERSION,
+	.name = "writeback",
+	.summary = "a dirtier writing page cache to ext4/xfs on loop, dm-delay, dm-flakey or NFS",
+	.opts = wb_opts,
+	.opts_size = sizeof(struct wb_opts),
+	.columns = wb_columns,
+	.validate = wb_validate,
+	.probe = wb_probe,
+	.start = wb_start,
+	.poll = wb_poll,
+	.stop = wb_stop,
+	.report = wb_report,
+};

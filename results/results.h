@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_RESULTS_H
+#define MMT_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "verdict.h"
+
+/*
+ * One directory per run, never overwritten (DESIGN.md section 5):
+ *   run.json  events.jsonl  samples.csv  kmsg.log  journal
+ *   result.ktap  junit.xml
+ * Every line is written whole with one write(2) on an O_APPEND fd, so the
+ * files stay readable after the harness is killed.  All writers are
+ * thread-safe.
+ */
+struct mmt_results;
+
+/*
+ * Create base_dir/<UTC compact time>-<job>[-N]/ (mkdir, never reusing an
+ * existing one) and open its files.  ret_dir receives the path, ret_id the
+ * run id ("20261122T005313Z-default").  base_dir is created if missing; an
+ * unwritable base_dir is an error naming it.  Returns 0 or -errno.
+ */
+int mmt_results_create(const char *base_dir, const char *job_name,
+		       uint64_t realtime_us, char *ret_dir, size_t dir_len,
+		       char *ret_id, size_t id_len, struct mmt_results **ret_res);
+/* Open an existing run directory for appending (tests, post-processing). */
+int mmt_results_open_dir(const char *dir, struct mmt_results **ret_res);
+void mmt_results_close(struct mmt_results *res);    /* accepts NULL */
+const char *mmt_results_dir(const struct mmt_results *res);
+
+/*
+ * Append one event to events.jsonl.  Adds "type", "time" (UTC ISO-8601 with
+ * microseconds) and "t_us" (microseconds since the run started), then writes
+ * it as one line.  ev is consumed (json_object_put).  Returns 0 or -errno.
+ */
+int mmt_results_event(struct mmt_results *res, const char *type,
+		      json_object *ev);
+/* Set the run's start for "t_us" (CLOCK_MONOTONIC us). */
+void mmt_results_set_start(struct mmt_results *res, uint64_t start_mono_us,
+			   uint64_t start_real_us);
+
+/* samples.csv: the header once, then one row per sample.  Values print as
+ * integers when integral, else with 3 decimals; NaN prints empty. */
+int mmt_results_samples_header(struct mmt_results *res,
+			       const char *const *cols, size_t nr_cols);
+int mmt_results_sample(struct mmt_results *res, const double *vals,
+		       size_t nr_vals);
+
+/* kmsg.log: one line (a newline is added). */
+int mmt_results_kmsg(struct mmt_results *res, const char *line);
+
+/* Write run.json atomically (tmp + fsync + rename).  Not consumed. */
+int mmt_results_write_run_json(struct mmt_results *res, json_object *run);
+
+/* Write a file of the run directory atomically from a string. */
+int mmt_results_write_file(struct mmt_results *res, const char *name,
+			   const char *text);
+
+/*
+ * KTAP v1 and JUnit renderings of a finished run.json (pure: string in,
+ * string out, malloc()ed).  The tests compare them with expected files.
+ */
+char *mmt_ktap_render(json_object *run);
+char *mmt_junit_render(json_object *run);
+
+/*
+ * The checks both renderings report, in this order, derived from
+ * run["verdict"] (the object of mmt_verdict_to_json()), run["id"] and
+ * run["job"]["name"].  Each finding belongs to one check (NOTE to none);
+ * a check's status is the worst rule level among its findings with a
+ * non-zero count: FAIL -> FAIL, BROK -> ERROR, CONF -> SKIP.  When the run's
+ * verdict is CONF, checks with nothing to report are SKIP with the first
+ * "missing" reason, since the job did not really run.  A run.json without a
+ * verdict makes "harness ok" an ERROR.
+ */
+enum mmt_check_status { MMT_CHECK_OK, MMT_CHECK_FAIL, MMT_CHECK_ERROR, MMT_CHECK_SKIP };
+#define MMT_NR_CHECKS 8
+struct mmt_check {
+	const char *name;               /* "no stall" */
+	enum mmt_check_status status;
+	const char *message;            /* why, for FAIL/ERROR/SKIP; into run or static */
+	const char *type;               /* the deciding finding's name, or NULL */
+};
+/* Fill checks[MMT_NR_CHECKS] from run; strings point into run. */
+void mmt_checks_eval(json_object *run, struct mmt_check *checks);
+/* Index of the check a finding belongs to, or -1 (NOTE, unknown). */
+int mmt_check_of_finding(int finding);
+
+#endif

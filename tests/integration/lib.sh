@@ -1,0 +1,95 @@
+# Shared helpers for the host integration tests (sourced, POSIX sh + jq).
+# Every test: runs the real binary ($MMT) on the real kernel, exits 77 with
+# a reason when it cannot (not root, no cgroup controller), 1 on failure.
+
+set -u
+: "${MMT:?MMT must point at the mmtorture binary}"
+: "${MMT_SRCDIR:?MMT_SRCDIR must point at the source tree}"
+MMT_JOBS="$MMT_SRCDIR/jobs"
+export MMT_JOBDIR="$MMT_JOBS"
+
+skip() { echo "SKIP: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*" >&2; }
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (real cgroups, /dev/kmsg)"
+}
+
+need_tools() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || skip "needs $t (./bootstrap installs it)"
+	done
+}
+
+# Integration tests share the machine-wide run lock: take turns, so that
+# `make -j check` does not make them collide.
+serialize() {
+	exec 9>"${TMPDIR:-/tmp}/mmtorture-tests.lock"
+	flock 9
+}
+
+# A private results directory, removed at exit unless the test failed.
+mk_results() {
+	RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/mmtorture-test.XXXXXX")
+	trap 'rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then rm -rf "$RESULTS"; else echo "results kept in $RESULTS" >&2; fi' EXIT
+}
+
+# The only run directory under $RESULTS.
+run_dir() {
+	d=$(find "$RESULTS" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	[ -n "$d" ] || fail "no run directory under $RESULTS"
+	echo "$d"
+}
+
+# Our cgroups left anywhere on the machine (by name prefix).
+leftover_cgroups() {
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name 'mmtorture-*' 2>/dev/null
+}
+
+assert_no_leftovers() {
+	left=$(leftover_cgroups)
+	[ -z "$left" ] || fail "cgroups left behind: $left"
+}
+
+jq_run() { jq -r "$1" "$2/run.json"; }
+
+# Wait until events.jsonl of the run under $RESULTS has an event of type $1.
+wait_event() {
+	type=$1 timeout=${2:-30} i=0
+	while [ $i -lt $((timeout * 10)) ]; do
+		f=$(find "$RESULTS" -name events.jsonl 2>/dev/null | head -n 1)
+		if [ -n "$f" ] && grep -q "\"type\":\"$type\"" "$f" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Every line of events.jsonl must be one whole JSON object.
+assert_events_valid() {
+	while IFS= read -r line; do
+		printf '%s\n' "$line" | jq -e 'type == "object" and has("type") and has("time")' \
+			>/dev/null || fail "bad events.jsonl line: $line"
+	done <"$1/events.jsonl"
+}
+
+# True when FILE (JSON lines) has an object matching the jq FILTER.
+# (jq -e with select() over many inputs judges only the last input.)
+has_event() {
+	jq -n -e "[inputs | select($2)] | length > 0" "$1" >/dev/null
+}
+
+# Wait up to $2 seconds for pid $1 to be gone (or a zombie).
+wait_gone() {
+	i=0
+	while [ $i -lt $(( ${2:-5} * 10 )) ]; do
+		[ -d "/proc/$1" ] || return 0
+		grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}

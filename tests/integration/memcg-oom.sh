@@ -1,0 +1,29 @@
+#!/bin/sh
+# A hog in a limited memcg is OOM-killed for real; each kill is recorded
+# with our worker's pid, classified "expected", and the run passes.
+. "$MMT_SRCDIR/tests/integration/lib.sh"
+need_root
+need_tools jq flock
+serialize
+mk_results
+
+"$MMT" run "$MMT_JOBS/memcg-oom.ini" -t 15 --results "$RESULTS"
+rc=$?
+d=$(run_dir)
+ev="$d/events.jsonl"
+[ $rc -eq 0 ] || { jq .verdict "$d/run.json" >&2; fail "memcg-oom exited $rc, expected 0 (PASS)"; }
+kills=$(jq -c 'select(.type == "oom_kill")' "$ev" | wc -l)
+[ "$kills" -ge 1 ] || fail "no oom_kill event recorded"
+hogpids=$(jq -c '[.cells[] | select(.name == "hog") | .pids[]]' "$d/run.json")
+jq -n -e --argjson p "$hogpids" '[inputs | select(.type == "oom_kill") | select(.class != "expected" or ((.pid as $x | $p | index($x)) == null))] | length > 0' "$ev" >/dev/null &&
+	fail "an oom_kill is not an expected kill of the hog's worker"
+has_event "$ev" '.type == "oom_kill" and .class == "expected" and .cell == "hog"' ||
+	fail "no oom_kill classified expected for cell hog"
+[ "$(jq_run '.cells[] | select(.name == "bystander") | .oom_kills' "$d")" = 0 ] ||
+	fail "the bystander cell was OOM-killed"
+[ "$(jq_run '.cells[] | select(.name == "hog") | .spawns' "$d")" -ge 2 ] ||
+	fail "the hog was not respawned after its kill"
+has_event "$ev" '.type == "victim_exit"' || fail "no victim_exit time recorded"
+note "oom kills: $kills, hog spawns: $(jq_run '.cells[] | select(.name == "hog") | .spawns' "$d")"
+assert_no_leftovers
+exit 0

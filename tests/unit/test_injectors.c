@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for the pressure injectors (issue 4): their option tables,
+ * the dm table text, the NFS server and mount configuration, the swap
+ * flags and /proc/swaps parsing, the sysctl helpers, and the job-file
+ * checks of each injector through the real job parser.  No root needed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/swap.h>
+
+#include <cmocka.h>
+
+#include "harness/job.h"
+#include "harness/opt.h"
+#include "harness/util.h"
+#include "injectors/blockdev.h"
+#include "injectors/injectors.h"
+
+static const char *const ours[] = {
+	"swap", "writeback", "nfs", "hog", "memcg-squeeze", "drop-caches", "compact", "thp",
+};
+
+/* ---- option tables ------------------------------------------------------ */
+
+static void test_registry_has_all(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < MMT_ARRAY_SIZE(ours); i++) {
+		const struct mmt_injector_ops *ops = mmt_injector_find(ours[i]);
+
+		assert_non_null(ops);
+		assert_string_equal(ops->name, ours[i]);
+		assert_int_equal(ops->version, MMT_INJECTOR_VERSION);
+		assert_non_null(ops->summary);
+		assert_non_null(ops->probe);
+		assert_non_null(ops->start);
+		assert_non_null(ops->poll);
+		assert_non_null(ops->stop);
+		assert_non_null(ops->report);
+		assert_non_null(ops->validate);
+	}
+}
+
+static void test_option_tables_sane(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < MMT_ARRAY_SIZE(ours); i++) {
+		const struct mmt_injector_ops *ops = mmt_injector_find(ours[i]);
+		const struct mmt_opt *o;
+		unsigned nc = 0;
+		void *base;
+
+		assert_non_null(ops);
+		assert_non_null(ops->opts);
+		assert_true(ops->opts_size > 0);
+		for (o = ops->opts; o->name; o++) {
+			/* Every option explains itself and fits the struct. */
+			if (!o->help || strlen(o->help) < 10)
+				fail_msg("%s.%s has no help", ops->name, o->name);
+			assert_true(o->off < ops->opts_size);
+			if (o->type == MMT_OPT_ENUM)
+				assert_non_null(o->choices);
+			assert_non_null(o->def);
+			for (const struct mmt_opt *p = ops->opts; p < o; p++)
+				if (!strcmp(p->name, o->name))
+					fail_msg("%s.%s twice", ops->name, o->name);
+		}
+		/* Every default parses. */
+		base = calloc(1, ops->opts_size);
+		assert_non_null(base);
+		if (mmt_opt_defaults(ops->opts, base) != 0)
+			fail_msg("%s: a default does not parse", ops->name);
+		mmt_opt_free(ops->opts, base);
+		free(base);
+		assert_non_null(ops->columns);
+		while (ops->columns[nc])
+			nc++;
+		assert_true(nc >= 1 && nc <= MMT_INJ_MAX_COLUMNS);
+	}
+}
+
+static void test_option_values_checked(void **state)
+{
+	const struct mmt_injector_ops *ops = mmt_injector_find("swap");
+	char why[256];
+	void *base;
+
+	(void)state;
+	base = calloc(1, ops->opts_size);
+	assert_non_null(base);
+	assert_int_equal(mmt_opt_defaults(ops->opts, base), 0);
+	assert_int_equal(mmt_opt_set(mmt_opt_find(ops->opts, "backing"), base, "zram",
+				     why, sizeof(why)), 0);
+	assert_true(mmt_opt_set(mmt_opt_find(ops->opts, "backing"), base, "floppy",
+				why, sizeof(why)) < 0);
+	assert_true(mmt_opt_set(mmt_opt_find(ops->opts, "priority"), base, "40000",
+				why, sizeof(why)) < 0);
+	assert_int_equal(mmt_opt_set(mmt_opt_find(ops->opts, "churn"), base, "5s",
+				     why, sizeof(why)), 0);
+	mmt_opt_free(ops->opts, base);
+	free(base);
+}
+
+/* ---- dm tables ------------------------------------------------------------ */
+
+static void test_dm_delay_table(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(mmt_dm_delay_table("/dev/loop3", 2097152, 0, 100, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0 2097152 delay /dev/loop3 0 0 /dev/loop3 0 100");
+	assert_int_equal(mmt_dm_delay_table("/dev/loop0", 8, 5, 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0 8 delay /dev/loop0 0 5 /dev/loop0 0 7");
+	assert_int_equal(mmt_dm_delay_table("/dev/loop0", 0, 5, 7, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(mmt_dm_delay_table("", 8, 5, 7, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(mmt_dm_delay_table("/dev/loop0", 8, 5, 7, buf, 10), -ENAMETOOLONG);
+}
+
+static void test_dm_flakey_table(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(mmt_dm_flakey_table("/dev/loop1", 409600, 10, 2,
+					     MMT_FLAKEY_ERROR_WRITES, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0 409600 flakey /dev/loop1 0 10 2 1 error_writes");
+	assert_int_equal(mmt_dm_flakey_table("/dev/loop1", 409600, 5, 1,
+					     MMT_FLAKEY_DROP_WRITES, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0 409600 flakey /dev/loop1 0 5 1 1 drop_writes");
+	assert_int_equal(mmt_dm_flakey_table("/dev/loop1", 409600, 5, 1,
+					     MMT_FLAKEY_ERROR_ALL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0 409600 flakey /dev/loop1 0 5 1");
+	assert_int_equal(mmt_dm_flakey_table("/dev/loop1", 409600, 0, 1,
+					     MMT_FLAKEY_ERROR_ALL, buf, sizeof(buf)), -EINVAL);
+	assert_string_equal(mmt_flakey_mode_names[MMT_FLAKEY_DROP_WRITES], "drop_writes");
+}
+
+/* ---- NFS configuration -------------------------------------------------- */
+
+static void test_nfs_exports(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(mmt_nfs_exports_line("/r/mmtorture-1-nfs-export", "127.0.0.1", 42,
+					      buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/r/mmtorture-1-nfs-export 127.0.0.1(rw,sync,"
+			    "no_subtree_check,no_root_squash,insecure,fsid=42)");
+	assert_int_equal(mmt_nfs_export_opts(7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "rw,sync,no_subtree_check,no_root_squash,insecure,fsid=7");
+	assert_int_equal(mmt_nfs_exports_line("relative", "127.0.0.1", 1, buf, sizeof(buf)),
+			 -EINVAL);
+	assert_int_equal(mmt_nfs_exports_line("/with space", "127.0.0.1", 1, buf, sizeof(buf)),
+			 -EINVAL);
+}
+
+static void test_nfsd_argv(void **state)
+{
+	char buf[256];
+	const char *argv[16];
+	static const char *const v3[] = { "rpc.nfsd", "-H", "127.0.0.1", "-G", "10", "-L", "15",
+					  "-N", "4", "8", NULL };
+	int n;
+
+	(void)state;
+	n = mmt_nfs_nfsd_argv("127.0.0.1", 10, 15, "3", 8, buf, sizeof(buf), argv, 16);
+	assert_int_equal(n, 10);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(argv[i], v3[i]);
+	assert_null(argv[n]);
+	n = mmt_nfs_nfsd_argv("127.0.0.1", 10, 15, "4.2", 4, buf, sizeof(buf), argv, 16);
+	assert_int_equal(n, 10);
+	assert_string_equal(argv[7], "-N");
+	assert_string_equal(argv[8], "3");      /* v4 only: v3 off */
+	assert_string_equal(argv[9], "4");
+	assert_int_equal(mmt_nfs_nfsd_argv("127.0.0.1", 10, 15, "3", 8, buf, sizeof(buf),
+					   argv, 5), -E2BIG);
+	assert_int_equal(mmt_nfs_nfsd_argv("127.0.0.1", 10, 15, "3", 8, buf, 8, argv, 16),
+			 -ENAMETOOLONG);
+}
+
+static void test_nfs_mount_data(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(mmt_nfs_mount_data("3", "127.0.0.1", "hard", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vers=3,addr=127.0.0.1,proto=tcp,mountproto=tcp,"
+			    "mountaddr=127.0.0.1,nolock,hard");
+	assert_int_equal(mmt_nfs_mount_data("4.2", "127.0.0.1", "", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vers=4.2,addr=127.0.0.1,clientaddr=127.0.0.1");
+	assert_int_equal(mmt_nfs_mount_data("4.1", "10.0.0.2", NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vers=4.1,addr=10.0.0.2,clientaddr=0.0.0.0");
+	assert_int_equal(mmt_nfs_mount_data("3", "", NULL, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_nfs_dir(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	mmt_bd_nfs_dir("/runs/x", buf, sizeof(buf));
+	assert_string_equal(buf, "/runs/x/mmtorture-nfs");
+}
+
+/* ---- swap ------------------------------------------------------------------ */
+
+static void test_swap_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(mmt_bd_swap_flags(MMT_SWAP_PRIO_DEFAULT), 0);
+	assert_int_equal(mmt_bd_swap_flags(0), SWAP_FLAG_PREFER);
+	assert_int_equal(mmt_bd_swap_flags(5), SWAP_FLAG_PREFER | 5);
+	assert_int_equal(mmt_bd_swap_flags(32767), SWAP_FLAG_PREFER | 0x7fff);
+	/* Clamped, never spilling into other flag bits. */
+	assert_int_equal(mmt_bd_swap_flags(100000), SWAP_FLAG_PREFER | 0x7fff);
+	assert_int_equal(mmt_bd_swap_flags(100000) & SWAP_FLAG_DISCARD, 0);
+}
+
+struct seen {
+	char names[4][128];
+	uint64_t used[4];
+	unsigned n;
+};
+
+static void seen_cb(const char *name, uint64_t size_kb, uint64_t used_kb, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 4) {
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", name);
+		s->used[s->n++] = used_kb;
+	}
+}
+
+static void test_swaps_parse(void **state)
+{
+	static const char text[] =
+		"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+		"/dev/zram1                              partition\t65532\t\t1024\t\t-2\n"
+		"/runs/a\\040b/mmtorture-x-swap-swap     file\t\t262140\t\t0\t\t5\n";
+	struct seen s = { .n = 0 };
+
+	(void)state;
+	assert_int_equal(mmt_bd_swaps_parse(text, seen_cb, &s), 2);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.names[0], "/dev/zram1");
+	assert_int_equal(s.used[0], 1024);
+	assert_string_equal(s.names[1], "/runs/a b/mmtorture-x-swap-swap");
+	assert_int_equal(mmt_bd_swaps_parse("Filename Type Size Used Priority\n", seen_cb, &s),
+			 0);
+}
+
+/* ---- names and sysctls -------------------------------------------------- */
+
+static void test_names(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mmt_bd_name("20261122T010000Z-swap-storm", "swap:zram", "dm",
+				     buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "mmtorture-20261122T010000Z-swap-storm-swap-zram-dm");
+	assert_int_equal(mmt_bd_name("mmtorture-7", "writeback", NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "mmtorture-7-writeback");
+	assert_int_equal(mmt_bd_name("x", "a/b c", "", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "mmtorture-x-a-b-c");
+	assert_int_equal(mmt_bd_name("x", "y", "z", buf, 8), -ENAMETOOLONG);
+}
+
+static void test_sysfs_choice(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(mmt_bd_sysfs_choice("always [madvise] never\n", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "madvise");
+	assert_int_equal(mmt_bd_sysfs_choice("  20\n", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "20");
+	assert_int_equal(mmt_bd_sysfs_choice("[never]", buf, 4), -ENAMETOOLONG);
+}
+
+static void test_dirty_undo(void **state)
+{
+	const char *name;
+	uint64_t v;
+
+	(void)state;
+	/* The ratio is in force: restoring it also zeroes *_bytes. */
+	mmt_dirty_undo("dirty_ratio", 20, "dirty_bytes", 0, &name, &v);
+	assert_string_equal(name, "dirty_ratio");
+	assert_int_equal(v, 20);
+	/* Bytes in force (ratio reads 0): restore bytes, never write 0 there. */
+	mmt_dirty_undo("dirty_ratio", 0, "dirty_bytes", 1 << 20, &name, &v);
+	assert_string_equal(name, "dirty_bytes");
+	assert_int_equal(v, 1 << 20);
+}
+
+/* ---- job-file checks through the parser ----------------------------------- */
+
+static int parse(const char *text, char *err, size_t len)
+{
+	struct mmt_job *job = calloc(1, sizeof(*job));
+	int r;
+
+	assert_non_null(job);
+	err[0] = '\0';
+	r = mmt_job_parse_string("t", text, job, err, len);
+	mmt_job_free(job);
+	free(job);
+	return r;
+}
+
+#define CELL "[global]\nduration = 5s\n[cell:a]\nworkload = fault\nthreads = 1\nsize = 8M\n"
+
+static void test_job_accepts(void **state)
+{
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(CELL "[swap:z]\nbacking = zram\nsize = 64M\nchurn = 2s\n"
+			       "[swap:f]\nbacking = file\npriority = 3\n"
+			       "[writeback]\ntarget = dm-delay\nwrite_delay_ms = 50\n"
+			       "dirty_bytes = 32M\n"
+			       "[hog]\nmode = mlock\nsize = 64M\nmemory_max = 32M\ncell = a\n"
+			       "[memcg-squeeze]\ncell = a\nstep = 8M\n"
+			       "[drop-caches]\ninterval = 1s\n[compact]\n"
+			       "[thp]\nvalues = always;madvise;never\n", err, sizeof(err)), 0);
+	assert_int_equal(parse(CELL "[nfs]\n[writeback]\ntarget = nfs\n"
+			       "[swap]\nbacking = nfs\n", err, sizeof(err)), 0);
+}
+
+static void test_job_refuses(void **state)
+{
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(CELL "[swap]\nbacking = nfs\n", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[nfs]"));
+	assert_int_equal(parse(CELL "[writeback]\ndirty_ratio = 5\ndirty_bytes = 16M\n",
+			       err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "exclude"));
+	assert_int_equal(parse(CELL "[writeback]\nimage_size = 128M\nfile_size = 128M\n",
+			       err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "file_size"));
+	assert_int_equal(parse(CELL "[memcg-squeeze]\ncell = nosuch\n", err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "nosuch"));
+	assert_int_equal(parse(CELL "[memcg-squeeze]\n", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse(CELL "[hog]\ncell = b\n", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse(CELL "[thp]\nvalues = sometimes\n", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "sometimes"));
+	assert_int_equal(parse(CELL "[swap]\nchurn = 100ms\n", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse(CELL "[nfs:a]\n[nfs:b]\n", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse(CELL "[nfs]\nexport = nocolon\n", err, sizeof(err)), -EINVAL);
+	assert_true(parse(CELL "[hog]\nmemory_max = 1M\n", err, sizeof(err)) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_has_all),
+		cmocka_unit_test(test_option_tables_sane),
+		cmocka_unit_test(test_option_values_checked),
+		cmocka_unit_test(test_dm_delay_table),
+		cmocka_unit_test(test_dm_flakey_table),
+		cmocka_unit_test(test_nfs_exports),
+		cmocka_unit_test(test_nfsd_argv),
+		cmocka_unit_test(test_nfs_mount_data),
+		cmocka_unit_test(test_nfs_dir),
+		cmocka_unit_test(test_swap_flags),
+		cmocka_unit_test(test_swaps_parse),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_sysfs_choice),
+		cmocka_unit_test(test_dirty_undo),
+		cmocka_unit_test(test_job_accepts),
+		cmocka_unit_test(test_job_refuses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

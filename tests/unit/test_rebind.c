@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for injectors/rebind.c: sequence generation and parsing, the
+ * job-file errors of [rebind], and the write loop on a plain file (no root,
+ * no cgroup: the loop only needs an fd it can pwrite).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness/job.h"
+#include "harness/run.h"
+#include "harness/util.h"
+#include "injectors/rebind.h"
+
+static struct mmt_rebind_value vals[MMT_REBIND_MAX_SEQ];
+
+static int gen(const char *list)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+	int n;
+
+	assert_non_null(set);
+	assert_int_equal(hwloc_bitmap_list_sscanf(set, list), 0);
+	if (!*list)
+		hwloc_bitmap_zero(set);
+	n = mmt_rebind_gen_sequence(set, MMT_REBIND_MAX_SEQ, vals);
+	hwloc_bitmap_free(set);
+	return n;
+}
+
+static void test_gen_two(void **state)
+{
+	(void)state;
+	assert_int_equal(gen("0-1"), 3);
+	assert_string_equal(vals[0].s, "0-1");
+	assert_string_equal(vals[1].s, "0");
+	assert_string_equal(vals[2].s, "1");
+	assert_int_equal(vals[0].len, 3);
+}
+
+static void test_gen_three_sparse(void **state)
+{
+	static const char *const want[] = { "1,3,8", "1", "3", "8", "1,3", "1,8", "3,8" };
+
+	(void)state;
+	assert_int_equal(gen("1,3,8"), 7);
+	for (unsigned i = 0; i < 7; i++)
+		assert_string_equal(vals[i].s, want[i]);
+}
+
+static void test_gen_degenerate(void **state)
+{
+	(void)state;
+	assert_int_equal(gen("5"), 1);
+	assert_string_equal(vals[0].s, "5");
+	assert_int_equal(gen(""), 0);
+}
+
+/* 8 ids: 255 subsets, capped at 64; all distinct, whole set first. */
+static void test_gen_cap(void **state)
+{
+	(void)state;
+	assert_int_equal(gen("0-7"), MMT_REBIND_MAX_SEQ);
+	assert_string_equal(vals[0].s, "0-7");
+	assert_string_equal(vals[1].s, "0");
+	assert_string_equal(vals[9].s, "0-1");
+	for (unsigned i = 0; i < MMT_REBIND_MAX_SEQ; i++)
+		for (unsigned j = i + 1; j < MMT_REBIND_MAX_SEQ; j++)
+			assert_string_not_equal(vals[i].s, vals[j].s);
+}
+
+static int parse(const char *text, bool cpus, char *why)
+{
+	why[0] = '\0';
+	return mmt_rebind_parse_sequence(text, cpus, MMT_REBIND_MAX_SEQ, vals, why, 256);
+}
+
+static void test_parse_ok(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_int_equal(parse("0-1; 0 ;1;2-3;0-3", false, why), 5);
+	assert_string_equal(vals[0].s, "0-1");
+	assert_string_equal(vals[1].s, "0");
+	assert_string_equal(vals[4].s, "0-3");
+	/* canonical form: "0,1" is written as "0-1" */
+	assert_int_equal(parse("0,1;1", false, why), 2);
+	assert_string_equal(vals[0].s, "0-1");
+	/* the same set may come back, just not next to itself */
+	assert_int_equal(parse("0;1;0;2", false, why), 4);
+}
+
+static void test_parse_errors(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_int_equal(parse("0-1;1;0-x", false, why), -EINVAL);
+	assert_string_equal(why, "item 3 '0-x' is not a node list (expected a number)");
+	assert_int_equal(parse("0;x", true, why), -EINVAL);
+	assert_string_equal(why, "item 2 'x' is not a CPU list (expected a number)");
+	assert_int_equal(parse("0;1;1", false, why), -EINVAL);
+	assert_non_null(strstr(why, "item 3 '1' equals item 2"));
+	assert_int_equal(parse("0;1;0", false, why), -EINVAL);
+	assert_non_null(strstr(why, "last item 3 '0' equals item 1"));
+	assert_int_equal(parse("0,1;1;0-1", false, why), -EINVAL);
+	assert_non_null(strstr(why, "wraps around"));
+	assert_int_equal(parse("0", false, why), -EINVAL);
+	assert_non_null(strstr(why, "at least 2 items"));
+	assert_int_equal(parse("0;;1", false, why), -EINVAL);
+	assert_non_null(strstr(why, "item 2 is empty"));
+}
+
+static void test_errno_name(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(mmt_rebind_errno_name(EBUSY, buf, sizeof(buf)), "EBUSY");
+	assert_string_equal(mmt_rebind_errno_name(ENOSPC, buf, sizeof(buf)), "ENOSPC");
+	assert_string_equal(mmt_rebind_errno_name(0, buf, sizeof(buf)), "E0");
+}
+
+static const char cells[] =
+	"[global]\nduration=10s\n"
+	"[cell:a]\nworkload=fault\n"
+	"[cell:b]\nworkload=fault\n";
+
+static void job_err(const char *inj, const char *want)
+{
+	char text[1024], err[512] = "";
+	struct mmt_job job;
+	int r;
+
+	snprintf(text, sizeof(text), "%s%s", cells, inj);
+	r = mmt_job_parse_string("t", text, &job, err, sizeof(err));
+	if (!want) {
+		if (r < 0)
+			fail_msg("unexpected error: %s", err);
+		mmt_job_free(&job);
+		return;
+	}
+	assert_int_equal(r, -EINVAL);
+	if (strcmp(err, want))
+		fail_msg("got '%s', want '%s'", err, want);
+}
+
+/* Lines: 1 [global], 3 [cell:a], 5 [cell:b], 7 [rebind], 8.. its keys. */
+static void test_validate(void **state)
+{
+	(void)state;
+	job_err("[rebind]\n", NULL);
+	job_err("[rebind]\nsequence=0-1;0;1\nrate=100\n", NULL);
+	job_err("[rebind]\nmode=move\nmove_peer=b\ncells=a\n", NULL);
+	job_err("[rebind]\nrate=5\nsequence=0-1;1;0-x\n",
+		"t:9: [rebind] sequence: item 3 '0-x' is not a node list (expected a number)");
+	job_err("[rebind]\nsequence=0;1;0\n",
+		"t:8: [rebind] sequence: last item 3 '0' equals item 1; the sequence "
+		"wraps around, so they must differ");
+	job_err("[rebind]\ncells=a;zz\n",
+		"t:8: [rebind] cells: no cell 'zz' in this job (cells: a, b)");
+	job_err("[rebind]\nmode=move\n",
+		"t:7: [rebind] move_peer: mode=move needs move_peer (the sibling cell "
+		"to move the workers to)");
+	job_err("[rebind]\nmode=move\nmove_peer=a\ncells=a\n",
+		"t:10: [rebind] cells: cell 'a' is also move_peer; the peer must be a "
+		"different cell");
+	job_err("[rebind]\nmove_peer=b\n",
+		"t:8: [rebind] move_peer: move_peer is only used with mode=move");
+	job_err("[rebind]\nmode=move\nmove_peer=b\nsequence=0;1\n",
+		"t:10: [rebind] sequence: mode=move takes no sequence");
+}
+
+/* The write loop against a plain file: writes, counters, cell bookkeeping. */
+struct loop_fixture {
+	char path[64];
+	int fd;
+	struct mmt_cell_rt *cell;
+	atomic_bool stop;
+	struct mmt_rebind_target t;
+	struct mmt_rebind_loop l;
+};
+
+static int loop_setup(void **state)
+{
+	struct loop_fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "/tmp/mmt-test-rebind-XXXXXX");
+	f->fd = mkstemp(f->path);
+	f->cell = calloc(1, sizeof(*f->cell));
+	if (f->fd < 0 || !f->cell)
+		return -1;
+	assert_int_equal(parse("0-1;0;1", false, (char[256]){ 0 }), 3);
+	f->t = (struct mmt_rebind_target) {
+		.cell = f->cell, .fd = f->fd, .values = vals, .nr_values = 3,
+		.home_fd = -1, .peer_fd = -1,
+	};
+	f->l = (struct mmt_rebind_loop) {
+		.targets = &f->t, .nr_targets = 1, .stop = &f->stop, .name = "test",
+	};
+	*state = f;
+	return 0;
+}
+
+static int loop_teardown(void **state)
+{
+	struct loop_fixture *f = *state;
+
+	close(f->fd);
+	unlink(f->path);
+	free(f->cell);
+	free(f);
+	return 0;
+}
+
+static void test_loop_flat_out(void **state)
+{
+	struct loop_fixture *f = *state;
+	uint64_t t0 = mmt_boottime_us(), writes;
+	char buf[16] = "";
+
+	f->l.until_us = t0 + 50 * 1000;
+	assert_int_equal(mmt_rebind_loop_run(&f->l), 0);
+	writes = atomic_load(&f->l.stats.writes);
+	assert_true(writes > 10);
+	assert_int_equal(atomic_load(&f->l.stats.errors), 0);
+	assert_int_equal(atomic_load(&f->cell->rebinds), writes);
+	assert_true(atomic_load(&f->cell->last_rebind_boot_us) >= t0);
+	/* pwrite at offset 0 (no truncation): the file starts with the last
+	 * value written, which is the one before next in the cycle */
+	assert_int_equal(f->t.next, writes % 3);
+	assert_int_equal(f->t.last_ok, (writes - 1) % 3);
+	assert_true(pread(f->fd, buf, sizeof(buf) - 1, 0) > 0);
+	assert_memory_equal(buf, vals[f->t.last_ok].s, vals[f->t.last_ok].len);
+}
+
+static void test_loop_rate(void **state)
+{
+	struct loop_fixture *f = *state;
+	uint64_t writes;
+
+	f->l.rate = 100;
+	f->l.until_us = mmt_boottime_us() + 300 * 1000;
+	mmt_rebind_loop_run(&f->l);
+	writes = atomic_load(&f->l.stats.writes);
+	/* 100/s for 0.3 s: 30 (+1 for the write at t=0), with slack */
+	assert_in_range(writes, 25, 36);
+}
+
+static void test_loop_stop_flag(void **state)
+{
+	struct loop_fixture *f = *state;
+
+	atomic_store(&f->stop, true);
+	mmt_rebind_loop_run(&f->l);
+	assert_int_equal(atomic_load(&f->l.stats.writes), 0);
+}
+
+/* A write that always fails: counted by errno, reported once. */
+static void test_loop_errors(void **state)
+{
+	struct loop_fixture *f = *state;
+	int rfd = open(f->path, O_RDONLY);
+
+	assert_true(rfd >= 0);
+	f->t.fd = rfd;
+	f->l.rate = 1000;
+	f->l.until_us = mmt_boottime_us() + 1200 * 1000;
+	mmt_rebind_loop_run(&f->l);
+	close(rfd);
+	assert_int_equal(atomic_load(&f->l.stats.writes), 0);
+	assert_true(atomic_load(&f->l.stats.errors) > 100);
+	assert_int_equal(atomic_load(&f->l.stats.by_errno[EBADF]),
+			 atomic_load(&f->l.stats.errors));
+	assert_true(f->l.harness_reported);
+	assert_int_equal(atomic_load(&f->cell->rebinds), 0);
+}
+
+/* Move mode with no worker: skipped, nothing written, no busy spin. */
+static void test_loop_move_no_worker(void **state)
+{
+	struct loop_fixture *f = *state;
+
+	f->t.fd = -1;
+	f->t.home_fd = f->fd;
+	f->t.peer_fd = f->fd;
+	f->l.until_us = mmt_boottime_us() + 30 * 1000;
+	mmt_rebind_loop_run(&f->l);
+	assert_int_equal(atomic_load(&f->l.stats.writes), 0);
+	assert_int_equal(atomic_load(&f->l.stats.moves), 0);
+	assert_in_range(atomic_load(&f->l.stats.skipped), 1, 40);
+}
+
+/* Move mode: alternate peer, home with the current pid. */
+static void test_loop_move(void **state)
+{
+	struct loop_fixture *f = *state;
+	char buf[16] = "";
+
+	f->t.fd = -1;
+	f->t.home_fd = f->fd;
+	f->t.peer_fd = f->fd;
+	atomic_store(&f->cell->pid, 4242);
+	f->l.rate = 1000;
+	f->l.until_us = mmt_boottime_us() + 20 * 1000;
+	mmt_rebind_loop_run(&f->l);
+	assert_true(atomic_load(&f->l.stats.moves) > 2);
+	assert_int_equal(atomic_load(&f->l.stats.moves), atomic_load(&f->l.stats.writes));
+	assert_int_equal(f->t.moved_pid, 4242);
+	assert_int_equal(f->t.in_peer, atomic_load(&f->l.stats.moves) % 2);
+	assert_true(pread(f->fd, buf, sizeof(buf) - 1, 0) > 0);
+	assert_string_equal(buf, "4242");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gen_two),
+		cmocka_unit_test(test_gen_three_sparse),
+		cmocka_unit_test(test_gen_degenerate),
+		cmocka_unit_test(test_gen_cap),
+		cmocka_unit_test(test_parse_ok),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_errno_name),
+		cmocka_unit_test(test_validate),
+		cmocka_unit_test_setup_teardown(test_loop_flat_out, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_rate, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_stop_flag, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_errors, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_move_no_worker, loop_setup,
+						loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_move, loop_setup, loop_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

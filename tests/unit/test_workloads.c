@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The workload services (workloads/common.c) and a short real fault run. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <numaif.h>
+
+#include "cell.h"
+#include "util.h"
+#include "workloads/workloads.h"
+
+static void test_pattern_deterministic_and_nonzero(void **state)
+{
+	(void)state;
+	assert_int_equal(mmt_workload_pattern(1, 2, 3, 4), mmt_workload_pattern(1, 2, 3, 4));
+	/* Never 0, even for all-zero inputs. */
+	for (uint64_t p = 0; p < 100000; p++)
+		assert_int_not_equal(mmt_workload_pattern(0, 0, 0, p), 0);
+}
+
+static void test_pattern_depends_on_every_argument(void **state)
+{
+	uint64_t base = mmt_workload_pattern(7, 1, 5, 9);
+
+	(void)state;
+	assert_int_not_equal(base, mmt_workload_pattern(8, 1, 5, 9));
+	assert_int_not_equal(base, mmt_workload_pattern(7, 2, 5, 9));
+	assert_int_not_equal(base, mmt_workload_pattern(7, 1, 6, 9));
+	assert_int_not_equal(base, mmt_workload_pattern(7, 1, 5, 10));
+	/* Swapping arguments must not give the same value either. */
+	assert_int_not_equal(mmt_workload_pattern(0, 1, 2, 3), mmt_workload_pattern(0, 1, 3, 2));
+	assert_int_not_equal(mmt_workload_pattern(0, 2, 1, 3), mmt_workload_pattern(0, 1, 2, 3));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A page that took another page's write (same loop) must not match. */
+static void test_pattern_no_collisions_in_a_region(void **state)
+{
+	enum { N = 1 << 16 };   /* a 256M region of 4K pages */
+	uint64_t *v = malloc(N * sizeof(*v));
+
+	(void)state;
+	assert_non_null(v);
+	for (uint64_t i = 0; i < N; i++)
+		v[i] = mmt_workload_pattern(12345, 3, 17, i);
+	qsort(v, N, sizeof(*v), cmp_u64);
+	for (uint64_t i = 1; i < N; i++)
+		assert_int_not_equal(v[i - 1], v[i]);
+	free(v);
+}
+
+struct fixture {
+	struct mmt_thread_stats stats;
+	_Atomic uint32_t stop;
+	int pipe[2];
+	struct mmt_cell_cfg cell;
+	struct mmt_wctx ctx;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f || pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	f->ctx.cell = &f->cell;
+	f->ctx.stats = &f->stats;
+	f->ctx.stop = &f->stop;
+	f->ctx.msg_fd = f->pipe[1];
+	f->ctx.thread = 3;
+	f->ctx.seed = 99;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	close(f->pipe[0]);
+	if (f->pipe[1] >= 0)
+		close(f->pipe[1]);
+	free(f);
+	return 0;
+}
+
+static void test_progress_counts_and_beats(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t before = mmt_now_us();
+
+	mmt_wctx_progress(&f->ctx, 64);
+	mmt_wctx_progress(&f->ctx, 0);
+	mmt_wctx_progress(&f->ctx, 3);
+	assert_int_equal(atomic_load(&f->stats.pages), 67);
+	assert_true(atomic_load(&f->stats.heartbeat_us) >= before);
+	mmt_wctx_verified(&f->ctx, 10);
+	assert_int_equal(atomic_load(&f->stats.verified), 10);
+	assert_int_equal(atomic_load(&f->stats.pages), 67);
+}
+
+static void test_error_records_errno_and_text(void **state)
+{
+	struct fixture *f = *state;
+
+	mmt_wctx_error(&f->ctx, -ENOMEM, "mbind (loop %d)", 4);
+	assert_int_equal(atomic_load(&f->stats.errors), 1);
+	assert_int_equal(atomic_load(&f->stats.last_errno), ENOMEM);
+	assert_string_equal(f->stats.last_error, "mbind (loop 4): Cannot allocate memory");
+	/* A positive errno works too, and the text is always terminated. */
+	mmt_wctx_error(&f->ctx, EINVAL, "%0200d", 1);
+	assert_int_equal(atomic_load(&f->stats.errors), 2);
+	assert_int_equal(atomic_load(&f->stats.last_errno), EINVAL);
+	assert_true(strlen(f->stats.last_error) < sizeof(f->stats.last_error));
+}
+
+static void test_send_fills_identity_and_survives_closed_pipe(void **state)
+{
+	struct fixture *f = *state;
+	struct mmt_wmsg m = { .type = MMT_WMSG_CORRUPTION, .node = 0, .page_index = 5 };
+	struct mmt_wmsg got;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+	snprintf(m.text, sizeof(m.text), "hello");
+	mmt_wctx_send(&f->ctx, &m);
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), sizeof(got));
+	assert_int_equal(got.type, MMT_WMSG_CORRUPTION);
+	assert_int_equal(got.thread, 3);
+	assert_int_equal(got.tid, gettid());
+	assert_int_equal(got.page_index, 5);
+	assert_true(got.ts_us > 0);
+	assert_string_equal(got.text, "hello");
+
+	/* The reader is gone: the message is dropped, nothing else happens. */
+	sigaction(SIGPIPE, &ign, &old);
+	close(f->pipe[0]);
+	f->pipe[0] = open("/dev/null", O_RDONLY);
+	mmt_wctx_send(&f->ctx, &m);
+	sigaction(SIGPIPE, &old, NULL);
+}
+
+static void *stop_later(void *arg)
+{
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	atomic_store((_Atomic uint32_t *)arg, 1);
+	return NULL;
+}
+
+/* The fault workload for real, 300 ms, bound to the nodes we may use. */
+static void test_fault_runs_and_verifies(void **state)
+{
+	struct fixture *f = *state;
+	struct mmt_fault_opts o = { .size = 4 << 20, .policy_api = MMT_API_MBIND,
+				    .mode_flags = MMT_FLAGS_NONE, .verify = true };
+	hwloc_bitmap_t mems = hwloc_bitmap_alloc();
+	struct mmt_wmsg got;
+	pthread_t t;
+	int node;
+
+	assert_non_null(mems);
+	/* Node of a page of ours: a node we are allowed to bind to. */
+	node = -1;
+	assert_int_equal(get_mempolicy(&node, NULL, 0, (void *)&o, MPOL_F_NODE | MPOL_F_ADDR), 0);
+	hwloc_bitmap_set(mems, (unsigned)node);
+	f->ctx.opts = &o;
+	f->ctx.mems = mems;
+	assert_int_equal(pthread_create(&t, NULL, stop_later, &f->stop), 0);
+	assert_int_equal(mmt_workload_fault.thread_run(&f->ctx), 0);
+	pthread_join(t, NULL);
+	assert_true(atomic_load(&f->stats.loops) > 0);
+	assert_true(atomic_load(&f->stats.pages) >= atomic_load(&f->stats.loops) * 1024);
+	assert_true(atomic_load(&f->stats.verified) >= atomic_load(&f->stats.loops) * 1024);
+	assert_int_equal(atomic_load(&f->stats.errors), 0);
+	/* No corruption report, no error message. */
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), -1);
+	hwloc_bitmap_free(mems);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pattern_deterministic_and_nonzero),
+		cmocka_unit_test(test_pattern_depends_on_every_argument),
+		cmocka_unit_test(test_pattern_no_collisions_in_a_region),
+		cmocka_unit_test_setup_teardown(test_progress_counts_and_beats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_records_errno_and_text, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_send_fills_identity_and_survives_closed_pipe,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_runs_and_verifies, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

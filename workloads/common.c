@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Services every workload thread uses: progress, errors, messages. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "workloads/workload.h"
+
+_Static_assert(sizeof(struct mmt_wmsg) < PIPE_BUF, "mmt_wmsg must be written atomically");
+
+void mmt_wctx_progress(struct mmt_wctx *ctx, uint64_t pages)
+{
+	struct mmt_thread_stats *st = ctx->stats;
+
+	if (pages)
+		atomic_fetch_add_explicit(&st->pages, pages, memory_order_relaxed);
+	atomic_store_explicit(&st->heartbeat_us, mmt_now_us(), memory_order_release);
+}
+
+void mmt_wctx_verified(struct mmt_wctx *ctx, uint64_t pages)
+{
+	struct mmt_thread_stats *st = ctx->stats;
+
+	atomic_fetch_add_explicit(&st->verified, pages, memory_order_relaxed);
+	atomic_store_explicit(&st->heartbeat_us, mmt_now_us(), memory_order_release);
+}
+
+/*
+ * last_errno holds a positive errno (err may be given either way).  The
+ * text is written first and last_errno published after it with release
+ * order, so a reader that sees the new errno (acquire) sees its text.  Two
+ * errors racing within one thread cannot happen: stats are per thread.
+ */
+void mmt_wctx_error(struct mmt_wctx *ctx, int err, const char *fmt, ...)
+{
+	struct mmt_thread_stats *st = ctx->stats;
+	char text[sizeof(st->last_error)];
+	va_list ap;
+	int n;
+
+	if (err < 0)
+		err = -err;
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n, ": %s", strerror(err));
+	atomic_fetch_add_explicit(&st->errors, 1, memory_order_relaxed);
+	memcpy(st->last_error, text, sizeof(text));
+	atomic_store_explicit(&st->last_errno, err, memory_order_release);
+}
+
+/*
+ * Raw write(2) on purpose: this runs in the worker's hot loop and the
+ * message must arrive whole, which one write below PIPE_BUF guarantees.
+ * thread, tid and ts_us are filled in when the caller left them 0.  A
+ * closed pipe (EPIPE: the orchestrator is gone) or a full non-blocking pipe
+ * (EAGAIN) drops the message; the worker keeps running either way.
+ */
+void mmt_wctx_send(struct mmt_wctx *ctx, const struct mmt_wmsg *msg)
+{
+	struct mmt_wmsg m = *msg;
+	ssize_t n;
+
+	if (ctx->msg_fd < 0)
+		return;
+	if (!m.thread)
+		m.thread = (int32_t)ctx->thread;
+	if (!m.tid)
+		m.tid = (int32_t)gettid();
+	if (!m.ts_us)
+		m.ts_us = mmt_now_us();
+	m.text[sizeof(m.text) - 1] = '\0';
+	do
+		n = write(ctx->msg_fd, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+}
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t mmt_workload_pattern(uint64_t seed, unsigned thread, uint64_t loop,
+			      uint64_t page)
+{
+	uint64_t z = mix64(seed + 0x9e3779b97f4a7c15ULL * (thread + 1ULL));
+
+	z = mix64(z ^ (loop + 0x632be59bd9b4e019ULL));
+	z = mix64(z ^ (page + 0x8cb92ba72f3d8dd7ULL));
+	return z | 1;
+}

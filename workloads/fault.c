@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fault: mmap a region, bind it with MPOL_BIND, touch every page, verify it,
+ * munmap, repeat.  This is the allocation side of the cpuset x mempolicy
+ * race: every loop faults size/4K fresh pages under a policy whose nodemask
+ * the rebinder is rewriting underneath.
+ *
+ * policy_api=mbind sets a per-VMA policy on each new mapping.
+ * policy_api=set_mempolicy sets the per-task policy (per thread in Linux),
+ * and sets it again at the start of every loop, so that a racing rebind also
+ * hits the set path (mpol_set_nodemask() against the current mems_allowed),
+ * not only the allocation path.  The thread restores MPOL_DEFAULT on return.
+ *
+ * mode_flags=static passes the cell's node list with MPOL_F_STATIC_NODES;
+ * mode_flags=relative passes nodes 0..nr_mems-1 with MPOL_F_RELATIVE_NODES,
+ * i.e. "every node of the cpuset", folded by the kernel onto whatever
+ * cpuset.mems currently holds.
+ *
+ * Each page gets two words, at its start and at its end, from
+ * mmt_workload_pattern(); a mismatch on read-back is reported as a
+ * corruption message (with the node the page sits on) and the loop goes on.
+ *
+ * Transparent huge pages are turned off for the region (MADV_NOHUGEPAGE):
+ * this workload counts 4K first-touch faults; thp-fault is another workload.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "set.h"
+#include "util.h"
+#include "workloads/workload.h"
+
+#ifndef MPOL_F_STATIC_NODES
+#define MPOL_F_STATIC_NODES (1 << 15)
+#endif
+#ifndef MPOL_F_RELATIVE_NODES
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#endif
+
+#define BATCH_PAGES 64          /* pages between stop checks / heartbeats */
+#define MASK_LONGS ((MMT_SET_MAX_ID + 1) / (sizeof(long) * CHAR_BIT))
+#define MAX_REPORTS_PER_LOOP 8  /* corruption messages; the rest are summed */
+#define BACKOFF_US 1000
+#define GIVE_UP_US (2 * MMT_USEC_PER_SEC)
+#define GIVE_UP_TRIES 16
+
+static const char *const api_names[] = { "mbind", "set_mempolicy", NULL };
+static const char *const flag_names[] = { "none", "static", "relative", NULL };
+
+static const struct mmt_opt fault_opts[] = {
+	{ .name = "size", .type = MMT_OPT_SIZE, .off = offsetof(struct mmt_fault_opts, size),
+	  .min = 4096, .max = 64LL << 30, .def = "64M",
+	  .help = "region mapped and faulted per thread per loop (rounded up to pages)" },
+	{ .name = "policy_api", .type = MMT_OPT_ENUM,
+	  .off = offsetof(struct mmt_fault_opts, policy_api), .def = "mbind",
+	  .choices = api_names,
+	  .help = "mbind: per-VMA policy; set_mempolicy: per-thread policy, re-set each loop" },
+	{ .name = "mode_flags", .type = MMT_OPT_ENUM,
+	  .off = offsetof(struct mmt_fault_opts, mode_flags), .def = "none",
+	  .choices = flag_names,
+	  .help = "MPOL_BIND flag: none, static (MPOL_F_STATIC_NODES) or relative "
+		  "(MPOL_F_RELATIVE_NODES)" },
+	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_fault_opts, verify),
+	  .def = "true", .help = "read every page back and report corruption" },
+	MMT_OPT_END
+};
+
+/* Consecutive failures of one call, to tell a race from a broken setup. */
+struct err_track {
+	int err;
+	unsigned tries;
+	uint64_t since_us;
+};
+
+struct fault_run {
+	struct mmt_wctx *ctx;
+	const struct mmt_fault_opts *o;
+	size_t page_size;
+	size_t len;
+	uint64_t nr_pages;
+	int mode;                      /* MPOL_BIND | flag */
+	unsigned long mask[MASK_LONGS];
+	unsigned long maxnode;
+	uint64_t loop;
+	struct err_track track;
+};
+
+static size_t page_size(void)
+{
+	long r = sysconf(_SC_PAGESIZE);
+
+	return r > 0 ? (size_t)r : 4096;
+}
+
+static uint64_t round_up_pages(uint64_t bytes)
+{
+	uint64_t pg = page_size();
+
+	return (bytes + pg - 1) / pg * pg;
+}
+
+static uint64_t tail_of(uint64_t head)
+{
+	return ~head | 1;
+}
+
+static int build_mask(struct fault_run *run)
+{
+	hwloc_const_bitmap_t mems = run->ctx->mems;
+	hwloc_bitmap_t rel = NULL;
+	long maxnode;
+	int w = hwloc_bitmap_weight(mems);
+
+	if (w <= 0)
+		return -EINVAL;
+	switch (run->o->mode_flags) {
+	case MMT_FLAGS_STATIC:
+		run->mode = MPOL_BIND | MPOL_F_STATIC_NODES;
+		break;
+	case MMT_FLAGS_RELATIVE:
+		run->mode = MPOL_BIND | MPOL_F_RELATIVE_NODES;
+		rel = hwloc_bitmap_alloc();
+		if (!rel)
+			return -ENOMEM;
+		hwloc_bitmap_set_range(rel, 0, w - 1);
+		mems = rel;
+		break;
+	default:
+		run->mode = MPOL_BIND;
+		break;
+	}
+	/* The shortest mask that holds the last node: the kernel reads (and
+	 * checks) maxnode bits on every call. */
+	maxnode = mmt_set_to_ulongs(mems, run->mask,
+				    hwloc_bitmap_last(mems) / (sizeof(long) * CHAR_BIT) + 1);
+	hwloc_bitmap_free(rel);
+	if (maxnode < 0)
+		return (int)maxnode;
+	run->maxnode = (unsigned long)maxnode;
+	return 0;
+}
+
+static void backoff(const struct mmt_wctx *ctx)
+{
+	struct timespec ts = { 0, BACKOFF_US * 1000L };
+
+	if (!mmt_wctx_stopping(ctx))
+		nanosleep(&ts, NULL);
+}
+
+static void track_ok(struct fault_run *run)
+{
+	run->track.tries = 0;
+}
+
+/*
+ * Record a failed call.  Returns 0 to go on (after a short backoff), or
+ * -err when the same error has repeated for GIVE_UP_US and GIVE_UP_TRIES:
+ * that is a harness or setup problem (BROK), not a race.  ENOMEM from the
+ * policy calls is what a racing rebind may cause: it is counted, never
+ * given up on.
+ */
+static int track_err(struct fault_run *run, const char *what, int err, bool policy_call)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	struct err_track *t = &run->track;
+	uint64_t now = mmt_now_us();
+
+	mmt_wctx_error(ctx, err, "%s (loop %llu)", what, (unsigned long long)run->loop);
+	if (t->tries == 0 || t->err != err) {
+		t->err = err;
+		t->tries = 0;
+		t->since_us = now;
+	}
+	t->tries++;
+	if (!(policy_call && err == ENOMEM) && t->tries >= GIVE_UP_TRIES &&
+	    now - t->since_us >= GIVE_UP_US) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
+
+		snprintf(m.text, sizeof(m.text), "fault: %s failed %u times in a row: %s",
+			 what, t->tries, strerror(err));
+		mmt_wctx_send(ctx, &m);
+		return -err;
+	}
+	backoff(ctx);
+	return 0;
+}
+
+static int set_task_policy(const struct fault_run *run)
+{
+	return set_mempolicy(run->mode, run->mask, run->maxnode) < 0 ? -errno : 0;
+}
+
+static int set_vma_policy(const struct fault_run *run, void *addr)
+{
+	return mbind(addr, run->len, run->mode, run->mask, run->maxnode, 0) < 0 ? -errno : 0;
+}
+
+/* Write both words of every page.  Returns false when told to stop. */
+static bool touch(struct fault_run *run, unsigned char *base)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	uint64_t i, done = 0;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		unsigned char *p = base + i * run->page_size;
+		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
+
+		*(volatile uint64_t *)p = head;
+		*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = tail_of(head);
+		if (++done == BATCH_PAGES) {
+			mmt_wctx_progress(ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(ctx))
+				return false;
+		}
+	}
+	if (done)
+		mmt_wctx_progress(ctx, done);
+	return true;
+}
+
+static void report_corruption(struct fault_run *run, unsigned char *addr, uint64_t page,
+			      uint64_t expected, uint64_t got, const char *where)
+{
+	struct mmt_wmsg m = {
+		.type = MMT_WMSG_CORRUPTION,
+		.node = -1,
+		.addr = (uint64_t)(uintptr_t)addr,
+		.page_index = page,
+		.expected = expected,
+		.got = got,
+	};
+	int node = -1;
+
+	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
+		m.node = node;
+	snprintf(m.text, sizeof(m.text),
+		 "fault: loop %llu page %llu (%s word) expected %#llx got %#llx",
+		 (unsigned long long)run->loop, (unsigned long long)page, where,
+		 (unsigned long long)expected, (unsigned long long)got);
+	mmt_wctx_send(run->ctx, &m);
+}
+
+/* Read every page back.  Returns false when told to stop. */
+static bool verify(struct fault_run *run, unsigned char *base)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	uint64_t i, done = 0, bad = 0;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		unsigned char *p = base + i * run->page_size;
+		unsigned char *q = p + run->page_size - sizeof(uint64_t);
+		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
+		uint64_t got_head = *(volatile uint64_t *)p;
+		uint64_t got_tail = *(volatile uint64_t *)q;
+
+		if (got_head != head || got_tail != tail_of(head)) {
+			if (bad++ < MAX_REPORTS_PER_LOOP) {
+				if (got_head != head)
+					report_corruption(run, p, i, head, got_head, "head");
+				else
+					report_corruption(run, q, i, tail_of(head), got_tail,
+							  "tail");
+			}
+		}
+		if (++done == BATCH_PAGES) {
+			mmt_wctx_verified(ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(ctx))
+				break;
+		}
+	}
+	if (done)
+		mmt_wctx_verified(ctx, done);
+	if (bad > MAX_REPORTS_PER_LOOP) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
+
+		snprintf(m.text, sizeof(m.text),
+			 "fault: loop %llu: %llu more corrupt pages not reported one by one",
+			 (unsigned long long)run->loop,
+			 (unsigned long long)(bad - MAX_REPORTS_PER_LOOP));
+		mmt_wctx_send(ctx, &m);
+	}
+	return i == run->nr_pages;
+}
+
+/* One mmap..munmap round.  Returns 0, or -errno to give up. */
+static int one_loop(struct fault_run *run)
+{
+	bool task_api = run->o->policy_api == MMT_API_SET_MEMPOLICY;
+	unsigned char *base;
+	bool complete;
+	int r;
+
+	if (task_api) {
+		r = set_task_policy(run);
+		if (r < 0)
+			return track_err(run, "set_mempolicy", -r, true);
+	}
+	base = mmap(NULL, run->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return track_err(run, "mmap", errno, false);
+	/* Best effort: a kernel without THP refuses the advice, harmlessly. */
+	(void)madvise(base, run->len, MADV_NOHUGEPAGE);
+	if (!task_api) {
+		r = set_vma_policy(run, base);
+		if (r < 0) {
+			munmap(base, run->len);
+			return track_err(run, "mbind", -r, true);
+		}
+	}
+	track_ok(run);
+	complete = touch(run, base);
+	if (complete && run->o->verify)
+		complete = verify(run, base);
+	if (munmap(base, run->len) < 0)
+		return mmt_log_errno(-errno, "fault: munmap");
+	/* stats->loops counts complete rounds only (not one cut by stop). */
+	if (complete)
+		atomic_fetch_add_explicit(&run->ctx->stats->loops, 1, memory_order_relaxed);
+	run->loop++;
+	return 0;
+}
+
+static int fault_thread_run(struct mmt_wctx *ctx)
+{
+	struct fault_run run = {
+		.ctx = ctx,
+		.o = ctx->opts,
+		.page_size = page_size(),
+	};
+	int r;
+
+	run.len = round_up_pages(run.o->size);
+	run.nr_pages = run.len / run.page_size;
+	r = build_mask(&run);
+	if (r < 0)
+		return mmt_log_errno(r, "fault: thread %u: nodemask of the cell", ctx->thread);
+	mmt_wctx_progress(ctx, 0);
+	r = 0;
+	while (!mmt_wctx_stopping(ctx)) {
+		r = one_loop(&run);
+		if (r < 0)
+			break;
+	}
+	if (run.o->policy_api == MMT_API_SET_MEMPOLICY)
+		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	return r;
+}
+
+static int fault_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo, char *err,
+			  size_t err_len)
+{
+	struct mmt_fault_opts *o = cell->wl_opts;
+	uint64_t rounded = round_up_pages(o->size);
+
+	if (rounded != o->size) {
+		log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of the page size; "
+			 "using %llu", cell->src.file, mmt_src_line(&cell->src, "size"),
+			 cell->name, (unsigned long long)o->size,
+			 (unsigned long long)rounded);
+		o->size = rounded;
+	}
+	return 0;
+}
+
+static uint64_t fault_thread_footprint(const struct mmt_cell_cfg *cell)
+{
+	const struct mmt_fault_opts *o = cell->wl_opts;
+
+	return round_up_pages(o->size);
+}
+
+static void fault_describe(const struct mmt_cell_cfg *cell, json_object *out)
+{
+	const struct mmt_fault_opts *o = cell->wl_opts;
+
+	json_object_object_add(out, "policy_api",
+			       json_object_new_string(api_names[o->policy_api]));
+	json_object_object_add(out, "mode_flags",
+			       json_object_new_string(flag_names[o->mode_flags]));
+	json_object_object_add(out, "size", json_object_new_int64((int64_t)o->size));
+	json_object_object_add(out, "verify", json_object_new_boolean(o->verify));
+}
+
+const struct mmt_workload_ops mmt_workload_fault = {
+	.version = MMT_WORKLOAD_VERSION,
+	.name = "fault",
+	.summary = "mmap, MPOL_BIND (mbind or set_mempolicy), touch, verify, munmap, repeat",
+	.opts = fault_opts,
+	.opts_size = sizeof(struct mmt_fault_opts),
+	.validate = fault_validate,
+	.thread_footprint = fault_thread_footprint,
+	.thread_run = fault_thread_run,
+	.describe = fault_describe,
+};
