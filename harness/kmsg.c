@@ -687,6 +687,9 @@ int mmt_kmsg_parse_record(const char *buf, size_t len, struct mmt_kmsg_rec *ret)
 	p = semi + 1;
 	nl = memchr(p, '\n', end - p);
 	unescape_into(ret->msg, sizeof(ret->msg), p, (nl ? nl : end) - p);
+	/* trailing blanks go, as in text lines */
+	for (size_t l = strlen(ret->msg); l && isspace((unsigned char)ret->msg[l - 1]); l--)
+		ret->msg[l - 1] = '\0';
 	/* dictionary: following lines that start with a blank */
 	while (nl && nl + 1 < end) {
 		const char *l = nl + 1, *le;
@@ -743,24 +746,29 @@ static const char *parse_ts(const char *s, uint64_t *ts_us)
 	return p + 1;
 }
 
-/* syslog/journal prefix: "Nov 22 00:53:13 host kernel: " or ISO time */
+/*
+ * syslog/journal prefix: "Nov 22 00:53:13 host kernel: " or an ISO time
+ * ("2026-05-28T12:21:57.303295+00:00 host kernel: ").  Returns the text
+ * after it, s itself when there is no such prefix, or NULL for a line some
+ * other program logged (not kernel text).
+ */
 static const char *skip_syslog(const char *s)
 {
 	bool date = false;
 	const char *k;
+	size_t n = strlen(s);
 
 	for (int i = 0; months[i]; i++)
-		if (starts(s, months[i]))
+		if (starts(s, months[i]) && n > 16 && s[9] == ':' && s[12] == ':')
 			date = true;
-	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
-	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) && s[4] == '-' &&
-	    strchr(s, 'T'))
+	if (n > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[7] == '-' &&
+	    s[10] == 'T' && s[13] == ':')
 		date = true;
 	if (!date)
 		return s;
 	k = strstr(s, " kernel:");
 	if (!k || k - s > 200)
-		return s;
+		return NULL;
 	k += 8;
 	if (*k == ' ')
 		k++;
@@ -790,15 +798,26 @@ int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
 	rec_reset(ret);
 
 	s = skip_syslog(s);
+	if (!s)
+		return 0;   /* userspace line in a syslog file: empty msg */
 	/* syslogd wall message: "kernel:[55716.328117] watchdog: ..." */
 	if (starts(s, "kernel:") && (s[7] == '[' || s[7] == ' '))
 		s += s[7] == ' ' ? 8 : 7;
-	/* our own kmsg.log: "[seq] [   12.345678] <4> text" */
+	/* our own kmsg.log: "[seq] [   12.345678] <4> text", "-" when unknown */
 	if (*s == '[' && num_at(s + 1, &v, &t) && *t == ']' && t[1] == ' ' && t[2] == '[' &&
 	    v >= 0) {
 		ret->seq = (uint64_t)v;
 		ret->has_seq = true;
 		s = t + 2;
+	} else if (starts(s, "[-] [")) {
+		s += 4;
+	}
+	if (starts(s, "[-] <") && isdigit((unsigned char)s[5])) {
+		/* no timestamp: "<N> " follows, with exactly one blank */
+		if (num_at(s + 5, &v, &t) && *t == '>' && t[1] == ' ') {
+			ret->level = (int)(v & 7);
+			s = t + 2;
+		}
 	}
 	/* console/pstore "<4>" */
 	if (*s == '<' && isdigit((unsigned char)s[1])) {
@@ -1323,9 +1342,13 @@ int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 		push(&o, st->held);
 		st->held = NULL;
 	}
-	if (r->active && r->killed &&
-	    (!r->kill_rec.has_ts || now_us > r->kill_rec.ts_us + MMT_KMSG_REAP_WINDOW_US))
-		oom_emit(st, &o);
+	/* a finished report, or one whose kill line never came (no victim) */
+	if (r->active) {
+		const struct mmt_kmsg_rec *last = r->killed ? &r->kill_rec : &r->first;
+
+		if (!last->has_ts || now_us > last->ts_us + MMT_KMSG_REAP_WINDOW_US)
+			oom_emit(st, &o);
+	}
 	return (int)o.n;
 }
 
@@ -1379,7 +1402,7 @@ int mmt_kmsg_read(int fd, struct mmt_kmsg_rec *rec)
 
 void mmt_kmsg_format_log(const struct mmt_kmsg_rec *rec, char *buf, size_t len)
 {
-	char seq[32] = "-", ts[40] = "[     ?.??????]";
+	char seq[32] = "-", ts[40] = "[-]";
 
 	if (!buf || !len)
 		return;
@@ -1405,9 +1428,9 @@ static const char *jstr(json_object *ev, const char *k)
 static void print_text(FILE *out, json_object *ev)
 {
 	static const char *const keys[] = {
-		"pid", "comm", "constraint", "oom_memcg", "task_memcg", "mems_allowed",
-		"anon_rss_kb", "reaped", "seconds", "cpu", "lockup", "bug", "order",
-		"gfp_mask", "stall_ms", "missing", NULL
+		"pid", "comm", "constraint", "nodemask", "cpuset", "mems_allowed",
+		"oom_memcg", "task_memcg", "anon_rss_kb", "reaped", "seconds", "cpu",
+		"lockup", "bug", "order", "gfp_mask", "stall_ms", "missing", NULL
 	};
 	json_object *ts = json_object_object_get(ev, "kernel_ts_us");
 	const char *type = jstr(ev, "type");
@@ -1438,7 +1461,7 @@ static void emit_all(FILE *out, json_object **ev, int n, bool text)
 			print_text(out, ev[i]);
 		else
 			fprintf(out, "%s\n", json_object_to_json_string_ext(ev[i],
-							JSON_C_TO_STRING_PLAIN));
+				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(ev[i]);
 	}
 }

@@ -154,9 +154,10 @@ int mmt_kmsg_flush(struct mmt_kmsg_state *st, json_object **ret_events,
 		   size_t max);
 /*
  * Emit what is only being held back for a possible follow-up line: an OOM
- * report whose kill line is older than MMT_KMSG_REAP_WINDOW_US (now_us, in
- * the kernel's timestamp clock, minus the kill's timestamp), and a held
- * allocation failure.  Call it from the event loop when /dev/kmsg is idle.
+ * report whose kill line (or, if no kill line came, header) is older than
+ * MMT_KMSG_REAP_WINDOW_US (now_us, in the kernel's timestamp clock, minus
+ * that line's timestamp), and a held allocation failure.  Call it from the
+ * event loop when /dev/kmsg is idle.
  */
 int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 		    json_object **ret_events, size_t max);

@@ -160,3 +160,36 @@ int mmt_mon_psi_trigger_open(const char *path, const char *kernel_text)
 	}
 	return fd;
 }
+
+unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
+				 unsigned max_nodes)
+{
+	unsigned mappings = 0;
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[1024];
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		/* "7f12... bind=static:0-1 anon=512 dirty=512 N0=256 N1=256 kernelpagesize_kB=4" */
+		if (strstr(buf, " bind:") || strstr(buf, " bind=")) {
+			char *save = NULL;
+
+			mappings++;
+			for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+				unsigned node;
+				unsigned long pages;
+
+				if (sscanf(tok, "N%u=%lu", &node, &pages) == 2 && node < max_nodes)
+					per_node[node] += pages;
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return mappings;
+}

@@ -60,6 +60,15 @@ int mmt_mon_psi_trigger_parse(const char *spec, char *ret_text, size_t len,
 /* Open a PSI file and arm a trigger; returns an fd to poll (EPOLLPRI). */
 int mmt_mon_psi_trigger_open(const char *path, const char *kernel_text);
 
+/*
+ * Sum the per-node page counts ("N0=12 N1=40") of the MPOL_BIND mappings
+ * (lines with a "bind" policy) in /proc/PID/numa_maps text into per_node
+ * (indexed by node id, max_nodes entries, added to).  Pure.  Returns the
+ * number of mappings counted.
+ */
+unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
+				 unsigned max_nodes);
+
 /* /proc/meminfo MemFree and MemAvailable in kB. */
 int mmt_mon_meminfo(uint64_t *ret_free_kb, uint64_t *ret_avail_kb);
 

@@ -228,6 +228,11 @@ enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *c
 	bool memcg_oom, at_limit_sample, race;
 	int idx;
 
+	if (!json_object_is_type(ev, json_type_object)) {
+		/* not an event: a harness bug, never hidden as "foreign" */
+		json_object_put(evidence);
+		return MMT_OOM_UNEXPECTED;
+	}
 	set(evidence, "pid", json_object_new_int64(pid));
 	set(evidence, "task_memcg", json_object_new_string(task_memcg));
 	idx = mmt_oom_find_cell(ctx, pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0,

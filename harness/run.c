@@ -93,6 +93,10 @@ struct orch {
 	uint64_t memcg_kills[MMT_MAX_CELLS];
 	uint64_t memcg_kills_matched[MMT_MAX_CELLS];
 	uint64_t mem_usage[MMT_MAX_CELLS];
+	/* Where the bound pages were, summed over samples (numa_maps). */
+	uint64_t placement[MMT_MAX_CELLS][MMT_MAX_NODES];
+	uint64_t placement_outside[MMT_MAX_CELLS];
+	unsigned placement_samples[MMT_MAX_CELLS];
 	int psi_fd[MAX_PSI];      /* PSI triggers: system, then cells (v2) */
 	int psi_cell[MAX_PSI];    /* -1: system-wide */
 	unsigned nr_psi;
@@ -954,6 +958,28 @@ static int samples_header(struct orch *o)
 	return r;
 }
 
+static void sample_placement(struct orch *o, struct mmt_cell_rt *c)
+{
+	pid_t pid = atomic_load(&c->pid);
+	uint64_t per[MMT_MAX_NODES] = { 0 };
+	char path[64], *text = NULL;
+
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
+	if (mmt_read_file_alloc(path, &text) < 0)
+		return;
+	if (mmt_mon_parse_numa_maps(text, per, MMT_MAX_NODES) > 0) {
+		o->placement_samples[c->index]++;
+		for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
+			o->placement[c->index][n] += per[n];
+			if (per[n] && !hwloc_bitmap_isset(c->mems, n))
+				o->placement_outside[c->index] += per[n];
+		}
+	}
+	free(text);
+}
+
 static void sample(struct orch *o, uint64_t now)
 {
 	struct mmt_run *run = o->run;
@@ -1005,6 +1031,7 @@ static void sample(struct orch *o, uint64_t now)
 			o->row[n++] = NAN;
 		}
 		o->memcg_kills[i] = read_memcg_kills(c);
+		sample_placement(o, c);
 	}
 	for (unsigned i = 0; i < run->nr_inj; i++) {
 		struct mmt_inj *inj = &run->inj[i];
@@ -1267,6 +1294,26 @@ static json_object *run_json(struct orch *o)
 
 			c->cfg->wl->describe(c->cfg, d);
 			json_object_object_add(cj, "workload_options", d);
+		}
+		{
+			/* numa_maps of the worker, summed over the samples: shows
+			 * that the bound pages follow the binding. */
+			json_object *pl = json_object_new_object(), *per = json_object_new_object();
+			char key[16];
+
+			for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
+				if (!o->placement[i][n])
+					continue;
+				snprintf(key, sizeof(key), "%u", n);
+				json_object_object_add(per, key,
+						       json_object_new_int64((int64_t)o->placement[i][n]));
+			}
+			json_object_object_add(pl, "pages_per_node", per);
+			json_object_object_add(pl, "outside_mems",
+					       json_object_new_int64((int64_t)o->placement_outside[i]));
+			json_object_object_add(pl, "samples",
+					       json_object_new_int((int)o->placement_samples[i]));
+			json_object_object_add(cj, "placement", pl);
 		}
 		json_object_array_add(arr, cj);
 	}

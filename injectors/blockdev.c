@@ -152,15 +152,33 @@ int mmt_bd_exec(const char *const *argv, char *out, size_t out_len)
 		return mmt_log_errno(pid, "spawn %s", argv[0]);
 	}
 	if (pid == 0) {
-		/* Child of a threaded process: system calls only. */
-		int nullfd = open("/dev/null", O_RDONLY);
+		/*
+		 * Child of a threaded process: system calls only.  execve()
+		 * resets exit_signal to SIGCHLD, and the orchestrator's
+		 * waitpid(-1) would then take the status: this child never
+		 * execs; it runs the program as its own child (a raw
+		 * fork-like clone) and passes the exit status on.
+		 */
+		long g = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+		int st = 0;
 
-		if (nullfd >= 0)
-			dup2(nullfd, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execve(path, (char *const *)argv, environ);
-		_exit(127);
+		if (g == 0) {
+			int nullfd = open("/dev/null", O_RDONLY);
+
+			if (nullfd >= 0)
+				dup2(nullfd, 0);
+			dup2(pfd[1], 1);
+			dup2(pfd[1], 2);
+			execve(path, (char *const *)argv, environ);
+			_exit(127);
+		}
+		if (g < 0)
+			_exit(126);
+		close(pfd[1]);
+		while (wait4((pid_t)g, &st, 0, NULL) < 0)
+			if (errno != EINTR)
+				_exit(126);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	close(pfd[1]);
 	for (;;) {
@@ -197,6 +215,8 @@ int mmt_bd_exec(const char *const *argv, char *out, size_t out_len)
 	return -EIO;
 }
 
+/* A daemon execs, so its exit_signal becomes SIGCHLD and the orchestrator
+ * may reap it: then mmt_bd_waitpidfd() answers -ECHILD, which is fine. */
 int mmt_bd_spawn(const char *const *argv, int *ret_pidfd)
 {
 	char path[PATH_MAX];

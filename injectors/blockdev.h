@@ -54,7 +54,9 @@ int mmt_bd_exec(const char *const *argv, char *out, size_t out_len);
  * exit_signal 0 and CLONE_PIDFD, so a waitpid(-1) elsewhere (which waits
  * only for SIGCHLD children) never takes our status.  Returns the pid in
  * the parent with *ret_pidfd set, 0 in the child, or -errno.  The child
- * must only make system calls and then execve() or _exit().
+ * must only make system calls and then execve() or _exit().  Note that
+ * execve() resets exit_signal to SIGCHLD: a child that execs becomes
+ * visible to waitpid(-1) again (mmt_bd_exec works around that).
  */
 int mmt_bd_clone(int *ret_pidfd);
 /* Wait for the child of pidfd (blocking unless nohang); *ret_status gets a

@@ -108,8 +108,10 @@ struct swap_state {
 	uint64_t vm_prev[2];
 	bool have_prev;
 	uint64_t pswpin_total, pswpout_total, used_max_kb;
+	int swapon_seq;
 	bool stall_reported;
 	bool timed_out;
+	bool deferred;             /* teardown left to the final replay */
 	char foreign[MAX_FOREIGN][PATH_MAX / 4];
 	unsigned nr_foreign;
 	int foreign_missing;       /* -1: not checked yet */
@@ -411,6 +413,7 @@ static int setup(struct swap_state *s)
 	r = mmt_bd_swapon(jr, s->dev, o->priority, &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
+	s->swapon_seq = seq;
 	if (r < 0)
 		return r;
 	atomic_store(&s->on, true);
@@ -473,11 +476,29 @@ static void *swap_thread(void *arg)
 		while (!s->o->churn_us && !mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
 			;
 	}
-	/* Teardown, newest first: swapoff, dm, loop, file / zram. */
-	mmt_ith_busy(&s->ith, "teardown (swapoff)");
-	r = mmt_undo_all(run->jr, &s->undo);
-	mmt_ith_busy(&s->ith, NULL);
+	/*
+	 * Teardown, newest first: swapoff, dm, loop, file / zram.  The cells
+	 * still run while injectors stop: swapoff brings their pages back
+	 * into memcgs at their limits and can fail (ENOMEM).  Then the rest
+	 * stays in the journal for the final replay, after the workers are
+	 * gone (a swap file cannot be unlinked while on, nor zram reset).
+	 */
+	if (s->swapon_seq > 0 && s->undo.nr && s->undo.seq[s->undo.nr - 1] == s->swapon_seq) {
+		mmt_ith_busy(&s->ith, "teardown (swapoff)");
+		r = mmt_journal_undo(run->jr, s->swapon_seq);
+		mmt_ith_busy(&s->ith, NULL);
+		if (r < 0) {
+			s->deferred = true;
+			log_info("%s: swapoff %s at stop: %s; the final cleanup does it once the "
+				 "workers are gone", s->inj->cfg->name, s->dev, strerror(-r));
+			return NULL;
+		}
+		s->undo.nr--;
+	}
 	atomic_store(&s->on, false);
+	mmt_ith_busy(&s->ith, "teardown");
+	mmt_undo_all(run->jr, &s->undo);
+	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
 		mmt_bd_event(run, s->inj->cfg->name, "swapoff", NULL);
 	return NULL;
@@ -552,7 +573,8 @@ static int swap_stop(struct mmt_inj *inj)
 				(uint64_t)(timeout / MMT_USEC_PER_SEC));
 		return r;
 	}
-	check_swaps_after(s);
+	if (!s->deferred)
+		check_swaps_after(s);
 	return 0;
 }
 
@@ -584,6 +606,7 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "pswpin", json_object_new_uint64(s->pswpin_total));
 	json_object_object_add(out, "pswpout", json_object_new_uint64(s->pswpout_total));
 	json_object_object_add(out, "used_max_kb", json_object_new_uint64(s->used_max_kb));
+	json_object_object_add(out, "teardown_deferred", json_object_new_boolean(s->deferred));
 	if (s->foreign_missing >= 0) {
 		json_object_object_add(out, "foreign_swaps_intact",
 				       json_object_new_boolean(s->foreign_missing == 0));

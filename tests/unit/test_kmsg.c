@@ -626,6 +626,16 @@ static void test_expire(void **state)
 			    "oom_reaped");
 	json_object_put(ev[0]);
 	assert_int_equal(mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS), 0);
+
+	/* a header whose kill line never comes expires as incomplete */
+	assert_int_equal(mmt_kmsg_parse_text_line("[  200.000000] w invoked oom-killer: "
+		"gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", &rec), 0);
+	assert_int_equal(mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS), 0);
+	assert_int_equal(mmt_kmsg_expire(st, 201000000, ev, MMT_KMSG_MAX_EVENTS), 0);
+	assert_int_equal(mmt_kmsg_expire(st, 200000000 + MMT_KMSG_REAP_WINDOW_US + 1, ev,
+					 MMT_KMSG_MAX_EVENTS), 1);
+	assert_false(json_object_get_boolean(json_object_object_get(ev[0], "complete")));
+	json_object_put(ev[0]);
 	mmt_kmsg_state_free(st);
 }
 
@@ -695,6 +705,11 @@ static void test_parse_text(void **state)
 		{ "2026-05-28T12:21:57.303295+00:00 vm-1 kernel:  ret_from_fork+0x44/0x70",
 		  " ret_from_fork+0x44/0x70", -1, -1, -1 },
 		{ "[Mon Dec  8 17:51:31 2025] dmesg -T line", "dmesg -T line", -1, -1, -1 },
+		{ "Aug 31 05:43:08 UBU20MP-1 dbus-daemon[3544]: Killed process 1 (x)", "",
+		  -1, -1, -1 },
+		{ "2026-05-28T12:22:43.057795+00:00 vm-1 systemd[1]: Killed process 2 (y)", "",
+		  -1, -1, -1 },
+		{ "Nov is a month", "Nov is a month", -1, -1, -1 },
 		{ "[  907.567979] host kernel: short-monotonic", "short-monotonic",
 		  907567979, -1, -1 },
 		{ "[17] [  407.500388] <4> our kmsg.log", "our kmsg.log", 407500388, 17, 4 },
@@ -754,6 +769,55 @@ static void test_parse_text(void **state)
 		assert_int_equal(mmt_kmsg_parse_record(big, strlen(big), &r), -EINVAL);
 		free(big);
 	}
+}
+
+/* kmsg.log (mmt_kmsg_format_log) read back gives the same events */
+static void test_kmsglog_roundtrip(void **state)
+{
+	size_t nfiles;
+	char **files = corpus_files(&nfiles);
+	char line[MMT_KMSG_MAX + 128];
+	unsigned compared = 0;
+
+	(void)state;
+	for (size_t i = 0; i < nfiles; i++) {
+		struct corpus c, back;
+		json_object **a, **b;
+		size_t na, nb;
+
+		corpus_load(files[i], &c);
+		memset(&back, 0, sizeof(back));
+		back.name = files[i];
+		back.e = calloc(c.n + 1, sizeof(*back.e));
+		assert_non_null(back.e);
+		for (size_t j = 0; j < c.n; j++) {
+			struct mmt_kmsg_rec rec;
+
+			if (parse_entry(&c.e[j], &rec) < 0)
+				continue;
+			mmt_kmsg_format_log(&rec, line, sizeof(line));
+			back.e[back.n].lineno = c.e[j].lineno;
+			back.e[back.n++].buf = strdup(line);
+		}
+		a = combine(&c, &na);
+		b = combine(&back, &nb);
+		assert_int_equal(na, nb);
+		for (size_t k = 0; k < na; k++) {
+			const char *sa = json_object_to_json_string(a[k]);
+			const char *sb = json_object_to_json_string(b[k]);
+
+			if (strcmp(sa, sb))
+				fail_msg("%s: event %zu differs:\n  %s\n  %s", files[i], k, sa, sb);
+			compared++;
+		}
+		free_events(a, na);
+		free_events(b, nb);
+		corpus_free(&back);
+		corpus_free(&c);
+		free(files[i]);
+	}
+	free(files);
+	assert_true(compared >= 40);
 }
 
 /* ------------------------------------------------------------------ */
@@ -972,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_classify),
 		cmocka_unit_test(test_corpus_combine),
 		cmocka_unit_test(test_full_report),
+		cmocka_unit_test(test_kmsglog_roundtrip),
 		cmocka_unit_test(test_seq_gap),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_parse_record),

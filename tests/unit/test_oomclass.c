@@ -313,6 +313,7 @@ static void test_rules_order(void **state)
 	assert_int_equal(mmt_oom_classify(ev, &ctx), MMT_OOM_FOREIGN);
 	json_object_put(ev);
 
+	assert_int_equal(mmt_oom_classify(NULL, &ctx), MMT_OOM_UNEXPECTED);
 	assert_string_equal(mmt_oom_class_name(MMT_OOM_SPURIOUS), "spurious");
 	assert_string_equal(mmt_oom_class_name(99), "unknown");
 }
