@@ -177,7 +177,9 @@ unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
 		memcpy(buf, line, len);
 		buf[len] = '\0';
 		/* "7f12... bind=static:0-1 anon=512 dirty=512 N0=256 N1=256 kernelpagesize_kB=4" */
-		if (strstr(buf, " bind:") || strstr(buf, " bind=")) {
+		/* Per-task (set_mempolicy) policies do not show in numa_maps,
+		 * so anonymous memory counts too: it is the worker's. */
+		if (strstr(buf, " bind:") || strstr(buf, " bind=") || strstr(buf, " anon=")) {
 			char *save = NULL;
 
 			mappings++;

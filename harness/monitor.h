@@ -62,7 +62,8 @@ int mmt_mon_psi_trigger_open(const char *path, const char *kernel_text);
 
 /*
  * Sum the per-node page counts ("N0=12 N1=40") of the MPOL_BIND mappings
- * (lines with a "bind" policy) in /proc/PID/numa_maps text into per_node
+ * (a "bind" policy) and the anonymous ones ("anon=": per-task policies are
+ * not shown in numa_maps) in /proc/PID/numa_maps text into per_node
  * (indexed by node id, max_nodes entries, added to).  Pure.  Returns the
  * number of mappings counted.
  */

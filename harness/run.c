@@ -460,11 +460,15 @@ static void resolve_deaths(struct orch *o, bool final)
 
 static void reap_children(struct orch *o)
 {
-	int status;
-	pid_t pid;
+	/* Only our workers: injectors fork helpers (mkswap, mkfs, exportfs)
+	 * and wait for them themselves, so never waitpid(-1) here. */
+	for (unsigned i = 0; i < o->run->nr_cells; i++) {
+		pid_t pid = atomic_load(&o->run->cells[i].pid);
+		int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		on_worker_exit(o, pid, status);
+		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid)
+			on_worker_exit(o, pid, status);
+	}
 }
 
 /* ---- kernel log ---------------------------------------------------------- */
@@ -576,6 +580,18 @@ static void on_oom_kill(struct orch *o, json_object *ev)
 	}
 	switch (cls) {
 	case MMT_OOM_EXPECTED:
+		if (ci >= 0 && run->cells[ci].expect_oom == MMT_EXPECT_OOM_NONE) {
+			/* The kernel did its job: the cell's memcg was too small
+			 * for its workload.  That is the harness's (or the job's)
+			 * fault, not a kernel failure. */
+			char lim[32];
+
+			mmt_format_size(run->cells[ci].memory_max, lim, sizeof(lim));
+			mmt_run_finding(run, MMT_F_HARNESS,
+					"cell %s: worker %d hit its memcg limit (%s) in a job that expects no OOM kill: raise memory_max",
+					run->cells[ci].cfg->name, (int)pid, lim);
+			break;
+		}
 		mmt_run_finding(run, MMT_F_OOM_EXPECTED, "OOM kill of %s (pid %d) in cell %s: expected",
 				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
 		break;

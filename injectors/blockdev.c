@@ -159,22 +159,24 @@ int mmt_bd_exec(const char *const *argv, char *out, size_t out_len)
 		 * execs; it runs the program as its own child (a raw
 		 * fork-like clone) and passes the exit status on.
 		 */
-		long g = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
-		int st = 0;
+		int st = 0, nullfd = open("/dev/null", O_RDONLY);
+		long g;
 
+		if (nullfd >= 0)
+			dup2(nullfd, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		/* Hold no fd of the orchestrator (worker pipes, ...). */
+		syscall(SYS_close_range, 3U, ~0U, 0U);
+		g = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
 		if (g == 0) {
-			int nullfd = open("/dev/null", O_RDONLY);
-
-			if (nullfd >= 0)
-				dup2(nullfd, 0);
-			dup2(pfd[1], 1);
-			dup2(pfd[1], 2);
 			execve(path, (char *const *)argv, environ);
 			_exit(127);
 		}
 		if (g < 0)
 			_exit(126);
-		close(pfd[1]);
+		close(1);
+		close(2);
 		while (wait4((pid_t)g, &st, 0, NULL) < 0)
 			if (errno != EINTR)
 				_exit(126);
@@ -234,6 +236,7 @@ int mmt_bd_spawn(const char *const *argv, int *ret_pidfd)
 			dup2(nullfd, 1);
 			dup2(nullfd, 2);
 		}
+		syscall(SYS_close_range, 3U, ~0U, 0U);
 		execve(path, (char *const *)argv, environ);
 		_exit(127);
 	}
@@ -793,7 +796,7 @@ int mmt_bd_swap_flags(int64_t prio)
 
 int mmt_bd_mkswap(const char *path, char *err, size_t err_len)
 {
-	const char *argv[] = { "mkswap", "-f", path, NULL };
+	const char *argv[] = { "mkswap", path, NULL };
 	int r = mmt_bd_exec(argv, err, err_len);
 
 	if (r < 0)

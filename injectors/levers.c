@@ -195,7 +195,8 @@ static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, siz
 		bool ok = false;
 
 		snprintf(copy, sizeof(copy), "%s", text);
-		for (char *w = strtok_r(copy, " \n[]", &save); w; w = strtok_r(NULL, " \n[]", &save))
+		for (char *w = strtok_r(copy, " \n[]", &save); w;
+		     w = strtok_r(NULL, " \n[]", &save))
 			ok |= !strcmp(w, lv->values[i]);
 		if (!ok) {
 			snprintf(why, why_len, "%s offers '%s'; '%s' is not one", lv->path,
@@ -291,8 +292,9 @@ static void lever_poll(struct mmt_inj *inj, double *vals)
 	busy = atomic_load(&lv->ith.busy_since_us);
 	if (busy && !lv->stall_reported) {
 		uint64_t now = mmt_now_us();
+		uint64_t thr = mmt_bd_stall_threshold_us(inj->run, lv->o->stall_us);
 
-		if (now > busy && now - busy > mmt_bd_stall_threshold_us(inj->run, lv->o->stall_us)) {
+		if (now > busy && now - busy > thr) {
 			const char *what = atomic_load(&lv->ith.busy_what);
 
 			lv->stall_reported = true;

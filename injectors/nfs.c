@@ -264,7 +264,7 @@ static int make_path(struct nfs_state *s, const char *suffix, char *buf, size_t 
 static int start_daemon(struct nfs_state *s, const char *name, const char *const *argv)
 {
 	char pidfile[PATH_MAX], pid_text[32];
-	int seq, pid, pidfd, r;
+	int seq, pid, pidfd, fd, r;
 
 	r = make_path(s, name, pidfile, sizeof(pidfile));
 	if (r < 0)
@@ -282,7 +282,11 @@ static int start_daemon(struct nfs_state *s, const char *name, const char *const
 	else
 		close(pidfd);
 	snprintf(pid_text, sizeof(pid_text), "%d\n", pid);
-	r = mmt_write_file(pidfile, pid_text);
+	fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mmt_log_errno(-errno, "create %s", pidfile);
+	r = mmt_write_all(fd, pid_text, strlen(pid_text));
+	close(fd);
 	if (r < 0)
 		return mmt_log_errno(r, "write %s", pidfile);
 	return 0;
@@ -455,8 +459,9 @@ static void *nfs_thread(void *arg)
 	if (r < 0) {
 		atomic_store(&s->failed, true);
 		if (r != -ECANCELED)
-			mmt_run_finding(run, MMT_F_HARNESS, "%s: NFS mount of %s failed: %s%s%s",
-					s->inj->cfg->name, s->src, strerror(-r),
+			mmt_run_finding(run, MMT_F_HARNESS, "%s: NFS %s failed: %s%s%s",
+					s->inj->cfg->name, s->src[0] ? "mount" : "server setup",
+					strerror(-r),
 					s->err[0] ? ": " : "", s->err);
 	} else {
 		json_object *ex = json_object_new_object();
@@ -549,7 +554,7 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 const struct mmt_injector_ops mmt_injector_nfs = {
 	.version = MMT_INJECTOR_VERSION,
 	.name = "nfs",
-	.summary = "an NFS mount (a given export, or a loopback kernel nfsd) for writeback and swap",
+	.summary = "an NFS mount (an export, or a loopback kernel nfsd) for writeback and swap",
 	.opts = nfs_opts,
 	.opts_size = sizeof(struct nfs_opts),
 	.columns = nfs_columns,

@@ -129,7 +129,8 @@ static int hog_probe(struct mmt_inj *inj, char *why, size_t why_len)
 
 /* The hog process.  A child of a threaded process: system calls only. */
 static void __attribute__((noreturn)) hog_child(int go_fd, const struct hog_opts *o,
-						 const char *adj, size_t adj_len)
+						 const char *adj, size_t adj_len,
+						 const char *comm)
 {
 	int flags = MAP_ANONYMOUS | MAP_NORESERVE;
 	struct timespec ts;
@@ -138,9 +139,12 @@ static void __attribute__((noreturn)) hog_child(int go_fd, const struct hog_opts
 	int fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, comm);    /* the kernel log names the victim */
 	/* Nothing is allocated before the parent has put us in the memcg. */
 	if (read(go_fd, &go, 1) != 1 || go != 'g')
 		_exit(2);
+	/* Hold no fd of the orchestrator (worker pipes, ...). */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
 	fd = open("/proc/self/oom_score_adj", O_WRONLY);
 	if (fd >= 0) {
 		if (write(fd, adj, adj_len) < 0)
@@ -172,11 +176,13 @@ static int kill_pidfd(int pidfd)
  * came first, -errno when it could not start. */
 static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us)
 {
-	char adj[32];
+	char adj[32], comm[16];
+	const char *inst = strchr(s->inj->cfg->name, ':');
 	int pfd[2], pidfd = -1, pid, r;
 	uint64_t t0;
 
 	snprintf(adj, sizeof(adj), "%" PRId64 "\n", s->o->oom_score_adj);
+	snprintf(comm, sizeof(comm), "mmt-hog%s%s", inst ? "-" : "", inst ? inst + 1 : "");
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	pthread_mutex_lock(&s->mu);
@@ -188,7 +194,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 	}
 	pid = mmt_bd_clone(&pidfd);
 	if (pid == 0)
-		hog_child(pfd[0], s->o, adj, strlen(adj));
+		hog_child(pfd[0], s->o, adj, strlen(adj), comm);
 	if (pid > 0) {
 		s->cur_pidfd = pidfd;
 		atomic_store(&s->cur_pid, pid);
@@ -286,6 +292,7 @@ static int hog_start(struct mmt_inj *inj)
 	bool ctrls[MMT_CG_NR_CTRLS] = { false };
 	const char *keys[3], *vals[3];
 	char max[32], cpus[256], mems[256];
+	uint64_t limit = 0;
 	size_t n = 0;
 	int r;
 
@@ -319,6 +326,15 @@ static int hog_start(struct mmt_inj *inj)
 	r = mmt_cg_create(&run->cgsys, run->jr, s->cg_name, ctrls, keys, vals, n, &s->cg);
 	if (r < 0)
 		return r;
+	/* A hog never runs without a limit: read it back. */
+	if (mmt_cg_get(s->cg, "memory.max", max, sizeof(max)) < 0 ||
+	    mmt_parse_u64(mmt_strstrip(max), &limit) < 0 || limit > s->o->memory_max) {
+		r = mmt_log_errno(-EPERM, "%s: %s has no memory limit (memory.max '%s')",
+				  inj->cfg->name, s->cg_name, max);
+		mmt_cg_destroy(s->cg);
+		s->cg = NULL;
+		return r;
+	}
 	return mmt_ith_start(&s->ith, hog_thread, s);
 }
 
@@ -585,7 +601,8 @@ static int sq_stop(struct mmt_inj *inj)
 	if (s->restore_seq > 0) {
 		u = mmt_journal_undo(inj->run->jr, s->restore_seq);
 		if (u < 0)
-			mmt_log_errno(u, "%s: restore memory.max of %s", inj->cfg->name, s->o->cell);
+			mmt_log_errno(u, "%s: restore memory.max of %s", inj->cfg->name,
+				      s->o->cell);
 		else
 			s->restore_seq = 0;
 		if (r == 0)

@@ -162,7 +162,8 @@ static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 				   "dirty_ratio and dirty_bytes exclude each other");
 	if (o->dirty_background_ratio >= 0 && o->dirty_background_bytes)
 		return mmt_bd_verr(cfg, "dirty_background_bytes", err, err_len,
-				   "dirty_background_ratio and dirty_background_bytes exclude each other");
+				   "dirty_background_ratio and dirty_background_bytes "
+				   "exclude each other");
 	if (o->dirty_bytes && o->dirty_bytes < 8192)
 		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
 	if (o->target == TG_DM_FLAKEY && (o->up_us % MMT_USEC_PER_SEC ||
@@ -571,9 +572,11 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 			       json_object_new_uint64(atomic_load(&s->write_max_us)));
 	json_object_object_add(out, "fsync_max_us",
 			       json_object_new_uint64(atomic_load(&s->fsync_max_us)));
-	if (atomic_load(&s->last_errno))
-		json_object_object_add(out, "last_error",
-				       json_object_new_string(strerror(atomic_load(&s->last_errno))));
+	if (atomic_load(&s->last_errno)) {
+		int e = atomic_load(&s->last_errno);
+
+		json_object_object_add(out, "last_error", json_object_new_string(strerror(e)));
+	}
 	json_object_object_add(out, "stalled", json_object_new_boolean(s->stall_reported));
 	json_object_object_add(out, "sysctls", json_object_new_string(s->sysctls));
 	/* No free here: report may run more than once (run.json is

@@ -87,8 +87,8 @@ static void test_numa_maps(void **state)
 	uint64_t per[8] = { 0 };
 
 	(void)state;
-	assert_int_equal(mmt_mon_parse_numa_maps(text, per, 8), 3);
-	assert_int_equal(per[0], 256);   /* the default mappings are not counted */
+	assert_int_equal(mmt_mon_parse_numa_maps(text, per, 8), 4);
+	assert_int_equal(per[0], 259);   /* the file mapping is not counted */
 	assert_int_equal(per[1], 263);
 	assert_int_equal(per[2], 100);
 	assert_int_equal(per[3], 0);
