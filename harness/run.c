@@ -526,6 +526,7 @@ static void fill_oom_ctx(struct orch *o, struct mmt_oom_cell *cells,
 			ctx->node_free_kb[id] = o->node_free_kb[i];
 	}
 	ctx->sample_ts_us = o->node_free_boot_us;
+	ctx->spurious_threshold_kb = run->job->g.spurious_threshold >> 10;
 	ctx->mem_free_kb = o->mem_free_kb;
 }
 
@@ -648,6 +649,12 @@ static void on_kernel_event(struct orch *o, json_object *ev)
 		mmt_run_finding(run, MMT_F_KMSG_LOST, "%" PRId64 " kernel log records were lost",
 				missing);
 	}
+	/* How late we learnt of it: printk's clock runs with CLOCK_MONOTONIC. */
+	if (json_object_object_get_ex(ev, "kernel_ts_us", &v) && json_object_get_int64(v) > 0 &&
+	    (uint64_t)json_object_get_int64(v) <= mmt_now_us())
+		json_object_object_add(ev, "latency_us",
+				       json_object_new_int64((int64_t)(mmt_now_us() -
+								       (uint64_t)json_object_get_int64(v))));
 	json_object_get(ev);
 	json_object_object_del(ev, "type");
 	mmt_run_event(run, type_copy, ev);
