@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -38,7 +39,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmtorture run [JOB...] [-t DURATION] [--seed N] [--results DIR]\n"
-		"                     [--repeat N | --until-fail [--max-runs N]]\n"
+		"                     [--repeat N | --until-fail [--max-runs N]] [--wait-lock DURATION]\n"
 		"JOB is a job file or the name of a built-in job (see `mmtorture list`);\n"
 		"without one, the built-in job \"default\" runs.\n"
 		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip), 2 usage or job error.\n");
@@ -111,6 +112,7 @@ int mmt_cmd_run(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "until-fail", no_argument, NULL, 'u' },
 		{ "max-runs", required_argument, NULL, 'm' },
+		{ "wait-lock", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -120,11 +122,17 @@ int mmt_cmd_run(int argc, char **argv)
 	struct mmt_topo topo;
 	const char *job_args[MAX_JOBS];
 	unsigned nr_jobs = 0;
-	uint64_t max_runs = 1000, repeat = 1;
+	uint64_t max_runs = 1000, repeat = 1, wait_lock_us = 0;
 	char err[1024], holder[256];
 	int c, lockfd, exit_code = 0;
 
 	optind = 1;
+	/* A queue of lab jobs may wait for the machine instead of failing. */
+	if (getenv("MMT_WAIT_LOCK") && *getenv("MMT_WAIT_LOCK") &&
+	    mmt_parse_duration_us(getenv("MMT_WAIT_LOCK"), &wait_lock_us) < 0) {
+		log_err("MMT_WAIT_LOCK=%s: not a duration", getenv("MMT_WAIT_LOCK"));
+		return EXIT_USAGE;
+	}
 	while ((c = getopt_long(argc, argv, "t:s:r:n:um:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -156,6 +164,12 @@ int mmt_cmd_run(int argc, char **argv)
 		case 'm':
 			if (mmt_parse_u64(optarg, &max_runs) < 0 || max_runs < 1) {
 				log_err("--max-runs %s: not a positive count", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			if (mmt_parse_duration_us(optarg, &wait_lock_us) < 0) {
+				log_err("--wait-lock %s: not a duration (e.g. 10m)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -216,6 +230,17 @@ int mmt_cmd_run(int argc, char **argv)
 		}
 	}
 	lockfd = mmt_lock_take(NULL, jobs[0].name, holder, sizeof(holder));
+	if (lockfd == -EBUSY && wait_lock_us) {
+		uint64_t deadline = mmt_now_us() + wait_lock_us;
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+		log_info("waiting up to %.0f s for %s (%s)", (double)wait_lock_us / 1e6,
+			 mmt_lock_path(), holder);
+		while (lockfd == -EBUSY && mmt_now_us() < deadline) {
+			nanosleep(&ts, NULL);
+			lockfd = mmt_lock_take(NULL, jobs[0].name, holder, sizeof(holder));
+		}
+	}
 	if (lockfd == -EBUSY) {
 		log_err("another mmtorture run holds %s: %s", mmt_lock_path(), holder);
 		exit_code = EXIT_USAGE;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -239,6 +240,18 @@ static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
 			 "/proc/filesystems has no nfsd)");
 		return 1;
 	}
+	{
+		char flags[32];
+		uint64_t f = 0;
+
+		/* The server is bound to 127.0.0.1: lo must be up (IFF_UP). */
+		if (mmt_read_file("/sys/class/net/lo/flags", flags, sizeof(flags)) >= 0 &&
+		    sscanf(flags, "%" SCNx64, &f) == 1 && !(f & 1)) {
+			snprintf(why, why_len, "the loopback interface lo is down (the NFS "
+				 "server listens on 127.0.0.1 only)");
+			return 1;
+		}
+	}
 	if (!need("rpc.nfsd", "nfs-kernel-server", why, why_len) ||
 	    !need("rpc.mountd", "nfs-kernel-server", why, why_len) ||
 	    !need("exportfs", "nfs-kernel-server", why, why_len) ||
@@ -304,6 +317,22 @@ static int run_prog(struct nfs_state *s, const char *const *argv)
 	return r;
 }
 
+/* Does an rpcbind answer on its socket (a stale socket file does not)? */
+static bool rpcbind_up(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool up;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/run/rpcbind.sock");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	up = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return up;
+}
+
 static unsigned fsid_of(const char *id)
 {
 	uint32_t h = 2166136261u;
@@ -339,16 +368,24 @@ static int start_server(struct nfs_state *s)
 			return mmt_log_errno(-errno, "mount nfsd on /proc/fs/nfsd");
 		s->nfsd_fs_ours = true;
 	}
-	/* A server already running is not ours: use it, stop nothing of it. */
-	if (access("/run/rpcbind.sock", F_OK) < 0) {
-		const char *argv[] = { "rpcbind", "-f", "-h", "127.0.0.1", NULL };
+	/*
+	 * An rpcbind already running is not ours: use it, stop nothing of
+	 * it.  Ours gets no "-h 127.0.0.1": Debian 12's rpcbind 1.2.6 aborts
+	 * with it (a double free, found in the lab VM); the exports and nfsd
+	 * (-H) are what stay on 127.0.0.1.
+	 */
+	if (!rpcbind_up()) {
+		const char *argv[] = { "rpcbind", "-f", NULL };
 
 		r = start_daemon(s, "rpcbind", argv);
 		if (r < 0)
 			return r;
-		for (int i = 0; i < 50 && access("/run/rpcbind.sock", F_OK) < 0; i++)
+		for (int i = 0; i < 50 && !rpcbind_up(); i++)
 			if (mmt_ith_sleep(&s->ith, 100000))
 				return -ECANCELED;
+		if (!rpcbind_up())
+			return mmt_log_errno(-ECONNREFUSED, "%s: rpcbind did not come up",
+					     s->inj->cfg->name);
 	}
 	if (mmt_read_file("/proc/fs/nfsd/threads", threads, sizeof(threads)) < 0 ||
 	    !strcmp(mmt_strstrip(threads), "0")) {

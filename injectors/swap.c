@@ -318,7 +318,9 @@ static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 		return mmt_log_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
 	if ((size_t)snprintf(s->img, sizeof(s->img), "%s/%s", real, name) >= sizeof(s->img))
 		return -ENAMETOOLONG;
-	r = mmt_bd_file_create(jr, s->img, s->o->size, true, &seq);
+	/* A swap file must have no holes; the image under a loop device
+	 * may (and then swap-out allocates blocks below reclaim). */
+	r = mmt_bd_file_create(jr, s->img, s->o->size, !strcmp(suffix, "swap"), &seq);
 	mmt_undo_push(&s->undo, seq);
 	return r;
 }

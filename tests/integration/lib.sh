@@ -7,6 +7,9 @@ set -u
 : "${MMT_SRCDIR:?MMT_SRCDIR must point at the source tree}"
 MMT_JOBS="$MMT_SRCDIR/jobs"
 export MMT_JOBDIR="$MMT_JOBS"
+# Wait for the machine-wide run lock instead of failing when someone else's
+# run holds it (the tests serialize among themselves; see serialize()).
+export MMT_WAIT_LOCK=10m
 
 skip() { echo "SKIP: $*" >&2; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -42,9 +45,15 @@ run_dir() {
 	echo "$d"
 }
 
-# Our cgroups left anywhere on the machine (by name prefix).
+# The cgroups of this test's runs (mmtorture-<run id>) left anywhere on the
+# machine.  Only our own runs count, so that a leftover of someone else's
+# cannot fail this test, nor hide behind it.
 leftover_cgroups() {
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name 'mmtorture-*' 2>/dev/null
+	for d in "$RESULTS"/*/ "$RESULTS"/*/*/; do
+		[ -f "$d/journal" ] || continue
+		id=$(basename "$d")
+		find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name "mmtorture-$id" 2>/dev/null
+	done
 }
 
 assert_no_leftovers() {

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_REPORT_H
+#define MMT_REPORT_H
+
+#include <json-c/json.h>
+
+/*
+ * `mmtorture report`: one self-contained HTML page per run (DESIGN.md
+ * section 5): inline CSS, inline SVG timelines, no script, no network.
+ *
+ * Pure: everything comes in as arguments, the page goes out as a malloc()ed
+ * string (NULL only when out of memory).  Any argument may be NULL or
+ * truncated (a run killed mid-way): run == NULL or samples_csv_text == NULL
+ * is said in the page; a last line without its newline in samples.csv or
+ * events.jsonl is ignored, as is any events line that is not a JSON object.
+ * All text taken from the run files is HTML-escaped.  compare_run, when not
+ * NULL, is a second run.json shown side by side with run, with ratios.
+ */
+char *mmt_report_render(json_object *run, const char *samples_csv_text,
+			const char *events_jsonl_text, json_object *compare_run);
+
+/*
+ * mmtorture report RUNDIR [--compare RUNDIR2] [-o FILE]
+ * Writes RUNDIR/report.html (or FILE).  Returns the exit code: 0, 1 when the
+ * page cannot be written, 2 on a usage error or an unreadable run directory.
+ */
+int mmt_cmd_report(int argc, char **argv);
+
+#endif
