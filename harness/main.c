@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "kmsg.h"
+#include "results/report.h"
 
 static const struct {
 	const char *name;
@@ -18,6 +19,7 @@ static const struct {
 	{ "list", mmt_cmd_list, "list jobs, workloads, injectors and their options" },
 	{ "cleanup", mmt_cmd_cleanup, "replay run journals after a crash" },
 	{ "parse-kmsg", mmt_cmd_parse_kmsg, "classify a saved kernel log (FILE or -)" },
+	{ "report", mmt_cmd_report, "render a run as one HTML page (--compare RUNDIR2)" },
 };
 
 static void usage(FILE *f)

@@ -163,7 +163,8 @@ static int lever_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *jo
 	return 0;
 }
 
-static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, size_t why_len)
+static int lever_probe_do(struct mmt_inj *inj, enum lever_kind kind, char *why,
+			  size_t why_len)
 {
 	struct lever *lv = lever_get(inj, kind);
 	char text[512];
@@ -205,6 +206,18 @@ static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, siz
 		}
 	}
 	return 0;
+}
+
+/* A CONF or a failed probe means no start, stop or report: free now. */
+static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, size_t why_len)
+{
+	int r = lever_probe_do(inj, kind, why, why_len);
+
+	if (r != 0) {
+		free(inj->priv);
+		inj->priv = NULL;
+	}
+	return r;
 }
 
 static int drop_probe(struct mmt_inj *inj, char *why, size_t why_len)
@@ -252,15 +265,17 @@ static void *lever_thread(void *arg)
 
 static int lever_start(struct mmt_inj *inj)
 {
-	struct lever *lv = inj->priv;
+	enum lever_kind kind = inj->ops == &mmt_injector_thp ? LV_THP :
+			       inj->ops == &mmt_injector_compact ? LV_COMPACT : LV_DROP;
+	struct lever *lv = lever_get(inj, kind);   /* when probe was skipped */
 	int r;
 
 	if (!lv)
-		return -EINVAL;
+		return -ENOMEM;
 	if (lv->kind == LV_THP) {
 		r = mmt_bd_sysctl_set(inj->run->jr, lv->path, lv->values[0], &lv->restore_seq);
 		if (r < 0)
-			return r;
+			goto out_free;
 		atomic_fetch_add(&lv->count, 1);
 	}
 	if (lv->kind == LV_COMPACT) {
@@ -268,7 +283,16 @@ static int lever_start(struct mmt_inj *inj)
 
 		mmt_bd_vmstat(key, &lv->compact_stall0, 1);
 	}
-	return mmt_ith_start(&lv->ith, lever_thread, lv);
+	r = mmt_ith_start(&lv->ith, lever_thread, lv);
+	if (r == 0)
+		return 0;
+out_free:
+	/* No stop or report follows a failed start. */
+	if (lv->restore_seq > 0)
+		mmt_journal_undo(inj->run->jr, lv->restore_seq);
+	free(lv);
+	inj->priv = NULL;
+	return r;
 }
 
 static void lever_poll(struct mmt_inj *inj, double *vals)
@@ -339,6 +363,8 @@ static void lever_report(struct mmt_inj *inj, json_object *out)
 
 	if (!lv)
 		return;
+	if (!out)
+		goto out_free;
 	json_object_object_add(out, "path", json_object_new_string(lv->path));
 	json_object_object_add(out, "writes", json_object_new_uint64(atomic_load(&lv->count)));
 	json_object_object_add(out, "errors", json_object_new_uint64(atomic_load(&lv->errors)));
@@ -353,9 +379,13 @@ static void lever_report(struct mmt_inj *inj, json_object *out)
 		json_object_object_add(out, "restored",
 				       json_object_new_boolean(lv->restore_seq == 0));
 	}
-	/* No free here: report may run more than once (run.json is
-	 * rewritten), and the ops have no destroy hook.  The state is
-	 * small and lives until the process exits. */
+out_free:
+	/* Freed once its thread is gone (like rebind: report is the last
+	 * hook; report(inj, NULL) only frees). */
+	if (!lv->ith.running && atomic_load(&lv->ith.done)) {
+		inj->priv = NULL;
+		free(lv);
+	}
 }
 
 const struct mmt_injector_ops mmt_injector_drop_caches = {

@@ -222,7 +222,7 @@ static bool need(const char *prog, const char *pkg, char *why, size_t why_len)
 	return false;
 }
 
-static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
+static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 {
 	struct nfs_state *s = state(inj);
 
@@ -533,13 +533,32 @@ static void *nfs_thread(void *arg)
 	return NULL;
 }
 
+/* A CONF or a failed probe means no start, stop or report: free now. */
+static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	int r = nfs_probe_do(inj, why, why_len);
+
+	if (r != 0) {
+		free(inj->priv);
+		inj->priv = NULL;
+	}
+	return r;
+}
+
 static int nfs_start(struct mmt_inj *inj)
 {
 	struct nfs_state *s = state(inj);
+	int r;
 
 	if (!s)
 		return -ENOMEM;
-	return mmt_ith_start(&s->ith, nfs_thread, s);
+	r = mmt_ith_start(&s->ith, nfs_thread, s);
+	if (r < 0) {
+		/* No stop or report follows a failed start. */
+		free(s);
+		inj->priv = NULL;
+	}
+	return r;
 }
 
 static void nfs_poll(struct mmt_inj *inj, double *vals)
@@ -576,6 +595,8 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 
 	if (!s)
 		return;
+	if (!out)
+		goto out_free;
 	json_object_object_add(out, "mode", json_object_new_string(s->o->export[0] ?
 								   "remote" : "loopback"));
 	json_object_object_add(out, "vers", json_object_new_string(vers_names[s->o->vers]));
@@ -583,9 +604,13 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "mount", json_object_new_string(s->mnt));
 	json_object_object_add(out, "mount_us", json_object_new_uint64(s->mount_us));
 	json_object_object_add(out, "failed", json_object_new_boolean(atomic_load(&s->failed)));
-	/* No free here: report may run more than once (run.json is
-	 * rewritten), and the ops have no destroy hook.  The state is
-	 * small and lives until the process exits. */
+out_free:
+	/* Freed once its thread is gone (like rebind: report is the last
+	 * hook; report(inj, NULL) only frees). */
+	if (!s->ith.running && atomic_load(&s->ith.done)) {
+		inj->priv = NULL;
+		free(s);
+	}
 }
 
 const struct mmt_injector_ops mmt_injector_nfs = {

@@ -285,7 +285,7 @@ static void cg_child_name(struct mmt_inj *inj, const char *kind, char *buf, size
 	snprintf(buf, len, "%s/%s-%s", inj->run->top_name, kind, clean);
 }
 
-static int hog_start(struct mmt_inj *inj)
+static int hog_start_do(struct mmt_inj *inj)
 {
 	struct mmt_run *run = inj->run;
 	struct hog_state *s;
@@ -338,6 +338,21 @@ static int hog_start(struct mmt_inj *inj)
 	return mmt_ith_start(&s->ith, hog_thread, s);
 }
 
+/* A failed start means no stop or report: undo and free now. */
+static int hog_start(struct mmt_inj *inj)
+{
+	int r = hog_start_do(inj);
+	struct hog_state *s = inj->priv;
+
+	if (r < 0 && s) {
+		mmt_cg_destroy(s->cg);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		inj->priv = NULL;
+	}
+	return r;
+}
+
 static void hog_poll(struct mmt_inj *inj, double *vals)
 {
 	struct hog_state *s = inj->priv;
@@ -384,6 +399,8 @@ static void hog_report(struct mmt_inj *inj, json_object *out)
 
 	if (!s)
 		return;
+	if (!out)
+		goto out_free;
 	json_object_object_add(out, "mode", json_object_new_string(hog_modes[s->o->mode]));
 	json_object_object_add(out, "size", json_object_new_uint64(s->o->size));
 	json_object_object_add(out, "memory_max", json_object_new_uint64(s->o->memory_max));
@@ -394,9 +411,14 @@ static void hog_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "killed", json_object_new_uint64(atomic_load(&s->kills)));
 	json_object_object_add(out, "exited", json_object_new_uint64(atomic_load(&s->exits)));
 	json_object_object_add(out, "lived_max_us", json_object_new_uint64(s->lived_max_us));
-	/* No free here: report may run more than once (run.json is
-	 * rewritten), and the ops have no destroy hook.  The state is
-	 * small and lives until the process exits. */
+out_free:
+	/* Freed once its thread is gone (like rebind: report is the last
+	 * hook; report(inj, NULL) only frees). */
+	if (!s->ith.running && atomic_load(&s->ith.done)) {
+		pthread_mutex_destroy(&s->mu);
+		inj->priv = NULL;
+		free(s);
+	}
 }
 
 const struct mmt_injector_ops mmt_injector_hog = {
@@ -531,7 +553,7 @@ out:
 	return NULL;
 }
 
-static int sq_start(struct mmt_inj *inj)
+static int sq_start_do(struct mmt_inj *inj)
 {
 	struct sq_state *s;
 	char path[PATH_MAX], cur[64];
@@ -567,6 +589,21 @@ static int sq_start(struct mmt_inj *inj)
 	if (s->restore_seq < 0)
 		return mmt_log_errno(s->restore_seq, "%s: journal memory.max", inj->cfg->name);
 	return mmt_ith_start(&s->ith, sq_thread, s);
+}
+
+/* A failed start means no stop or report: undo and free now. */
+static int sq_start(struct mmt_inj *inj)
+{
+	int r = sq_start_do(inj);
+	struct sq_state *s = inj->priv;
+
+	if (r < 0 && s) {
+		if (s->restore_seq > 0)
+			mmt_journal_undo(inj->run->jr, s->restore_seq);
+		free(s);
+		inj->priv = NULL;
+	}
+	return r;
 }
 
 static void sq_poll(struct mmt_inj *inj, double *vals)
@@ -617,6 +654,8 @@ static void sq_report(struct mmt_inj *inj, json_object *out)
 
 	if (!s)
 		return;
+	if (!out)
+		goto out_free;
 	json_object_object_add(out, "cell", json_object_new_string(s->o->cell));
 	json_object_object_add(out, "original", json_object_new_string(s->orig));
 	json_object_object_add(out, "steps", json_object_new_uint64(atomic_load(&s->steps)));
@@ -624,9 +663,12 @@ static void sq_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "cycles",
 			       json_object_new_uint64(atomic_load(&s->cycles_done)));
 	json_object_object_add(out, "restored", json_object_new_boolean(s->restore_seq == 0));
-	/* No free here: report may run more than once (run.json is
-	 * rewritten), and the ops have no destroy hook.  The state is
-	 * small and lives until the process exits. */
+out_free:
+	/* Freed once its thread is gone (report is the last hook). */
+	if (!s->ith.running && atomic_load(&s->ith.done)) {
+		inj->priv = NULL;
+		free(s);
+	}
 }
 
 const struct mmt_injector_ops mmt_injector_memcg_squeeze = {

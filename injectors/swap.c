@@ -241,7 +241,7 @@ static const char *swap_dir(struct swap_state *s)
 	return s->o->dir[0] ? s->o->dir : s->inj->run->dir;
 }
 
-static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
+static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 {
 	struct swap_state *s = state(inj);
 	char path[PATH_MAX], text[16384];
@@ -480,19 +480,29 @@ static void *swap_thread(void *arg)
 	}
 	/*
 	 * Teardown, newest first: swapoff, dm, loop, file / zram.  The cells
-	 * still run while injectors stop: swapoff brings their pages back
-	 * into memcgs at their limits and can fail (ENOMEM).  Then the rest
-	 * stays in the journal for the final replay, after the workers are
-	 * gone (a swap file cannot be unlinked while on, nor zram reset).
+	 * still run while injectors stop: a swapoff now would bring their
+	 * pages back into memcgs at their limits, OOM-kill them from our
+	 * thread (a kill nobody asked for) or fail with ENOMEM.  So while the
+	 * area holds pages, everything stays in the journal for the final
+	 * replay, after the workers are gone (a swap file cannot be unlinked
+	 * while on, nor zram reset).  The churn is where swapoff is tortured.
 	 */
 	if (s->swapon_seq > 0 && s->undo.nr && s->undo.seq[s->undo.nr - 1] == s->swapon_seq) {
-		mmt_ith_busy(&s->ith, "teardown (swapoff)");
-		r = mmt_journal_undo(run->jr, s->swapon_seq);
-		mmt_ith_busy(&s->ith, NULL);
+		uint64_t kb = 0;
+
+		if (mmt_bd_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
+			r = -EBUSY;
+		} else {
+			mmt_ith_busy(&s->ith, "teardown (swapoff)");
+			r = mmt_journal_undo(run->jr, s->swapon_seq);
+			mmt_ith_busy(&s->ith, NULL);
+		}
 		if (r < 0) {
 			s->deferred = true;
-			log_info("%s: swapoff %s at stop: %s; the final cleanup does it once the "
-				 "workers are gone", s->inj->cfg->name, s->dev, strerror(-r));
+			log_info("%s: %s holds %" PRIu64 " KiB of the cells' pages%s%s; the final "
+				 "cleanup swaps it off once the workers are gone", s->inj->cfg->name,
+				 s->dev, kb, r == -EBUSY ? "" : ": swapoff: ",
+				 r == -EBUSY ? "" : strerror(-r));
 			return NULL;
 		}
 		s->undo.nr--;
@@ -506,13 +516,32 @@ static void *swap_thread(void *arg)
 	return NULL;
 }
 
+/* A CONF or a failed probe means no start, stop or report: free now. */
+static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	int r = swap_probe_do(inj, why, why_len);
+
+	if (r != 0) {
+		free(inj->priv);
+		inj->priv = NULL;
+	}
+	return r;
+}
+
 static int swap_start(struct mmt_inj *inj)
 {
 	struct swap_state *s = state(inj);
+	int r;
 
 	if (!s)
 		return -ENOMEM;
-	return mmt_ith_start(&s->ith, swap_thread, s);
+	r = mmt_ith_start(&s->ith, swap_thread, s);
+	if (r < 0) {
+		/* No stop or report follows a failed start. */
+		free(s);
+		inj->priv = NULL;
+	}
+	return r;
 }
 
 static void swap_poll(struct mmt_inj *inj, double *vals)
@@ -586,6 +615,8 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 
 	if (!s)
 		return;
+	if (!out)
+		goto out_free;
 	json_object_object_add(out, "backing",
 			       json_object_new_string(backing_names[s->o->backing]));
 	json_object_object_add(out, "device", json_object_new_string(s->dev));
@@ -614,9 +645,13 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 				       json_object_new_boolean(s->foreign_missing == 0));
 		json_object_object_add(out, "ours_removed", json_object_new_boolean(!s->ours_left));
 	}
-	/* No free here: report may run more than once (run.json is
-	 * rewritten), and the ops have no destroy hook.  The state is
-	 * small and lives until the process exits. */
+out_free:
+	/* Freed once its thread is gone (like rebind: report is the last
+	 * hook; report(inj, NULL) only frees). */
+	if (!s->ith.running && atomic_load(&s->ith.done)) {
+		inj->priv = NULL;
+		free(s);
+	}
 }
 
 const struct mmt_injector_ops mmt_injector_swap = {

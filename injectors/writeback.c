@@ -172,7 +172,7 @@ static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	return 0;
 }
 
-static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
+static int wb_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 {
 	struct wb_state *s = state(inj);
 	const char *fs = fs_names[inj->opts ? ((const struct wb_opts *)inj->opts)->fs : 0];
@@ -466,7 +466,19 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 	return 0;
 }
 
-static int wb_start(struct mmt_inj *inj)
+/* A CONF or a failed probe means no start, stop or report: free now. */
+static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
+{
+	int r = wb_probe_do(inj, why, why_len);
+
+	if (r != 0) {
+		free(inj->priv);
+		inj->priv = NULL;
+	}
+	return r;
+}
+
+static int wb_start_do(struct mmt_inj *inj)
 {
 	struct wb_state *s = state(inj);
 	const struct wb_opts *o;
@@ -488,6 +500,20 @@ static int wb_start(struct mmt_inj *inj)
 	if (r < 0)
 		return r;
 	return mmt_ith_start(&s->ith, wb_thread, s);
+}
+
+/* A failed start means no stop or report: undo and free now. */
+static int wb_start(struct mmt_inj *inj)
+{
+	int r = wb_start_do(inj);
+	struct wb_state *s = inj->priv;
+
+	if (r < 0 && s) {
+		mmt_undo_all(inj->run->jr, &s->sysctl_undo);
+		free(s);
+		inj->priv = NULL;
+	}
+	return r;
 }
 
 static void wb_poll(struct mmt_inj *inj, double *vals)
@@ -549,6 +575,8 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 
 	if (!s)
 		return;
+	if (!out)
+		goto out_free;
 	json_object_object_add(out, "target",
 			       json_object_new_string(target_names[s->o->target]));
 	if (s->o->target != TG_NFS) {
@@ -579,9 +607,13 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 	}
 	json_object_object_add(out, "stalled", json_object_new_boolean(s->stall_reported));
 	json_object_object_add(out, "sysctls", json_object_new_string(s->sysctls));
-	/* No free here: report may run more than once (run.json is
-	 * rewritten), and the ops have no destroy hook.  The state is
-	 * small and lives until the process exits. */
+out_free:
+	/* Freed once its thread is gone (like rebind: report is the last
+	 * hook; report(inj, NULL) only frees). */
+	if (!s->ith.running && atomic_load(&s->ith.done)) {
+		inj->priv = NULL;
+		free(s);
+	}
 }
 
 const struct mmt_injector_ops mmt_injector_writeback = {
