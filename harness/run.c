@@ -1837,7 +1837,10 @@ int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
 	}
 out_stop:
 	reap_children(o);
-	sample(o, mmt_now_us());
+	/* A last row, unless the last tick was just now: rates over a few
+	 * milliseconds are noise. */
+	if (o->row && mmt_now_us() - o->tick_prev_us >= job->g.sample_interval_us / 2)
+		sample(o, mmt_now_us());
 	stop_everything(o);
 	/* Give the kernel a moment to print what the last kills caused. */
 	{
