@@ -34,76 +34,11 @@
 #include "monitor.h"
 #include "oomclass.h"
 #include "results/results.h"
+#include "orch.h"
 #include "run.h"
 #include "set.h"
 #include "util.h"
 #include "workloads/workloads.h"
-
-#define MAX_VICTIMS 256
-#define MAX_DEATHS 64
-#define KMSG_BATCH 16
-/* A worker killed by SIGKILL waits this long for its OOM report. */
-#define DEATH_GRACE_US (10 * MMT_USEC_PER_SEC)
-#define RESPAWN_DELAY_US (200 * 1000)
-#define MAX_SPAWNS 10000
-#define MAX_PSI (1 + MMT_MAX_CELLS)
-
-enum esc_state { ESC_NONE, ESC_TERM, ESC_KILL, ESC_UNKILLABLE };
-
-struct victim {
-	pid_t pid;
-	int cell;                 /* -1: not ours */
-	uint64_t kill_mono_us;
-	bool exited, stuck_reported;
-	bool counted;             /* already accounted from the memcg counter */
-};
-
-struct death {
-	pid_t pid;
-	int cell;
-	int sig;
-	uint64_t mono_us;
-	uint64_t memcg_kills_before;
-};
-
-/* Orchestrator state beyond struct mmt_run (which plugins see). */
-struct orch {
-	struct mmt_run *run;
-	int epfd, sigfd, tickfd, endfd, kmsgfd;
-	int msg_wfd[MMT_MAX_CELLS];
-	struct mmt_kmsg_state *kst;
-	uint64_t kmsg_records;
-	uint64_t kmsg_lost;
-	struct mmt_vmstat vm_start, vm_prev;
-	uint64_t tick_prev_us;
-	int64_t node_free_kb[MMT_MAX_NODES];
-	uint64_t node_free_boot_us;
-	uint64_t mem_free_kb;
-	unsigned nr_cols;
-	double *row;
-	struct victim victims[MAX_VICTIMS];
-	unsigned nr_victims;
-	struct death deaths[MAX_DEATHS];
-	unsigned nr_deaths;
-	/* per cell */
-	enum esc_state esc[MMT_MAX_CELLS];
-	uint64_t esc_deadline_us[MMT_MAX_CELLS];
-	uint64_t respawn_at_us[MMT_MAX_CELLS];
-	bool watchdog_killed[MMT_MAX_CELLS];
-	uint64_t memcg_kills[MMT_MAX_CELLS];
-	uint64_t memcg_kills_matched[MMT_MAX_CELLS];
-	uint64_t mem_usage[MMT_MAX_CELLS];
-	/* Where the bound pages were, summed over samples (numa_maps). */
-	uint64_t placement[MMT_MAX_CELLS][MMT_MAX_NODES];
-	uint64_t placement_outside[MMT_MAX_CELLS];
-	unsigned placement_samples[MMT_MAX_CELLS];
-	int psi_fd[MAX_PSI];      /* PSI triggers: system, then cells (v2) */
-	int psi_cell[MAX_PSI];    /* -1: system-wide */
-	unsigned nr_psi;
-	uint64_t psi_events;
-	int interrupted;          /* signal number that stopped the run */
-	bool stop_requested;
-};
 
 /* ---- helpers for plugins ------------------------------------------------ */
 
@@ -158,18 +93,7 @@ void mmt_run_path(const struct mmt_run *run, const char *name, char *buf,
 
 /* ---- small utilities ---------------------------------------------------- */
 
-static json_object *jstr(const char *s)
-{
-	return json_object_new_string(s ? s : "");
-}
 
-static json_object *jset(hwloc_const_bitmap_t set)
-{
-	char buf[256];
-
-	mmt_set_format(set, buf, sizeof(buf));
-	return jstr(buf);
-}
 
 static int epoll_add(int epfd, int fd, uint64_t tag)
 {
@@ -180,7 +104,6 @@ static int epoll_add(int epfd, int fd, uint64_t tag)
 	return 0;
 }
 
-enum { TAG_SIG = 1, TAG_TICK, TAG_END, TAG_KMSG, TAG_PSI = 50, TAG_CELL = 100 };
 
 static int timer_arm(int fd, uint64_t first_us, uint64_t interval_us)
 {
@@ -196,25 +119,7 @@ static int timer_arm(int fd, uint64_t first_us, uint64_t interval_us)
 	return 0;
 }
 
-static uint64_t cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops)
-{
-	uint64_t pages = c->pages_carry, loops = c->loops_carry;
 
-	if (c->sh) {
-		for (unsigned i = 0; i < MMT_MAX_THREADS; i++) {
-			pages += atomic_load(&c->sh->t[i].pages);
-			loops += atomic_load(&c->sh->t[i].loops);
-		}
-	}
-	if (ret_loops)
-		*ret_loops = loops;
-	return pages;
-}
-
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
 
 /* ---- cells -------------------------------------------------------------- */
 
@@ -228,7 +133,7 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 	if (c->spawns >= MAX_SPAWNS)
 		return -EAGAIN;
 	/* Carry the counters of an earlier worker, then reset the page. */
-	c->pages_carry = cell_pages(c, &c->loops_carry);
+	c->pages_carry = mmt_orch_cell_pages(c, &c->loops_carry);
 	memset(c->sh, 0, sizeof(*c->sh));
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return mmt_log_errno(-errno, "cell %s: pipe", c->cfg->name);
@@ -291,34 +196,6 @@ static int cell_index_of_pid(struct mmt_run *run, pid_t pid)
 	return -1;
 }
 
-static struct victim *victim_find(struct orch *o, pid_t pid)
-{
-	for (unsigned i = 0; i < o->nr_victims; i++)
-		if (o->victims[i].pid == pid)
-			return &o->victims[i];
-	return NULL;
-}
-
-static uint64_t read_memcg_kills(struct mmt_cell_rt *c)
-{
-	char buf[2048];
-	uint64_t v = 0;
-
-	if (mmt_cg_get(c->cg, "memory.events", buf, sizeof(buf)) == 0 &&
-	    mmt_kv_lookup(buf, "oom_kill", &v) == 0)
-		return v;
-	/* v1: memory.oom_control carries "oom_kill N" since 4.13 */
-	{
-		char path[PATH_MAX];
-
-		if (mmt_cg_path(c->cg, "memory.oom_control", path, sizeof(path)) == 0 &&
-		    mmt_read_file(path, buf, sizeof(buf)) > 0 &&
-		    mmt_kv_lookup(buf, "oom_kill", &v) == 0)
-			return v;
-	}
-	return 0;
-}
-
 static void worker_lost(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
 			const char *how)
 {
@@ -358,7 +235,7 @@ static void on_worker_exit(struct orch *o, pid_t pid, int status)
 	else
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 
-	v = victim_find(o, pid);
+	v = mmt_orch_victim_find(o, pid);
 	if (v) {
 		/* An OOM victim that exited: measure the time to exit. */
 		json_object *ev = json_object_new_object();
@@ -406,7 +283,7 @@ static void resolve_deaths(struct orch *o, bool final)
 	for (unsigned i = 0; i < o->nr_deaths; i++) {
 		struct death *d = &o->deaths[i];
 		struct mmt_cell_rt *c = &o->run->cells[d->cell];
-		struct victim *v = victim_find(o, d->pid);
+		struct victim *v = mmt_orch_victim_find(o, d->pid);
 
 		if (v) {
 			json_object *ev = json_object_new_object();
@@ -468,400 +345,6 @@ static void reap_children(struct orch *o)
 
 		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid)
 			on_worker_exit(o, pid, status);
-	}
-}
-
-/* ---- kernel log ---------------------------------------------------------- */
-
-static void fill_oom_ctx(struct orch *o, struct mmt_oom_cell *cells,
-			 struct mmt_oom_ctx *ctx)
-{
-	struct mmt_run *run = o->run;
-
-	memset(ctx, 0, sizeof(*ctx));
-	for (unsigned i = 0; i < run->nr_cells; i++) {
-		struct mmt_cell_rt *c = &run->cells[i];
-		struct mmt_oom_cell *oc = &cells[i];
-		json_object *d = json_object_new_object();
-		int id;
-
-		memset(oc, 0, sizeof(*oc));
-		oc->name = c->cfg->name;
-		oc->cg_name = c->cg_name;
-		for (unsigned k = 0; k < c->nr_pids && k < MMT_OOM_MAX_PIDS; k++)
-			oc->pids[oc->nr_pids++] = c->pids[k];
-		oc->memory_max = c->memory_max;
-		oc->memory_usage = o->mem_usage[i];
-		oc->memcg_oom_kills = o->memcg_kills[i];
-		oc->region_bytes = c->cfg->wl->thread_footprint ?
-				   c->cfg->wl->thread_footprint(c->cfg) : 0;
-		oc->budget_bytes = oc->region_bytes * c->cfg->o.threads;
-		hwloc_bitmap_foreach_begin(id, c->mems)
-			if (oc->nr_nodes < 64)
-				oc->nodes[oc->nr_nodes++] = (unsigned)id;
-		hwloc_bitmap_foreach_end();
-		oc->oom_expected = c->expect_oom != MMT_EXPECT_OOM_NONE;
-		oc->rebinding = c->rebinding;
-		oc->rebind_count = atomic_load(&c->rebinds);
-		oc->last_rebind_us = atomic_load(&c->last_rebind_boot_us);
-		if (c->cfg->wl->describe) {
-			json_object *v;
-
-			c->cfg->wl->describe(c->cfg, d);
-			if (json_object_object_get_ex(d, "policy_api", &v))
-				oc->policy_api = strdup(json_object_get_string(v));
-			if (json_object_object_get_ex(d, "mode_flags", &v))
-				oc->mode_flags = strdup(json_object_get_string(v));
-		}
-		json_object_put(d);
-	}
-	ctx->cells = cells;
-	ctx->nr_cells = run->nr_cells;
-	for (unsigned i = 0; i < MMT_MAX_NODES; i++)
-		ctx->node_free_kb[i] = -1;
-	for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
-		unsigned id = run->topo->nodes[i].id;
-
-		if (id < MMT_MAX_NODES)
-			ctx->node_free_kb[id] = o->node_free_kb[i];
-	}
-	ctx->sample_ts_us = o->node_free_boot_us;
-	ctx->spurious_threshold_kb = run->job->g.spurious_threshold >> 10;
-	ctx->mem_free_kb = o->mem_free_kb;
-}
-
-static void free_oom_ctx(struct mmt_oom_cell *cells, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		free((char *)cells[i].policy_api);
-		free((char *)cells[i].mode_flags);
-	}
-}
-
-static void on_oom_kill(struct orch *o, json_object *ev)
-{
-	struct mmt_run *run = o->run;
-	struct mmt_oom_cell cells[MMT_MAX_CELLS];
-	struct mmt_oom_ctx ctx;
-	enum mmt_oom_class cls;
-	json_object *v;
-	pid_t pid = 0;
-	int ci;
-	const char *comm = "?";
-
-	if (json_object_object_get_ex(ev, "pid", &v))
-		pid = json_object_get_int(v);
-	if (json_object_object_get_ex(ev, "comm", &v))
-		comm = json_object_get_string(v);
-	fill_oom_ctx(o, cells, &ctx);
-	cls = mmt_oom_classify(ev, &ctx);
-	free_oom_ctx(cells, run->nr_cells);
-	ci = mmt_oom_find_cell(&ctx, pid, NULL);
-	if (pid > 0 && victim_find(o, pid) && victim_find(o, pid)->counted) {
-		/* Its death was already accounted from the memcg counter. */
-		json_object_object_add(ev, "accounted_earlier", json_object_new_boolean(true));
-		return;
-	}
-	if (pid > 0 && o->nr_victims < MAX_VICTIMS && !victim_find(o, pid)) {
-		/* printk's clock (local_clock) runs with CLOCK_MONOTONIC, so the
-		 * kill's own timestamp measures the victim's time to exit. */
-		uint64_t kill_us = mmt_now_us();
-
-		if (json_object_object_get_ex(ev, "kernel_ts_us", &v) &&
-		    json_object_get_int64(v) > 0 && (uint64_t)json_object_get_int64(v) <= kill_us)
-			kill_us = (uint64_t)json_object_get_int64(v);
-		o->victims[o->nr_victims++] = (struct victim){
-			.pid = pid, .cell = ci, .kill_mono_us = kill_us,
-			.exited = false,
-		};
-	}
-	if (ci >= 0) {
-		run->cells[ci].oom_kills++;
-		o->memcg_kills_matched[ci]++;
-	}
-	switch (cls) {
-	case MMT_OOM_EXPECTED:
-		if (ci >= 0 && run->cells[ci].expect_oom == MMT_EXPECT_OOM_NONE) {
-			/* The kernel did its job: the cell's memcg was too small
-			 * for its workload.  That is the harness's (or the job's)
-			 * fault, not a kernel failure. */
-			char lim[32];
-
-			mmt_format_size(run->cells[ci].memory_max, lim, sizeof(lim));
-			mmt_run_finding(run, MMT_F_HARNESS,
-					"cell %s: worker %d hit its memcg limit (%s) in a job that expects no OOM kill: raise memory_max",
-					run->cells[ci].cfg->name, (int)pid, lim);
-			break;
-		}
-		mmt_run_finding(run, MMT_F_OOM_EXPECTED, "OOM kill of %s (pid %d) in cell %s: expected",
-				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
-		break;
-	case MMT_OOM_SPURIOUS:
-		mmt_run_finding(run, MMT_F_OOM_SPURIOUS,
-				"spurious OOM kill of %s (pid %d) in cell %s: its nodes had free memory",
-				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
-		break;
-	case MMT_OOM_UNEXPECTED:
-		mmt_run_finding(run, MMT_F_OOM_UNEXPECTED,
-				"OOM kill of worker %s (pid %d) in cell %s, which expects none",
-				comm, (int)pid, ci >= 0 ? run->cells[ci].cfg->name : "?");
-		break;
-	case MMT_OOM_FOREIGN:
-		mmt_run_finding(run, run->job->g.foreign_oom == MMT_FOREIGN_OOM_FAIL ?
-				MMT_F_OOM_FOREIGN_FAIL : MMT_F_OOM_FOREIGN,
-				"OOM kill of %s (pid %d), not one of ours", comm, (int)pid);
-		break;
-	}
-}
-
-static void on_kernel_event(struct orch *o, json_object *ev)
-{
-	struct mmt_run *run = o->run;
-	json_object *v;
-	const char *type = "kernel", *line = "";
-	char type_copy[32];
-
-	if (json_object_object_get_ex(ev, "type", &v))
-		type = json_object_get_string(v);
-	snprintf(type_copy, sizeof(type_copy), "%s", type);
-	if (json_object_object_get_ex(ev, "line", &v))
-		line = json_object_get_string(v);
-
-	if (!strcmp(type_copy, "oom_kill"))
-		on_oom_kill(o, ev);
-	else if (!strcmp(type_copy, "hung_task"))
-		mmt_run_finding(run, MMT_F_HUNG_TASK, "%s", line);
-	else if (!strcmp(type_copy, "lockup"))
-		mmt_run_finding(run, MMT_F_LOCKUP, "%s", line);
-	else if (!strcmp(type_copy, "rcu_stall"))
-		mmt_run_finding(run, MMT_F_RCU_STALL, "%s", line);
-	else if (!strcmp(type_copy, "bug") || !strcmp(type_copy, "oops") ||
-		 !strcmp(type_copy, "gpf") || !strcmp(type_copy, "panic"))
-		mmt_run_finding(run, MMT_F_KERNEL_BUG, "%s", line);
-	else if (!strcmp(type_copy, "warn"))
-		mmt_run_finding(run, MMT_F_KERNEL_WARN, "%s", line);
-	else if (!strcmp(type_copy, "kmsg_lost")) {
-		int64_t missing = 0;
-
-		if (json_object_object_get_ex(ev, "missing", &v))
-			missing = json_object_get_int64(v);
-		o->kmsg_lost += (uint64_t)missing;
-		mmt_run_finding(run, MMT_F_KMSG_LOST, "%" PRId64 " kernel log records were lost",
-				missing);
-	}
-	/* How late we learnt of it: printk's clock runs with CLOCK_MONOTONIC. */
-	if (json_object_object_get_ex(ev, "kernel_ts_us", &v) && json_object_get_int64(v) > 0 &&
-	    (uint64_t)json_object_get_int64(v) <= mmt_now_us())
-		json_object_object_add(ev, "latency_us",
-				       json_object_new_int64((int64_t)(mmt_now_us() -
-								       (uint64_t)json_object_get_int64(v))));
-	json_object_get(ev);
-	json_object_object_del(ev, "type");
-	mmt_run_event(run, type_copy, ev);
-}
-
-static void kmsg_dispatch(struct orch *o, json_object **evs, int n)
-{
-	for (int i = 0; i < n; i++) {
-		on_kernel_event(o, evs[i]);
-		json_object_put(evs[i]);
-	}
-}
-
-static void kmsg_drain(struct orch *o)
-{
-	struct mmt_kmsg_rec *rec;
-	json_object *evs[KMSG_BATCH];
-	char line[MMT_KMSG_MAX + 128];
-
-	if (o->kmsgfd < 0)
-		return;
-	rec = malloc(sizeof(*rec));
-	if (!rec)
-		return;
-	for (;;) {
-		int r = mmt_kmsg_read(o->kmsgfd, rec), n;
-
-		if (r == -EPIPE) {
-			n = mmt_kmsg_lost(o->kst, evs, KMSG_BATCH);
-			if (n > 0)
-				kmsg_dispatch(o, evs, n);
-			continue;
-		}
-		if (r <= 0)
-			break;
-		o->kmsg_records++;
-		mmt_kmsg_format_log(rec, line, sizeof(line));
-		mmt_results_kmsg(o->run->res, line);
-		n = mmt_kmsg_feed(o->kst, rec, evs, KMSG_BATCH);
-		if (n > 0)
-			kmsg_dispatch(o, evs, n);
-	}
-	free(rec);
-}
-
-/* ---- watchdog ------------------------------------------------------------- */
-
-static void capture_stall(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
-			  int tid, unsigned thread, uint64_t stalled_us)
-{
-	struct mmt_run *run = o->run;
-	char name[128], path[PATH_MAX], src[128], buf[16384];
-	json_object *ev = json_object_new_object();
-	FILE *f;
-
-	snprintf(name, sizeof(name), "stall-%s-%d-%u.txt", c->cfg->name, tid, c->spawns);
-	mmt_run_path(run, name, path, sizeof(path));
-	f = fopen(path, "we");
-	if (f) {
-		static const char *const files[] = { "stack", "wchan", "status" };
-
-		for (unsigned i = 0; i < MMT_ARRAY_SIZE(files); i++) {
-			snprintf(src, sizeof(src), "/proc/%d/task/%d/%s", (int)pid, tid, files[i]);
-			fprintf(f, "==> %s <==\n", src);
-			if (mmt_read_file(src, buf, sizeof(buf)) >= 0)
-				fprintf(f, "%s\n", buf);
-			else
-				fprintf(f, "(unreadable)\n");
-		}
-		fprintf(f, "==> /proc/vmstat <==\n");
-		if (mmt_read_file("/proc/vmstat", buf, sizeof(buf)) >= 0)
-			fputs(buf, f);
-		for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
-			snprintf(src, sizeof(src), "/sys/devices/system/node/node%u/meminfo",
-				 run->topo->nodes[i].id);
-			fprintf(f, "==> %s <==\n", src);
-			if (mmt_read_file(src, buf, sizeof(buf)) >= 0)
-				fputs(buf, f);
-		}
-		fflush(f);
-		fdatasync(fileno(f));
-		fclose(f);
-	}
-	if (run->job->g.sysrq_w && mmt_write_file("/proc/sysrq-trigger", "w") == 0)
-		json_object_object_add(ev, "sysrq_w", json_object_new_boolean(true));
-	snprintf(src, sizeof(src), "/proc/%d/task/%d/wchan", (int)pid, tid);
-	if (mmt_read_file(src, buf, 256) < 0)
-		snprintf(buf, sizeof(buf), "?");
-	json_object_object_add(ev, "cell", jstr(c->cfg->name));
-	json_object_object_add(ev, "source", jstr("watchdog"));
-	json_object_object_add(ev, "pid", json_object_new_int(pid));
-	json_object_object_add(ev, "tid", json_object_new_int(tid));
-	json_object_object_add(ev, "thread", json_object_new_int((int)thread));
-	json_object_object_add(ev, "stalled_for_us", json_object_new_int64((int64_t)stalled_us));
-	json_object_object_add(ev, "threshold_us",
-			       json_object_new_int64((int64_t)run->job->g.stall_threshold_us));
-	json_object_object_add(ev, "wchan", jstr(buf));
-	json_object_object_add(ev, "evidence", jstr(name));
-	mmt_run_event(run, "stall", ev);
-	mmt_run_finding(run, MMT_F_STALL,
-			"cell %s: thread %u (tid %d) made no progress for %.1f s (threshold %.1f s), wchan %s",
-			c->cfg->name, thread, tid, (double)stalled_us / 1e6,
-			(double)run->job->g.stall_threshold_us / 1e6, buf);
-}
-
-static void escalate(struct orch *o, struct mmt_cell_rt *c, uint64_t now)
-{
-	struct mmt_run *run = o->run;
-	pid_t pid = atomic_load(&c->pid);
-	unsigned ci = c->index;
-
-	if (pid <= 0)
-		return;
-	switch (o->esc[ci]) {
-	case ESC_NONE:
-		kill(pid, SIGTERM);
-		o->esc[ci] = ESC_TERM;
-		o->esc_deadline_us[ci] = now + run->job->g.stop_timeout_us;
-		break;
-	case ESC_TERM:
-		if (now < o->esc_deadline_us[ci])
-			break;
-		kill(pid, SIGKILL);
-		o->esc[ci] = ESC_KILL;
-		o->esc_deadline_us[ci] = now + run->job->g.stop_timeout_us;
-		break;
-	case ESC_KILL:
-		if (now < o->esc_deadline_us[ci])
-			break;
-		{
-			json_object *ev = json_object_new_object();
-			char path[64], wchan[128] = "?";
-
-			snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-			mmt_read_file(path, wchan, sizeof(wchan));
-			json_object_object_add(ev, "cell", jstr(c->cfg->name));
-			json_object_object_add(ev, "pid", json_object_new_int(pid));
-			json_object_object_add(ev, "wchan", jstr(wchan));
-			mmt_run_event(run, "unkillable", ev);
-			mmt_run_finding(run, MMT_F_UNKILLABLE,
-					"cell %s: worker %d still alive %.1f s after SIGKILL (wchan %s)",
-					c->cfg->name, (int)pid,
-					(double)run->job->g.stop_timeout_us / 1e6, wchan);
-		}
-		o->esc[ci] = ESC_UNKILLABLE;
-		break;
-	case ESC_UNKILLABLE:
-		break;
-	}
-}
-
-static void watchdog(struct orch *o, uint64_t now)
-{
-	struct mmt_run *run = o->run;
-	uint64_t thr = run->job->g.stall_threshold_us;
-
-	for (unsigned ci = 0; ci < run->nr_cells; ci++) {
-		struct mmt_cell_rt *c = &run->cells[ci];
-		pid_t pid = atomic_load(&c->pid);
-
-		if (o->esc[ci] != ESC_NONE) {
-			escalate(o, c, now);
-			continue;
-		}
-		if (pid <= 0 || !c->sh)
-			continue;
-		for (unsigned t = 0; t < c->sh->nr_threads && t < MMT_MAX_THREADS; t++) {
-			struct mmt_thread_stats *st = &c->sh->t[t];
-			uint64_t hb = atomic_load(&st->heartbeat_us);
-
-			if (atomic_load(&st->state) != MMT_THREAD_RUNNING || hb == 0)
-				continue;
-			if (now <= hb || now - hb < thr)
-				continue;
-			if (c->stall_reported & (1ULL << t))
-				continue;
-			c->stall_reported |= 1ULL << t;
-			capture_stall(o, c, pid, atomic_load(&st->tid), t, now - hb);
-			o->watchdog_killed[ci] = true;
-		}
-		if (o->watchdog_killed[ci] && o->esc[ci] == ESC_NONE)
-			escalate(o, c, now);
-	}
-	/* OOM victims that do not exit. */
-	for (unsigned i = 0; i < o->nr_victims; i++) {
-		struct victim *v = &o->victims[i];
-
-		if (v->exited || v->stuck_reported)
-			continue;
-		if (!pid_alive(v->pid)) {
-			v->exited = true;
-			continue;
-		}
-		if (now - v->kill_mono_us > run->job->g.victim_exit_us) {
-			json_object *ev = json_object_new_object();
-
-			v->stuck_reported = true;
-			json_object_object_add(ev, "pid", json_object_new_int(v->pid));
-			json_object_object_add(ev, "cell",
-					       v->cell >= 0 ? jstr(run->cells[v->cell].cfg->name) : NULL);
-			json_object_object_add(ev, "waited_us",
-					       json_object_new_int64((int64_t)(now - v->kill_mono_us)));
-			mmt_run_event(run, "victim_stuck", ev);
-			mmt_run_finding(run, MMT_F_VICTIM_STUCK,
-					"OOM victim %d has not exited %.1f s after the kill",
-					(int)v->pid, (double)(now - v->kill_mono_us) / 1e6);
-		}
 	}
 }
 
@@ -928,148 +411,6 @@ static void on_psi(struct orch *o, unsigned k)
 	else if (o->psi_events == 1)
 		mmt_run_finding(run, MMT_F_NOTE, "memory pressure trigger '%s' fired on %s",
 				run->job->g.psi_trigger, path);
-}
-
-/* ---- samples -------------------------------------------------------------- */
-
-static int samples_header(struct orch *o)
-{
-	struct mmt_run *run = o->run;
-	const char **cols;
-	char **owned;
-	unsigned n = 0, cap = 64 + mmt_vmstat_count + run->topo->nr_nodes +
-			       3 * run->nr_cells + MMT_INJ_MAX_COLUMNS * run->nr_inj;
-	int r;
-
-	cols = calloc(cap, sizeof(*cols));
-	owned = calloc(cap, sizeof(*owned));
-	if (!cols || !owned) {
-		free(cols);
-		free(owned);
-		return -ENOMEM;
-	}
-#define ADD(fmt, ...) do { \
-		if (asprintf(&owned[n], fmt, ##__VA_ARGS__) < 0) owned[n] = NULL; \
-		cols[n] = owned[n] ? owned[n] : "?"; n++; \
-	} while (0)
-	ADD("t_s");
-	for (unsigned i = 0; i < run->topo->nr_nodes; i++)
-		ADD("node%u_free_kb", run->topo->nodes[i].id);
-	for (unsigned i = 0; i < mmt_vmstat_count; i++)
-		ADD("%s", mmt_vmstat_names[i]);
-	ADD("psi_some_avg10");
-	ADD("psi_full_avg10");
-	for (unsigned i = 0; i < run->nr_cells; i++) {
-		ADD("%s_pages", run->cells[i].cfg->name);
-		ADD("%s_pages_per_s", run->cells[i].cfg->name);
-		ADD("%s_mem_kb", run->cells[i].cfg->name);
-	}
-	for (unsigned i = 0; i < run->nr_inj; i++) {
-		const struct mmt_injector_ops *ops = run->inj[i].ops;
-
-		for (unsigned k = 0; ops->columns && ops->columns[k] && k < MMT_INJ_MAX_COLUMNS; k++)
-			ADD("%s_%s", run->inj[i].cfg->name, ops->columns[k]);
-	}
-#undef ADD
-	o->nr_cols = n;
-	o->row = calloc(n, sizeof(double));
-	r = o->row ? mmt_results_samples_header(run->res, cols, n) : -ENOMEM;
-	for (unsigned i = 0; i < n; i++)
-		free(owned[i]);
-	free(owned);
-	free(cols);
-	return r;
-}
-
-static void sample_placement(struct orch *o, struct mmt_cell_rt *c)
-{
-	pid_t pid = atomic_load(&c->pid);
-	uint64_t per[MMT_MAX_NODES] = { 0 };
-	char path[64], *text = NULL;
-
-	if (pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
-	if (mmt_read_file_alloc(path, &text) < 0)
-		return;
-	if (mmt_mon_parse_numa_maps(text, per, MMT_MAX_NODES) > 0) {
-		o->placement_samples[c->index]++;
-		for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
-			o->placement[c->index][n] += per[n];
-			if (per[n] && !hwloc_bitmap_isset(c->mems, n))
-				o->placement_outside[c->index] += per[n];
-		}
-	}
-	free(text);
-}
-
-static void sample(struct orch *o, uint64_t now)
-{
-	struct mmt_run *run = o->run;
-	struct mmt_vmstat vm;
-	struct mmt_psi psi;
-	uint64_t avail;
-	double dt = (double)(now - o->tick_prev_us) / 1e6;
-	unsigned n = 0;
-
-	if (dt <= 0)
-		dt = 1e-6;
-	o->row[n++] = (double)(now - run->start_mono_us) / 1e6;
-	mmt_mon_node_free(run->topo, o->node_free_kb);
-	o->node_free_boot_us = mmt_boottime_us();
-	mmt_mon_meminfo(&o->mem_free_kb, &avail);
-	for (unsigned i = 0; i < run->topo->nr_nodes; i++)
-		o->row[n++] = (double)o->node_free_kb[i];
-	if (mmt_mon_vmstat(&vm) < 0)
-		memset(&vm, 0, sizeof(vm));
-	for (unsigned i = 0; i < mmt_vmstat_count; i++) {
-		uint64_t cur = mmt_mon_vmstat_get(&vm, i), base = mmt_mon_vmstat_get(&o->vm_start, i);
-
-		/* nr_* are gauges, the rest counters since the run started */
-		o->row[n++] = mmt_startswith(mmt_vmstat_names[i], "nr_") ? (double)cur
-									  : (double)(cur - base);
-	}
-	o->vm_prev = vm;
-	if (mmt_mon_psi("/proc/pressure/memory", &psi) == 0) {
-		o->row[n++] = psi.some_avg10;
-		o->row[n++] = psi.full_avg10;
-	} else {
-		o->row[n++] = NAN;
-		o->row[n++] = NAN;
-	}
-	for (unsigned i = 0; i < run->nr_cells; i++) {
-		struct mmt_cell_rt *c = &run->cells[i];
-		uint64_t pages = cell_pages(c, NULL);
-		char buf[64];
-		uint64_t cur = 0;
-
-		o->row[n++] = (double)pages;
-		o->row[n++] = (double)(pages - c->pages_prev) / dt;
-		c->pages_prev = pages;
-		if (mmt_cg_get(c->cg, "memory.current", buf, sizeof(buf)) == 0 &&
-		    mmt_parse_u64(mmt_strstrip(buf), &cur) == 0) {
-			o->mem_usage[i] = cur;
-			o->row[n++] = (double)(cur >> 10);
-		} else {
-			o->row[n++] = NAN;
-		}
-		o->memcg_kills[i] = read_memcg_kills(c);
-		sample_placement(o, c);
-	}
-	for (unsigned i = 0; i < run->nr_inj; i++) {
-		struct mmt_inj *inj = &run->inj[i];
-		unsigned k = 0;
-		double vals[MMT_INJ_MAX_COLUMNS];
-
-		while (inj->ops->columns && inj->ops->columns[k] && k < MMT_INJ_MAX_COLUMNS)
-			vals[k++] = NAN;
-		if (inj->started && inj->ops->poll && k)
-			inj->ops->poll(inj, vals);
-		for (unsigned j = 0; j < k; j++)
-			o->row[n++] = vals[j];
-	}
-	mmt_results_sample(run->res, o->row, n);
-	o->tick_prev_us = now;
 }
 
 /* ---- set-up --------------------------------------------------------------- */
@@ -1215,189 +556,6 @@ static void read_cell_msgs(struct orch *o, unsigned ci)
 	}
 }
 
-/* ---- run.json ------------------------------------------------------------- */
-
-static json_object *run_json(struct orch *o)
-{
-	struct mmt_run *run = o->run;
-	struct mmt_job *job = run->job;
-	json_object *j = json_object_new_object(), *x, *arr;
-	struct utsname un;
-	char buf[4096];
-	uint64_t elapsed = (run->end_real_us ? run->end_real_us : mmt_realtime_us()) -
-			   run->start_real_us;
-
-	x = json_object_new_object();
-	json_object_object_add(x, "name", jstr(PACKAGE_NAME));
-	json_object_object_add(x, "version", jstr(PACKAGE_VERSION));
-	json_object_object_add(j, "harness", x);
-	json_object_object_add(j, "id", jstr(run->id));
-	json_object_object_add(j, "dir", jstr(run->dir));
-	x = json_object_new_object();
-	if (uname(&un) == 0) {
-		json_object_object_add(x, "release", jstr(un.release));
-		json_object_object_add(x, "version", jstr(un.version));
-		json_object_object_add(x, "machine", jstr(un.machine));
-		json_object_object_add(x, "hostname", jstr(un.nodename));
-	}
-	if (mmt_read_file("/proc/cmdline", buf, sizeof(buf)) >= 0)
-		json_object_object_add(x, "cmdline", jstr(mmt_strstrip(buf)));
-	json_object_object_add(j, "kernel", x);
-
-	x = json_object_new_object();
-	mmt_topo_summary(run->topo, buf, sizeof(buf));
-	json_object_object_add(x, "summary", jstr(buf));
-	json_object_object_add(x, "cpus", jset(run->topo->all_cpus));
-	json_object_object_add(x, "mem_nodes", jset(run->topo->mem_nodes));
-	arr = json_object_new_array();
-	for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
-		json_object *n = json_object_new_object();
-
-		json_object_object_add(n, "id", json_object_new_int((int)run->topo->nodes[i].id));
-		json_object_object_add(n, "mem_bytes",
-				       json_object_new_int64((int64_t)run->topo->nodes[i].mem_bytes));
-		json_object_object_add(n, "cpus", jset(run->topo->nodes[i].cpuset));
-		json_object_array_add(arr, n);
-	}
-	json_object_object_add(x, "nodes", arr);
-	json_object_object_add(j, "topology", x);
-
-	x = json_object_new_object();
-	for (int k = 0; k < MMT_CG_NR_CTRLS; k++)
-		json_object_object_add(x, mmt_cg_ctrl_name(k),
-				       jstr(mmt_cg_mode_name(run->cgsys.mode[k])));
-	json_object_object_add(x, "top", jstr(run->top_name));
-	json_object_object_add(j, "cgroup", x);
-
-	x = json_object_new_object();
-	json_object_object_add(x, "name", jstr(job->name));
-	json_object_object_add(x, "path", jstr(job->path));
-	json_object_object_add(x, "description", jstr(job->g.description));
-	json_object_object_add(x, "text", jstr(job->text));
-	json_object_object_add(j, "job", x);
-	json_object_object_add(j, "seed", json_object_new_uint64(run->seed));
-	json_object_object_add(j, "duration_us", json_object_new_int64((int64_t)job->g.duration_us));
-	mmt_format_utc(run->start_real_us, false, buf, sizeof(buf));
-	json_object_object_add(j, "start", jstr(buf));
-	if (run->end_real_us) {
-		mmt_format_utc(run->end_real_us, false, buf, sizeof(buf));
-		json_object_object_add(j, "end", jstr(buf));
-	}
-	json_object_object_add(j, "elapsed_s", json_object_new_double((double)elapsed / 1e6));
-
-	arr = json_object_new_array();
-	for (unsigned i = 0; i < run->nr_cells; i++) {
-		struct mmt_cell_rt *c = &run->cells[i];
-		json_object *cj = json_object_new_object(), *pids = json_object_new_array();
-		uint64_t loops, pages = cell_pages(c, &loops);
-
-		json_object_object_add(cj, "name", jstr(c->cfg->name));
-		json_object_object_add(cj, "workload", jstr(c->cfg->wl->name));
-		json_object_object_add(cj, "threads", json_object_new_int((int)c->cfg->o.threads));
-		json_object_object_add(cj, "cpus", jset(c->cpus));
-		json_object_object_add(cj, "mems", jset(c->mems));
-		json_object_object_add(cj, "cgroup", jstr(c->cg_name));
-		json_object_object_add(cj, "memory_max", json_object_new_int64((int64_t)c->memory_max));
-		json_object_object_add(cj, "oom_score_adj", json_object_new_int(c->oom_score_adj));
-		json_object_object_add(cj, "expect_oom",
-				       jstr(c->expect_oom == MMT_EXPECT_OOM_NONE ? "none" :
-					    c->expect_oom == MMT_EXPECT_OOM_MEMCG ? "memcg" : "any"));
-		json_object_object_add(cj, "pages", json_object_new_int64((int64_t)pages));
-		json_object_object_add(cj, "loops", json_object_new_int64((int64_t)loops));
-		json_object_object_add(cj, "pages_per_s",
-				       json_object_new_double(elapsed ? (double)pages * 1e6 / (double)elapsed : 0));
-		json_object_object_add(cj, "spawns", json_object_new_int((int)c->spawns));
-		json_object_object_add(cj, "oom_kills", json_object_new_int64((int64_t)c->oom_kills));
-		json_object_object_add(cj, "rebinds", json_object_new_int64((int64_t)atomic_load(&c->rebinds)));
-		for (unsigned k = 0; k < c->nr_pids; k++)
-			json_object_array_add(pids, json_object_new_int(c->pids[k]));
-		json_object_object_add(cj, "pids", pids);
-		if (c->cfg->wl->describe) {
-			json_object *d = json_object_new_object();
-
-			c->cfg->wl->describe(c->cfg, d);
-			json_object_object_add(cj, "workload_options", d);
-		}
-		{
-			/* numa_maps of the worker, summed over the samples: shows
-			 * that the bound pages follow the binding. */
-			json_object *pl = json_object_new_object(), *per = json_object_new_object();
-			char key[16];
-
-			for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
-				if (!o->placement[i][n])
-					continue;
-				snprintf(key, sizeof(key), "%u", n);
-				json_object_object_add(per, key,
-						       json_object_new_int64((int64_t)o->placement[i][n]));
-			}
-			json_object_object_add(pl, "pages_per_node", per);
-			json_object_object_add(pl, "outside_mems",
-					       json_object_new_int64((int64_t)o->placement_outside[i]));
-			json_object_object_add(pl, "samples",
-					       json_object_new_int((int)o->placement_samples[i]));
-			json_object_object_add(cj, "placement", pl);
-		}
-		json_object_array_add(arr, cj);
-	}
-	json_object_object_add(j, "cells", arr);
-
-	x = json_object_new_object();
-	for (unsigned i = 0; i < run->nr_inj; i++) {
-		struct mmt_inj *inj = &run->inj[i];
-		json_object *ij = json_object_new_object();
-
-		json_object_object_add(ij, "type", jstr(inj->ops->name));
-		json_object_object_add(ij, "started", json_object_new_boolean(inj->started));
-		if (inj->started && inj->ops->report)
-			inj->ops->report(inj, ij);
-		json_object_object_add(x, inj->cfg->name, ij);
-	}
-	json_object_object_add(j, "injectors", x);
-
-	x = json_object_new_object();
-	json_object_object_add(x, "records", json_object_new_int64((int64_t)o->kmsg_records));
-	json_object_object_add(x, "lost", json_object_new_int64((int64_t)o->kmsg_lost));
-	json_object_object_add(x, "available", json_object_new_boolean(o->kmsgfd >= 0));
-	json_object_object_add(j, "kmsg", x);
-
-	x = json_object_new_object();
-	for (unsigned i = 0; i < mmt_vmstat_count; i++)
-		json_object_object_add(x, mmt_vmstat_names[i],
-				       json_object_new_int64((int64_t)(mmt_mon_vmstat_get(&o->vm_prev, i) -
-								       (mmt_startswith(mmt_vmstat_names[i], "nr_") ? 0 :
-									mmt_mon_vmstat_get(&o->vm_start, i)))));
-	json_object_object_add(j, "vmstat", x);
-
-	pthread_mutex_lock(&run->lock);
-	json_object_object_add(j, "facts", json_object_get(run->facts));
-	mmt_verdict_decide(&run->verdict);
-	json_object_object_add(j, "verdict", mmt_verdict_to_json(&run->verdict));
-	pthread_mutex_unlock(&run->lock);
-	if (o->interrupted)
-		json_object_object_add(j, "interrupted_by", jstr(strsignal(o->interrupted)));
-	return j;
-}
-
-static void write_outputs(struct orch *o)
-{
-	json_object *j = run_json(o);
-	char *s;
-
-	mmt_results_write_run_json(o->run->res, j);
-	s = mmt_ktap_render(j);
-	if (s) {
-		mmt_results_write_file(o->run->res, "result.ktap", s);
-		free(s);
-	}
-	s = mmt_junit_render(j);
-	if (s) {
-		mmt_results_write_file(o->run->res, "junit.xml", s);
-		free(s);
-	}
-	json_object_put(j);
-}
-
 /* ---- the loop ---------------------------------------------------------------- */
 
 static void request_stop(struct orch *o)
@@ -1453,13 +611,13 @@ static void tick(struct orch *o)
 		json_object *evs[KMSG_BATCH];
 		int n;
 
-		kmsg_drain(o);
+		mmt_orch_kmsg_drain(o);
 		n = mmt_kmsg_expire(o->kst, now, evs, KMSG_BATCH);
 		if (n > 0)
-			kmsg_dispatch(o, evs, n);
+			mmt_orch_kmsg_dispatch(o, evs, n);
 	}
-	sample(o, now);
-	watchdog(o, now);
+	mmt_orch_sample(o, now);
+	mmt_orch_watchdog(o, now);
 	resolve_deaths(o, false);
 	for (unsigned i = 0; i < run->nr_cells; i++) {
 		struct mmt_cell_rt *c = &run->cells[i];
@@ -1492,7 +650,7 @@ static int loop_once(struct orch *o, int timeout_ms)
 			if (read(o->endfd, &exp, sizeof(exp)) > 0)
 				request_stop(o);
 		} else if (tag == TAG_KMSG)
-			kmsg_drain(o);
+			mmt_orch_kmsg_drain(o);
 		else if (tag >= TAG_CELL)
 			read_cell_msgs(o, (unsigned)(tag - TAG_CELL));
 		else if (tag >= TAG_PSI && tag < TAG_PSI + MAX_PSI)
@@ -1622,7 +780,7 @@ static void teardown(struct orch *o)
 
 		if (c->sh) {
 			/* Keep the totals for run.json after the page is gone. */
-			c->pages_carry = cell_pages(c, &c->loops_carry);
+			c->pages_carry = mmt_orch_cell_pages(c, &c->loops_carry);
 			munmap(c->sh, sizeof(*c->sh));
 		}
 		c->sh = NULL;
@@ -1808,12 +966,12 @@ int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
 	mmt_mon_vmstat(&o->vm_start);
 	o->vm_prev = o->vm_start;
 	setup_psi(o);
-	r = samples_header(o);
+	r = mmt_orch_samples_header(o);
 	if (r < 0) {
 		mmt_run_finding(run, MMT_F_HARNESS, "samples.csv: %s", strerror(-r));
 		goto out_teardown;
 	}
-	write_outputs(o);   /* a first run.json, in case we die */
+	mmt_orch_write_outputs(o);   /* a first run.json, in case we die */
 	for (unsigned i = 0; i < run->nr_cells; i++) {
 		r = cell_spawn(o, &run->cells[i]);
 		if (r < 0) {
@@ -1840,7 +998,7 @@ out_stop:
 	/* A last row, unless the last tick was just now: rates over a few
 	 * milliseconds are noise. */
 	if (o->row && mmt_now_us() - o->tick_prev_us >= job->g.sample_interval_us / 2)
-		sample(o, mmt_now_us());
+		mmt_orch_sample(o, mmt_now_us());
 	stop_everything(o);
 	/* Give the kernel a moment to print what the last kills caused. */
 	{
@@ -1848,13 +1006,13 @@ out_stop:
 
 		while (mmt_now_us() - t0 < 300000)
 			loop_once(o, 50);
-		kmsg_drain(o);
+		mmt_orch_kmsg_drain(o);
 		if (o->kst) {
 			json_object *evs[KMSG_BATCH];
 			int n = mmt_kmsg_flush(o->kst, evs, KMSG_BATCH);
 
 			if (n > 0)
-				kmsg_dispatch(o, evs, n);
+				mmt_orch_kmsg_dispatch(o, evs, n);
 		}
 	}
 	reap_children(o);
@@ -1866,7 +1024,7 @@ out_teardown:
 	teardown(o);
 out_verdict:
 	run->end_real_us = mmt_realtime_us();
-	write_outputs(o);
+	mmt_orch_write_outputs(o);
 	pthread_mutex_lock(&run->lock);
 	verdict = (int)mmt_verdict_decide(&run->verdict);
 	pthread_mutex_unlock(&run->lock);

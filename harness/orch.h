@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_ORCH_H
+#define MMT_ORCH_H
+
+/*
+ * The orchestrator's private state, shared by its files: run.c (set-up,
+ * the event loop, workers, teardown), orch_kmsg.c (kernel log and OOM
+ * kills), watchdog.c (stalls and escalation), samples.c (samples.csv) and
+ * runjson.c (run.json, KTAP, JUnit).  Plugins see struct mmt_run only.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "kmsg.h"
+#include "monitor.h"
+#include "run.h"
+#include "set.h"
+
+#define MAX_VICTIMS 256
+#define MAX_DEATHS 64
+#define KMSG_BATCH 16
+/* A worker killed by SIGKILL waits this long for its OOM report. */
+#define DEATH_GRACE_US (10 * MMT_USEC_PER_SEC)
+#define RESPAWN_DELAY_US (200 * 1000)
+#define MAX_SPAWNS 10000
+#define MAX_PSI (1 + MMT_MAX_CELLS)
+
+enum esc_state { ESC_NONE, ESC_TERM, ESC_KILL, ESC_UNKILLABLE };
+
+struct victim {
+	pid_t pid;
+	int cell;                 /* -1: not ours */
+	uint64_t kill_mono_us;
+	bool exited, stuck_reported;
+	bool counted;             /* already accounted from the memcg counter */
+};
+
+struct death {
+	pid_t pid;
+	int cell;
+	int sig;
+	uint64_t mono_us;
+	uint64_t memcg_kills_before;
+};
+
+/* Orchestrator state beyond struct mmt_run (which plugins see). */
+struct orch {
+	struct mmt_run *run;
+	int epfd, sigfd, tickfd, endfd, kmsgfd;
+	int msg_wfd[MMT_MAX_CELLS];
+	struct mmt_kmsg_state *kst;
+	uint64_t kmsg_records;
+	uint64_t kmsg_lost;
+	struct mmt_vmstat vm_start, vm_prev;
+	uint64_t tick_prev_us;
+	int64_t node_free_kb[MMT_MAX_NODES];
+	uint64_t node_free_boot_us;
+	uint64_t mem_free_kb;
+	unsigned nr_cols;
+	double *row;
+	struct victim victims[MAX_VICTIMS];
+	unsigned nr_victims;
+	struct death deaths[MAX_DEATHS];
+	unsigned nr_deaths;
+	/* per cell */
+	enum esc_state esc[MMT_MAX_CELLS];
+	uint64_t esc_deadline_us[MMT_MAX_CELLS];
+	uint64_t respawn_at_us[MMT_MAX_CELLS];
+	bool watchdog_killed[MMT_MAX_CELLS];
+	uint64_t memcg_kills[MMT_MAX_CELLS];
+	uint64_t memcg_kills_matched[MMT_MAX_CELLS];
+	uint64_t mem_usage[MMT_MAX_CELLS];
+	/* Where the bound pages were, summed over samples (numa_maps). */
+	uint64_t placement[MMT_MAX_CELLS][MMT_MAX_NODES];
+	uint64_t placement_outside[MMT_MAX_CELLS];
+	unsigned placement_samples[MMT_MAX_CELLS];
+	int psi_fd[MAX_PSI];      /* PSI triggers: system, then cells (v2) */
+	int psi_cell[MAX_PSI];    /* -1: system-wide */
+	unsigned nr_psi;
+	uint64_t psi_events;
+	int interrupted;          /* signal number that stopped the run */
+	bool stop_requested;
+};
+
+enum { TAG_SIG = 1, TAG_TICK, TAG_END, TAG_KMSG, TAG_PSI = 50, TAG_CELL = 100 };
+
+static inline json_object *jstr(const char *s)
+{
+	return json_object_new_string(s ? s : "");
+}
+
+static inline json_object *jset(hwloc_const_bitmap_t set)
+{
+	char buf[256];
+
+	mmt_set_format(set, buf, sizeof(buf));
+	return jstr(buf);
+}
+
+static inline bool pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* samples.c */
+uint64_t mmt_orch_cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops);
+int mmt_orch_samples_header(struct orch *o);
+void mmt_orch_sample(struct orch *o, uint64_t now);
+/* orch_kmsg.c */
+struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid);
+void mmt_orch_kmsg_drain(struct orch *o);
+void mmt_orch_kmsg_dispatch(struct orch *o, json_object **evs, int n);
+/* watchdog.c */
+void mmt_orch_watchdog(struct orch *o, uint64_t now);
+/* runjson.c */
+void mmt_orch_write_outputs(struct orch *o);
+
+#endif
