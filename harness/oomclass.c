@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "oomclass.h"
+#include "set.h"
 
 #define REBIND_WINDOW_US 1000000LL
 
@@ -222,7 +223,8 @@ enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *c
 	int64_t usage_kb = ev_i64(ev, "memcg_usage_kb", -1);
 	int64_t limit_kb = ev_i64(ev, "memcg_limit_kb", -1);
 	json_object *evidence = json_object_new_object(), *nodes;
-	const struct mmt_oom_cell *c;
+	const struct mmt_oom_cell *c, *c_nodes;
+	struct mmt_oom_cell alloc_cell;
 	struct free_sum sample, kernel;
 	uint64_t threshold_kb;
 	bool memcg_oom, at_limit_sample, race;
@@ -246,6 +248,7 @@ enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *c
 		return finish(ev, evidence, MMT_OOM_FOREIGN, "victim_not_ours");
 	}
 	c = &ctx->cells[idx];
+	c_nodes = c;
 
 	race = c->rebinding && (!strcmp(constraint, "CONSTRAINT_MEMORY_POLICY") ||
 				!strcmp(constraint, "CONSTRAINT_CPUSET"));
@@ -255,14 +258,47 @@ enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *c
 	set_str_or_null(ev, "policy_api", c->policy_api);
 	set_str_or_null(ev, "mode_flags", c->mode_flags);
 
+	/*
+	 * Which nodes the failing allocation could use: a policy OOM names
+	 * them in nodemask=, a cpuset OOM in mems_allowed=.  The victim's
+	 * cell may span more nodes than the allocation that failed (the
+	 * victim is chosen among tasks with memory there), so the free-memory
+	 * test looks at the allocation's nodes when the report gives them.
+	 */
+	{
+		const char *mask = "";
+
+		if (!strcmp(constraint, "CONSTRAINT_MEMORY_POLICY"))
+			mask = ev_str(ev, "nodemask");
+		else if (!strcmp(constraint, "CONSTRAINT_CPUSET"))
+			mask = ev_str(ev, "mems_allowed");
+		if (*mask && strcmp(mask, "(null)")) {
+			hwloc_bitmap_t bm = hwloc_bitmap_alloc();
+			const char *why;
+			int id;
+
+			if (bm && mmt_set_parse(mask, bm, &why) == 0 && !hwloc_bitmap_iszero(bm)) {
+				alloc_cell = *c;
+				alloc_cell.nr_nodes = 0;
+				hwloc_bitmap_foreach_begin(id, bm)
+					if (alloc_cell.nr_nodes < 64)
+						alloc_cell.nodes[alloc_cell.nr_nodes++] = (unsigned)id;
+				hwloc_bitmap_foreach_end();
+				set(evidence, "allocation_nodes", json_object_new_string(mask));
+				c_nodes = &alloc_cell;
+			}
+			hwloc_bitmap_free(bm);
+		}
+	}
+
 	/* what we knew */
 	threshold_kb = ctx->spurious_threshold_kb ? ctx->spurious_threshold_kb :
 		       c->region_bytes / 1024;
 	nodes = json_object_new_array();
-	for (unsigned i = 0; i < c->nr_nodes && i < 64; i++)
-		json_object_array_add(nodes, json_object_new_int64(c->nodes[i]));
-	sample = sum_sample(ctx, c);
-	kernel = sum_kernel(ev, c);
+	for (unsigned i = 0; i < c_nodes->nr_nodes && i < 64; i++)
+		json_object_array_add(nodes, json_object_new_int64(c_nodes->nodes[i]));
+	sample = sum_sample(ctx, c_nodes);
+	kernel = sum_kernel(ev, c_nodes);
 	set(evidence, "constraint", *constraint ? json_object_new_string(constraint) : NULL);
 	set(evidence, "threshold_kb", json_object_new_int64((int64_t)threshold_kb));
 	set(evidence, "allowed_nodes", nodes);

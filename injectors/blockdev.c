@@ -312,8 +312,18 @@ int mmt_undo_push(struct mmt_undo *u, int seq)
 		return 0;
 	if (u->nr >= MMT_UNDO_MAX)
 		return -ENOSPC;
+	u->dm[u->nr] = false;
 	u->seq[u->nr++] = seq;
 	return 0;
+}
+
+int mmt_undo_push_dm(struct mmt_undo *u, int seq)
+{
+	int r = mmt_undo_push(u, seq);
+
+	if (r == 0 && seq > 0)
+		u->dm[u->nr - 1] = true;
+	return r;
 }
 
 int mmt_undo_all(struct mmt_journal *jr, struct mmt_undo *u)
@@ -321,8 +331,15 @@ int mmt_undo_all(struct mmt_journal *jr, struct mmt_undo *u)
 	int failed = 0;
 
 	while (u->nr > 0) {
-		int seq = u->seq[--u->nr];
-		int r = mmt_journal_undo(jr, seq);
+		unsigned i = --u->nr;
+		int seq = u->seq[i], r;
+
+		if (u->dm[i])
+			mmt_bd_dm_lock();
+		r = mmt_journal_undo(jr, seq);
+		if (u->dm[i])
+			mmt_bd_dm_unlock();
+		u->dm[i] = false;
 
 		if (r < 0) {
 			mmt_log_errno(r, "undo of journal record %d", seq);
@@ -620,6 +637,22 @@ static void dm_quiet_log(int level, const char *file, int line, int dm_errno,
 	log_debug("libdevmapper: %s", buf);
 }
 
+/*
+ * The one mutable global here, and unavoidable: libdevmapper's own state
+ * is process-wide and not thread-safe.
+ */
+static pthread_mutex_t dm_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void mmt_bd_dm_lock(void)
+{
+	pthread_mutex_lock(&dm_mutex);
+}
+
+void mmt_bd_dm_unlock(void)
+{
+	pthread_mutex_unlock(&dm_mutex);
+}
+
 /* libdevmapper keeps process-wide settings: set them once. */
 static void dm_init_once(void)
 {
@@ -683,7 +716,7 @@ out_task:
 	return found;
 }
 
-int mmt_bd_dm_probe(const char *target, char *why, size_t why_len)
+static int dm_probe(const char *target, char *why, size_t why_len)
 {
 	char mod[64];
 
@@ -710,8 +743,8 @@ int mmt_bd_dm_probe(const char *target, char *why, size_t why_len)
 	return 1;
 }
 
-int mmt_bd_dm_create(struct mmt_journal *jr, const char *name,
-		     const char *table, char *ret_dev, size_t len, int *ret_seq)
+static int dm_create(struct mmt_journal *jr, const char *name, const char *table,
+		     char *ret_dev, size_t len, int *ret_seq)
 {
 	unsigned long long start, size;
 	char type[32];
@@ -754,7 +787,7 @@ out_task:
 	return r;
 }
 
-int mmt_bd_dm_remove(const char *name)
+static int dm_remove(const char *name)
 {
 	struct dm_task *dmt;
 	struct dm_info info;
@@ -780,6 +813,37 @@ int mmt_bd_dm_remove(const char *name)
 		r = -EBUSY;
 	dm_task_destroy(dmt);
 	dm_task_update_nodes();
+	return r;
+}
+
+int mmt_bd_dm_probe(const char *target, char *why, size_t why_len)
+{
+	int r;
+
+	mmt_bd_dm_lock();
+	r = dm_probe(target, why, why_len);
+	mmt_bd_dm_unlock();
+	return r;
+}
+
+int mmt_bd_dm_create(struct mmt_journal *jr, const char *name,
+		     const char *table, char *ret_dev, size_t len, int *ret_seq)
+{
+	int r;
+
+	mmt_bd_dm_lock();
+	r = dm_create(jr, name, table, ret_dev, len, ret_seq);
+	mmt_bd_dm_unlock();
+	return r;
+}
+
+int mmt_bd_dm_remove(const char *name)
+{
+	int r;
+
+	mmt_bd_dm_lock();
+	r = dm_remove(name);
+	mmt_bd_dm_unlock();
 	return r;
 }
 

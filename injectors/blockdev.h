@@ -81,10 +81,13 @@ int mmt_bd_kconfig(const char *opt);
 /* The journal records one injector made, undone in reverse at stop. */
 struct mmt_undo {
 	int seq[MMT_UNDO_MAX];
+	bool dm[MMT_UNDO_MAX];    /* its undo calls libdevmapper */
 	unsigned nr;
 };
 
 int mmt_undo_push(struct mmt_undo *u, int seq);
+/* The same, for a "dm" record: its undo runs under mmt_bd_dm_lock(). */
+int mmt_undo_push_dm(struct mmt_undo *u, int seq);
 /* mmt_journal_undo() every record, newest first; returns the number that
  * failed (logged). */
 int mmt_undo_all(struct mmt_journal *jr, struct mmt_undo *u);
@@ -160,8 +163,16 @@ int mmt_bd_dm_probe(const char *target, char *why, size_t why_len);
  * first.  ret_dev is /dev/mapper/NAME. */
 int mmt_bd_dm_create(struct mmt_journal *jr, const char *name,
 		     const char *table, char *ret_dev, size_t len, int *ret_seq);
-/* Remove NAME (ENXIO is done).  Also the journal's undo for "dm". */
+/* Remove NAME (ENXIO is done). */
 int mmt_bd_dm_remove(const char *name);
+/*
+ * libdevmapper is not thread-safe (process-wide state; two threads
+ * creating devices at once crashed in it, seen in the lab VM): every call
+ * into it from the injectors' threads, including the journal's undo of
+ * "dm" records, holds this lock.
+ */
+void mmt_bd_dm_lock(void);
+void mmt_bd_dm_unlock(void);
 
 /* ---- swap ------------------------------------------------------------------------ */
 

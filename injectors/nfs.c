@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -32,6 +34,8 @@
 #include "log.h"
 #include "run.h"
 #include "util.h"
+
+#define ETAB "/var/lib/nfs/etab"
 
 #ifndef NFSD_MAGIC
 #define NFSD_MAGIC 0x6e667364
@@ -174,7 +178,8 @@ struct nfs_state {
 	int pidfd[NFS_MAX_DAEMONS];
 	unsigned nr_pidfd;
 	atomic_bool mounted, failed;
-	bool nfsd_ours, nfsd_fs_ours;
+	bool nfsd_ours, nfsd_fs_ours, etab_ours;
+	bool deferred;                 /* teardown left to the final replay */
 	bool timed_out;
 	uint64_t mount_us;
 };
@@ -251,6 +256,11 @@ static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 				 "server listens on 127.0.0.1 only)");
 			return 1;
 		}
+	}
+	if (access("/var/lib/nfs", W_OK) < 0) {
+		snprintf(why, why_len, "no /var/lib/nfs for the NFS server's tables "
+			 "(install nfs-kernel-server)");
+		return 1;
 	}
 	if (!need("rpc.nfsd", "nfs-kernel-server", why, why_len) ||
 	    !need("rpc.mountd", "nfs-kernel-server", why, why_len) ||
@@ -405,6 +415,20 @@ static int start_server(struct nfs_state *s)
 		if (r < 0)
 			return r;
 	}
+	/*
+	 * exportfs refuses to work without its table, which nfs-server's
+	 * start creates (found in the lab VM).  An empty one is what it
+	 * would create; ours is removed at teardown (not journalled: the
+	 * path is not ours, and an empty table is harmless).
+	 */
+	if (access(ETAB, F_OK) < 0 && errno == ENOENT) {
+		int fd = open(ETAB, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return mmt_log_errno(-errno, "create %s", ETAB);
+		close(fd);
+		s->etab_ours = true;
+	}
 	mmt_nfs_export_opts(fsid_of(s->inj->run->id), opts, sizeof(opts));
 	snprintf(client, sizeof(client), "127.0.0.1:%s", s->export_dir);
 	seq = mmt_journal_addv(jr, "export", client, NULL);
@@ -474,6 +498,66 @@ static int do_mount(struct nfs_state *s, const char *addr)
 	return 0;
 }
 
+struct swaps_under_ctx {
+	const char *dir;
+	size_t len;
+	unsigned left;
+};
+
+static void swaps_under_cb(const char *name, uint64_t size_kb, uint64_t used_kb, void *arg)
+{
+	struct swaps_under_ctx *c = arg;
+
+	if (strncmp(name, c->dir, c->len) || name[c->len] != '/')
+		return;
+	/* Under our own mount: ours (the journal holds its swapon and file). */
+	if (mmt_bd_swapoff_raw(name) < 0)
+		c->left++;
+	else if (strstr(name, MMT_PREFIX "-"))
+		unlink(name);
+}
+
+/*
+ * Files of this run left in the export directory (a swap file whose undo
+ * was deferred, seen from the server side) would keep it from going.
+ * Only names of this run are removed.
+ */
+static void sweep_export(struct nfs_state *s)
+{
+	char prefix[NAME_MAX], path[PATH_MAX + NAME_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (!s->export_dir[0] || mmt_bd_name(s->inj->run->id, "", NULL, prefix,
+					     sizeof(prefix)) < 0)
+		return;
+	d = opendir(s->export_dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!mmt_startswith(de->d_name, prefix))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", s->export_dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("%s: removed %s", s->inj->cfg->name, path);
+	}
+	closedir(d);
+}
+
+/* Swap off every area under dir; true when none is left. */
+static bool swaps_under(struct nfs_state *s, const char *dir)
+{
+	struct swaps_under_ctx c = { .dir = dir, .len = strlen(dir) };
+	char text[16384];
+
+	if (mmt_read_file("/proc/swaps", text, sizeof(text)) < 0)
+		return true;
+	mmt_ith_busy(&s->ith, "teardown (swapoff on NFS)");
+	mmt_bd_swaps_parse(text, swaps_under_cb, &c);
+	mmt_ith_busy(&s->ith, NULL);
+	return c.left == 0;
+}
+
 static void *nfs_thread(void *arg)
 {
 	struct nfs_state *s = arg;
@@ -511,6 +595,19 @@ static void *nfs_thread(void *arg)
 		while (!mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
 			;
 	}
+	/*
+	 * A swap area still on under our mount (the swap injector could not
+	 * swap it off) would lose its pages with the server: try once more,
+	 * and if it stays, leave the server up for the final journal replay,
+	 * which swaps off first (newer record) and then undoes ours.
+	 */
+	if (s->mnt[0] && !swaps_under(s, s->mnt)) {
+		s->deferred = true;
+		log_warn("%s: a swap area on %s is still on: the NFS server stays up until "
+			 "the final cleanup (then stop nfsd with `rpc.nfsd 0`)",
+			 s->inj->cfg->name, s->mnt);
+		return NULL;
+	}
 	mmt_ith_busy(&s->ith, "teardown (umount, exportfs -u)");
 	mmt_undo_all(run->jr, &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
@@ -520,7 +617,14 @@ static void *nfs_thread(void *arg)
 
 		run_prog(s, argv);
 	}
+	sweep_export(s);
 	mmt_undo_all(run->jr, &s->server_undo);
+	if (s->etab_ours) {
+		struct stat st;
+
+		if (stat(ETAB, &st) == 0 && st.st_size == 0)
+			unlink(ETAB);
+	}
 	if (s->nfsd_fs_ours && umount2("/proc/fs/nfsd", MNT_DETACH) < 0)
 		mmt_log_errno(-errno, "umount /proc/fs/nfsd");
 	for (unsigned i = 0; i < s->nr_pidfd; i++) {
@@ -604,6 +708,7 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "mount", json_object_new_string(s->mnt));
 	json_object_object_add(out, "mount_us", json_object_new_uint64(s->mount_us));
 	json_object_object_add(out, "failed", json_object_new_boolean(atomic_load(&s->failed)));
+	json_object_object_add(out, "teardown_deferred", json_object_new_boolean(s->deferred));
 out_free:
 	/* Freed once its thread is gone (like rebind: report is the last
 	 * hook; report(inj, NULL) only frees). */

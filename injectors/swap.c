@@ -318,8 +318,11 @@ static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 		return mmt_log_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
 	if ((size_t)snprintf(s->img, sizeof(s->img), "%s/%s", real, name) >= sizeof(s->img))
 		return -ENAMETOOLONG;
-	/* A swap file must have no holes; the image under a loop device
-	 * may (and then swap-out allocates blocks below reclaim). */
+	/*
+	 * A swap file must have no holes (swapon refuses a sparse one, on NFS
+	 * too: EINVAL, seen in the lab VM).  The image under a loop device
+	 * may have holes: then swap-out allocates its blocks under reclaim.
+	 */
 	r = mmt_bd_file_create(jr, s->img, s->o->size, !strcmp(suffix, "swap"), &seq);
 	mmt_undo_push(&s->undo, seq);
 	return r;
@@ -338,6 +341,36 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
 			return -ECANCELED;
 	}
 	return 0;
+}
+
+/*
+ * After a crash, `mmtorture cleanup` replays the journal newest first: our
+ * swapoff would come before the cells' cgroups are removed, while their
+ * workers still hold swapped pages in memcgs at their limits, and fail
+ * with ENOMEM (seen here: the area and its loop device stayed).  So each
+ * cell's cgroup is journalled once more, after the swapon: its undo (kill
+ * the tasks, rmdir) then comes first.  In a normal run the cells are gone
+ * before the final replay, and these records find nothing (ENOENT).  They
+ * are not in our undo list: stop must not kill the cells.
+ */
+static void journal_cells_first(struct swap_state *s)
+{
+	struct mmt_run *run = s->inj->run;
+
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		char path[PATH_MAX], *slash;
+
+		if (!run->cells[i].cg ||
+		    mmt_cg_path(run->cells[i].cg, "cgroup.procs", path, sizeof(path)) < 0)
+			continue;
+		slash = strrchr(path, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		if (mmt_journal_addv(run->jr, "cgroup", path, NULL) < 0)
+			log_warn("%s: cannot journal cell %s first", s->inj->cfg->name,
+				 run->cells[i].cfg->name);
+	}
 }
 
 static int setup(struct swap_state *s)
@@ -401,7 +434,7 @@ static int setup(struct swap_state *s)
 		mmt_ith_busy(&s->ith, "dm create");
 		r = mmt_bd_dm_create(jr, s->dmname, table, s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push(&s->undo, seq);
+		mmt_undo_push_dm(&s->undo, seq);
 		if (r < 0)
 			return r;
 		break;
@@ -419,6 +452,7 @@ static int setup(struct swap_state *s)
 	if (r < 0)
 		return r;
 	atomic_store(&s->on, true);
+	journal_cells_first(s);
 	return 0;
 }
 
@@ -486,11 +520,14 @@ static void *swap_thread(void *arg)
 	 * area holds pages, everything stays in the journal for the final
 	 * replay, after the workers are gone (a swap file cannot be unlinked
 	 * while on, nor zram reset).  The churn is where swapoff is tortured.
+	 * Swap on NFS is the exception: the server goes away when the nfs
+	 * injector stops, and pages left on it could never come back.
 	 */
 	if (s->swapon_seq > 0 && s->undo.nr && s->undo.seq[s->undo.nr - 1] == s->swapon_seq) {
 		uint64_t kb = 0;
 
-		if (mmt_bd_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
+		/* On NFS it must go now: the nfs injector stops the server next. */
+		if (s->o->backing != BK_NFS && mmt_bd_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
 			r = -EBUSY;
 		} else {
 			mmt_ith_busy(&s->ith, "teardown (swapoff)");

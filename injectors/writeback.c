@@ -288,7 +288,7 @@ static int setup_fs(struct wb_state *s)
 		mmt_ith_busy(&s->ith, "dm create");
 		r = mmt_bd_dm_create(jr, s->dmname, table, s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push(&s->undo, seq);
+		mmt_undo_push_dm(&s->undo, seq);
 		if (r < 0)
 			return r;
 	}

@@ -158,7 +158,16 @@ if [ $ok = 0 ]; then
 	cat "$RESULTS_SAVE/stderr2" >&2
 	fail "swap on loop and the writeback mount did not come up"
 fi
-sleep 2
+# Kill only once the cell has pages in our swap area: cleanup must then
+# get rid of the workers before swapoff can succeed.
+i=0
+while [ $i -lt 200 ]; do
+	used=$(awk '$1 ~ /^\/dev\/loop/ && $4 > 0 { print $4 }' /proc/swaps | head -n 1)
+	[ -n "$used" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$used" ] || note "our swap area stayed empty: the kill comes without swapped pages"
 d=$(run_dir)
 RESULTS=$RESULTS_SAVE
 [ -n "$(our_loops)" ] || fail "no loop device of ours mid-run (nothing to test)"
