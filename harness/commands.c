@@ -434,7 +434,8 @@ int mmt_cmd_list(int argc, char **argv)
 		       mmt_workloads[i]->summary ? mmt_workloads[i]->summary : "");
 		mmt_opt_print_table(stdout, mmt_workloads[i]->opts, "    ");
 	}
-	printf("\nInjectors ([NAME] or [NAME:INSTANCE] sections):\n");
+	printf("\nInjectors ([NAME] or [NAME:INSTANCE] sections); keys of every injector:\n");
+	mmt_opt_print_table(stdout, mmt_injector_common_opt_table, "  ");
 	for (unsigned i = 0; i < mmt_nr_injectors; i++) {
 		printf("\n  %s: %s\n", mmt_injectors[i]->name,
 		       mmt_injectors[i]->summary ? mmt_injectors[i]->summary : "");

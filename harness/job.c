@@ -315,6 +315,12 @@ static int end_cell(struct parser *p)
 	return 0;
 }
 
+const struct mmt_opt mmt_injector_common_opt_table[] = {
+	{ "optional", MMT_OPT_BOOL, offsetof(struct mmt_injector_cfg, optional), 0, 0, "0", NULL,
+	  "when this machine lacks what the injector needs, skip it with a note instead of CONF" },
+	MMT_OPT_END
+};
+
 static int end_injector(struct parser *p)
 {
 	struct mmt_injector_cfg *cfg = &p->job->injectors[p->idx];
@@ -325,11 +331,18 @@ static int end_injector(struct parser *p)
 		fail(p, -ENOMEM, p->src->line, "[%s]: out of memory", p->sec);
 		return p->error;
 	}
-	if (apply_defaults(p, cfg->ops->opts, cfg->opts, "the injector's table") < 0)
+	if (apply_defaults(p, cfg->ops->opts, cfg->opts, "the injector's table") < 0 ||
+	    apply_defaults(p, mmt_injector_common_opt_table, cfg, "the injector common table") < 0)
 		return p->error;
 	for (unsigned i = 0; i < p->nr_kv; i++) {
-		const struct mmt_opt *o = mmt_opt_find(cfg->ops->opts, p->kv[i].key);
+		const struct mmt_opt *o = mmt_opt_find(mmt_injector_common_opt_table, p->kv[i].key);
 
+		if (o) {
+			if (apply_kv(p, &p->kv[i], o, cfg) < 0)
+				return p->error;
+			continue;
+		}
+		o = mmt_opt_find(cfg->ops->opts, p->kv[i].key);
 		if (!o) {
 			list_keys(cfg->ops->opts, keys, sizeof(keys));
 			fail(p, -EINVAL, p->kv[i].line,

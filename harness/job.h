@@ -90,6 +90,7 @@ struct mmt_injector_cfg {
 	struct mmt_src src;
 	const struct mmt_injector_ops *ops;
 	void *opts;               /* ops->opts_size bytes, owned */
+	bool optional;            /* missing here: skip it (a note), not CONF */
 };
 
 struct mmt_job {
@@ -106,6 +107,8 @@ struct mmt_job {
 
 extern const struct mmt_opt mmt_global_opt_table[];
 extern const struct mmt_opt mmt_cell_opt_table[];
+/* Keys every injector section has (fields of struct mmt_injector_cfg). */
+extern const struct mmt_opt mmt_injector_common_opt_table[];
 
 /*
  * Parse a job file into *ret_job (overwritten: pass a job that holds

@@ -384,6 +384,19 @@ static int load(const char *path, char **ret_text, struct record **ret_recs,
 	return r;
 }
 
+static void kill_cgroup_tasks(const char *dir)
+{
+	pid_t *pids = NULL;
+	size_t nr = 0;
+
+	if (!mmt_cg_path_is_ours(dir) || mmt_cg_read_pids(dir, &pids, &nr) < 0)
+		return;
+	for (size_t k = 0; k < nr; k++)
+		if (pids[k] > 0 && pids[k] != getpid())
+			kill(pids[k], SIGKILL);
+	free(pids);
+}
+
 int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds)
 {
 	struct mmt_journal *jr = NULL;
@@ -401,6 +414,16 @@ int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds)
 	if (r < 0)
 		log_warn("journal %s: cannot append done markers: %s", path, strerror(-r));
 
+	/*
+	 * After a crash, first stop every task in our cgroups: a worker still
+	 * faulting would keep a swap area busy (swapoff: ENOMEM) or a mount in
+	 * use while the records after its cgroup are undone.
+	 */
+	if (kinds == mmt_journal_kinds)
+		for (i = 0; i < nr; i++)
+			if (!strcmp(recs[i].kind, "cgroup") && recs[i].argc >= 1 &&
+			    !is_done(recs, nr, recs[i].seq))
+				kill_cgroup_tasks(recs[i].argv[0]);
 	for (i = nr; i-- > 0;) {
 		struct record *rec = &recs[i];
 
@@ -483,7 +506,9 @@ static int undo_sysctl(int argc, char **argv)
 	int r;
 
 	(void)argc;
-	if (!mmt_startswith(argv[0], "/proc/sys/") && !mmt_startswith(argv[0], "/sys/"))
+	/* /proc/fs/nfsd/threads: the loopback NFS server's thread count */
+	if (!mmt_startswith(argv[0], "/proc/sys/") && !mmt_startswith(argv[0], "/sys/") &&
+	    strcmp(argv[0], "/proc/fs/nfsd/threads"))
 		return mmt_log_errno(-EPERM, "journal: sysctl: refusing %s", argv[0]);
 	if (strstr(argv[0], "/../"))
 		return -EPERM;

@@ -107,6 +107,21 @@ static void free_oom_ctx(struct mmt_oom_cell *cells, unsigned n)
 	}
 }
 
+/* Is the victim's memcg inside "/mmtorture-<run>/"? */
+static bool in_run_tree(const struct mmt_run *run, json_object *ev)
+{
+	static const char *const keys[] = { "task_memcg", "oom_memcg" };
+	char prefix[PATH_MAX];
+	json_object *v;
+
+	snprintf(prefix, sizeof(prefix), "/%s/", run->top_name);
+	for (unsigned i = 0; i < MMT_ARRAY_SIZE(keys); i++)
+		if (json_object_object_get_ex(ev, keys[i], &v) &&
+		    mmt_startswith(json_object_get_string(v), prefix))
+			return true;
+	return false;
+}
+
 static void on_oom_kill(struct orch *o, json_object *ev)
 {
 	struct mmt_run *run = o->run;
@@ -122,9 +137,28 @@ static void on_oom_kill(struct orch *o, json_object *ev)
 		pid = json_object_get_int(v);
 	if (json_object_object_get_ex(ev, "comm", &v))
 		comm = json_object_get_string(v);
+	if (pid <= 0) {
+		/* A report whose kill line never came (cut short, or the
+		 * killer found no victim): nobody to classify. */
+		json_object_object_add(ev, "class", json_object_new_string("incomplete"));
+		mmt_run_finding(run, MMT_F_NOTE, "an OOM report without a victim (kmsg seq %s)",
+				json_object_object_get_ex(ev, "kmsg_seq", &v) ?
+				json_object_get_string(v) : "?");
+		return;
+	}
 	fill_oom_ctx(o, cells, &ctx);
 	cls = mmt_oom_classify(ev, &ctx);
 	free_oom_ctx(cells, run->nr_cells);
+	if (cls == MMT_OOM_FOREIGN && in_run_tree(run, ev)) {
+		/* Not a cell, but inside this run's cgroup tree: an injector's
+		 * hog in its own limited memcg, whose kills are its purpose. */
+		json_object *evd;
+
+		cls = MMT_OOM_EXPECTED;
+		json_object_object_add(ev, "class", json_object_new_string("expected"));
+		if (json_object_object_get_ex(ev, "evidence", &evd))
+			json_object_object_add(evd, "rule", json_object_new_string("injector_memcg"));
+	}
 	ci = mmt_oom_find_cell(&ctx, pid, NULL);
 	if (pid > 0 && mmt_orch_victim_find(o, pid) && mmt_orch_victim_find(o, pid)->counted) {
 		/* Its death was already accounted from the memcg counter. */

@@ -476,6 +476,16 @@ static int setup_cgroups(struct orch *o, char *why, size_t why_len)
 		r = mmt_cg_create(&run->cgsys, run->jr, c->cg_name, ctrls, keys, vals, 3, &c->cg);
 		if (r < 0)
 			return r;
+		if (c->cfg->o.swap_max) {
+			snprintf(lim, sizeof(lim), "%" PRIu64, c->cfg->o.swap_max);
+			r = mmt_cg_set(c->cg, "memory.swap.max", lim);
+			if (r < 0) {
+				snprintf(why, why_len,
+					 "cell %s: swap_max: cannot set memory.swap.max (%s; cgroup v1 needs swapaccount=1)",
+					 c->cfg->name, strerror(-r));
+				return 1;
+			}
+		}
 	}
 	return 0;
 }
@@ -816,6 +826,18 @@ static int probe_and_start_injectors(struct orch *o, bool start)
 			if (!inj->ops->probe)
 				continue;
 			r = inj->ops->probe(inj, why, sizeof(why));
+			if (r > 0 && inj->cfg->optional) {
+				json_object *ev = json_object_new_object();
+
+				inj->skipped = true;
+				json_object_object_add(ev, "injector", jstr(inj->cfg->name));
+				json_object_object_add(ev, "phase", jstr("skipped"));
+				json_object_object_add(ev, "reason", jstr(why));
+				mmt_run_event(run, "injector", ev);
+				mmt_run_finding(run, MMT_F_NOTE, "optional injector %s skipped: %s",
+						inj->cfg->name, why[0] ? why : "not supported here");
+				continue;
+			}
 			if (r > 0) {
 				mmt_run_finding(run, MMT_F_MISSING, "injector %s: %s", inj->cfg->name,
 						why[0] ? why : "not supported here");
@@ -828,7 +850,7 @@ static int probe_and_start_injectors(struct orch *o, bool start)
 			}
 			continue;
 		}
-		if (!inj->ops->start)
+		if (!inj->ops->start || inj->skipped)
 			continue;
 		r = inj->ops->start(inj);
 		if (r < 0) {

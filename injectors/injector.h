@@ -36,6 +36,7 @@ struct mmt_inj {
 	struct mmt_run *run;
 	void *priv;               /* the plugin's state */
 	bool started;
+	bool skipped;             /* optional, and this machine lacks it */
 };
 
 struct mmt_injector_ops {
