@@ -22,6 +22,6 @@ d=$(run_dir)
 [ "$(jq_run .verdict.verdict "$d")" = BROK ] || fail "verdict $(jq_run .verdict.verdict "$d"), expected BROK"
 has_event "$d/events.jsonl" ".type == \"worker_lost\" and .pid == $victim" ||
 	fail "no worker_lost event for $victim"
-has_event "$d/events.jsonl" '.type == "oom_kill"' && fail "the kill was taken for an OOM kill"
+has_event "$d/events.jsonl" ".type == \"oom_kill\" and .pid == $victim" && fail "the kill was taken for an OOM kill"
 assert_no_leftovers
 exit 0
