@@ -1267,3 +1267,54 @@ int mmt_bd_verr(const struct mmt_injector_cfg *cfg, const char *key,
 		 mmt_src_line(&cfg->src, key), cfg->name, key, msg);
 	return -EINVAL;
 }
+
+void mmt_ith_check_stall(struct mmt_ith *ith, struct mmt_inj *inj, const char *source,
+			 uint64_t own_us, bool *reported)
+{
+	uint64_t busy = atomic_load(&ith->busy_since_us), now;
+	const char *what;
+
+	if (!busy || *reported)
+		return;
+	now = mmt_now_us();
+	if (now <= busy || now - busy <= mmt_bd_stall_threshold_us(inj->run, own_us))
+		return;
+	what = atomic_load(&ith->busy_what);
+	*reported = true;
+	mmt_bd_stall(inj->run, inj->cfg->name, source, what ? what : "?", now - busy,
+		     atomic_load(&ith->tid));
+}
+
+int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t floor_us)
+{
+	uint64_t timeout = mmt_bd_stop_timeout_us(inj->run, floor_us);
+	int r = mmt_ith_stop(ith, timeout);
+
+	if (r == -ETIMEDOUT) {
+		const char *what = atomic_load(&ith->busy_what);
+
+		mmt_run_finding(inj->run, MMT_F_STALL, "%s: %s did not return within %" PRIu64 " s",
+				inj->cfg->name, what ? what : "the injector's teardown",
+				(uint64_t)(timeout / MMT_USEC_PER_SEC));
+	}
+	return r;
+}
+
+int mmt_bd_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
+		    const struct mmt_dm_params *p, char *ret_dev, size_t len, int *ret_seq)
+{
+	char table[PATH_MAX + 128];
+	int r;
+
+	if (p->flakey)
+		r = mmt_dm_flakey_table(lower, p->bytes / 512,
+					(unsigned)(p->up_us / MMT_USEC_PER_SEC),
+					(unsigned)(p->down_us / MMT_USEC_PER_SEC), p->flakey_mode,
+					table, sizeof(table));
+	else
+		r = mmt_dm_delay_table(lower, p->bytes / 512, p->read_delay_ms,
+				       p->write_delay_ms, table, sizeof(table));
+	if (r < 0)
+		return r;
+	return mmt_bd_dm_create(jr, name, table, ret_dev, len, ret_seq);
+}

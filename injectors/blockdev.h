@@ -165,6 +165,18 @@ int mmt_bd_dm_create(struct mmt_journal *jr, const char *name,
 		     const char *table, char *ret_dev, size_t len, int *ret_seq);
 /* Remove NAME (ENXIO is done). */
 int mmt_bd_dm_remove(const char *name);
+
+/* The dm-delay / dm-flakey knobs the swap and writeback injectors share. */
+struct mmt_dm_params {
+	bool flakey;                  /* dm-flakey, else dm-delay */
+	uint64_t bytes;               /* size of the lower device */
+	unsigned read_delay_ms, write_delay_ms;
+	uint64_t up_us, down_us;
+	enum mmt_flakey_mode flakey_mode;
+};
+/* Build the table for p over lower and create NAME (mmt_bd_dm_create). */
+int mmt_bd_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
+		    const struct mmt_dm_params *p, char *ret_dev, size_t len, int *ret_seq);
 /*
  * libdevmapper is not thread-safe (process-wide state; two threads
  * creating devices at once crashed in it, seen in the lab VM): every call
@@ -285,6 +297,21 @@ void mmt_ith_busy(struct mmt_ith *ith, const char *what);
  * -ETIMEDOUT (the thread is detached and left behind; its journal
  * records stay for the final replay).  Accepts a thread never started. */
 int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us);
+
+struct mmt_inj;
+/*
+ * From poll: report, once (*reported), a blocking call of the thread that
+ * has not returned within the stall threshold (own_us, or [global]
+ * stall_threshold when 0) as a stall of the given source.
+ */
+void mmt_ith_check_stall(struct mmt_ith *ith, struct mmt_inj *inj, const char *source,
+			 uint64_t own_us, bool *reported);
+/*
+ * From stop: mmt_ith_stop() within the injector's stop timeout (at least
+ * floor_us).  A thread that does not return is a STALL finding naming the
+ * call it is in.  Returns what mmt_ith_stop() returned.
+ */
+int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t floor_us);
 
 /* ---- small helpers shared by the injectors ------------------------------------------- */
 

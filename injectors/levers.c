@@ -298,7 +298,6 @@ out_free:
 static void lever_poll(struct mmt_inj *inj, double *vals)
 {
 	struct lever *lv = inj->priv;
-	uint64_t busy;
 
 	vals[0] = NAN;
 	if (lv && lv->kind == LV_COMPACT)
@@ -313,37 +312,19 @@ static void lever_poll(struct mmt_inj *inj, double *vals)
 		if (mmt_bd_vmstat(key, &v, 1) == 1)
 			vals[1] = (double)(v - lv->compact_stall0);
 	}
-	busy = atomic_load(&lv->ith.busy_since_us);
-	if (busy && !lv->stall_reported) {
-		uint64_t now = mmt_now_us();
-		uint64_t thr = mmt_bd_stall_threshold_us(inj->run, lv->o->stall_us);
-
-		if (now > busy && now - busy > thr) {
-			const char *what = atomic_load(&lv->ith.busy_what);
-
-			lv->stall_reported = true;
-			mmt_bd_stall(inj->run, inj->cfg->name, inj->ops->name, what ? what : "?",
-				     now - busy, atomic_load(&lv->ith.tid));
-		}
-	}
+	mmt_ith_check_stall(&lv->ith, inj, inj->ops->name, lv->o->stall_us, &lv->stall_reported);
 }
 
 static int lever_stop(struct mmt_inj *inj)
 {
 	struct lever *lv = inj->priv;
-	uint64_t timeout;
 	int r;
 
 	if (!lv)
 		return 0;
-	timeout = mmt_bd_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC);
-	r = mmt_ith_stop(&lv->ith, timeout);
-	if (r == -ETIMEDOUT) {
+	r = mmt_ith_stop_or_stall(&lv->ith, inj, 60 * MMT_USEC_PER_SEC);
+	if (r == -ETIMEDOUT)
 		lv->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_STALL, "%s: a write to %s did not return within "
-				"%" PRIu64 " s", inj->cfg->name, lv->path,
-				(uint64_t)(timeout / MMT_USEC_PER_SEC));
-	}
 	if (lv->restore_seq > 0) {
 		int u = mmt_journal_undo(inj->run->jr, lv->restore_seq);
 

@@ -675,21 +675,13 @@ static void nfs_poll(struct mmt_inj *inj, double *vals)
 static int nfs_stop(struct mmt_inj *inj)
 {
 	struct nfs_state *s = inj->priv;
-	uint64_t timeout;
 	int r;
 
 	if (!s)
 		return 0;
-	timeout = mmt_bd_stop_timeout_us(inj->run, 120 * MMT_USEC_PER_SEC);
-	r = mmt_ith_stop(&s->ith, timeout);
-	if (r == -ETIMEDOUT) {
-		const char *what = atomic_load(&s->ith.busy_what);
-
+	r = mmt_ith_stop_or_stall(&s->ith, inj, 120 * MMT_USEC_PER_SEC);
+	if (r == -ETIMEDOUT)
 		s->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_STALL, "%s: %s did not return within %" PRIu64
-				" s", inj->cfg->name, what ? what : "teardown",
-				(uint64_t)(timeout / MMT_USEC_PER_SEC));
-	}
 	return r;
 }
 

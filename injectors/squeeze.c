@@ -629,12 +629,9 @@ static int sq_stop(struct mmt_inj *inj)
 
 	if (!s)
 		return 0;
-	r = mmt_ith_stop(&s->ith, mmt_bd_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
-	if (r == -ETIMEDOUT) {
+	r = mmt_ith_stop_or_stall(&s->ith, inj, 60 * MMT_USEC_PER_SEC);
+	if (r == -ETIMEDOUT)
 		s->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_STALL, "%s: a memory.max write to cell %s did "
-				"not return", inj->cfg->name, s->o->cell);
-	}
 	if (s->restore_seq > 0) {
 		u = mmt_journal_undo(inj->run->jr, s->restore_seq);
 		if (u < 0)

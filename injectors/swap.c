@@ -377,7 +377,7 @@ static int setup(struct swap_state *s)
 {
 	const struct swap_opts *o = s->o;
 	struct mmt_journal *jr = s->inj->run->jr;
-	char table[PATH_MAX + 128], dir[PATH_MAX];
+	char dir[PATH_MAX];
 	int r, seq = 0;
 
 	switch (o->backing) {
@@ -417,22 +417,17 @@ static int setup(struct swap_state *s)
 		snprintf(s->dev, sizeof(s->dev), "%s", s->loopdev);
 		if (o->backing == BK_LOOP)
 			break;
-		if (o->dm_target == DMK_DELAY)
-			r = mmt_dm_delay_table(s->loopdev, o->size / 512,
-					       (unsigned)o->read_delay_ms,
-					       (unsigned)o->write_delay_ms, table, sizeof(table));
-		else
-			r = mmt_dm_flakey_table(s->loopdev, o->size / 512,
-						(unsigned)(o->up_us / MMT_USEC_PER_SEC),
-						(unsigned)(o->down_us / MMT_USEC_PER_SEC),
-						o->flakey_mode, table, sizeof(table));
-		if (r < 0)
-			return r;
 		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_bd_dm_create(jr, s->dmname, table, s->dev, sizeof(s->dev), &seq);
+		r = mmt_bd_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+					    .flakey = o->dm_target != DMK_DELAY, .bytes = o->size,
+					    .read_delay_ms = (unsigned)o->read_delay_ms,
+					    .write_delay_ms = (unsigned)o->write_delay_ms,
+					    .up_us = o->up_us, .down_us = o->down_us,
+					    .flakey_mode = o->flakey_mode },
+				    s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
 		mmt_undo_push_dm(&s->undo, seq);
 		if (r < 0)
@@ -590,7 +585,7 @@ static void swap_poll(struct mmt_inj *inj, double *vals)
 {
 	static const char *const keys[] = { "pswpin", "pswpout" };
 	struct swap_state *s = inj->priv;
-	uint64_t v[2] = { 0, 0 }, kb, busy;
+	uint64_t v[2] = { 0, 0 }, kb;
 
 	vals[0] = vals[1] = vals[2] = NAN;
 	if (!s)
@@ -611,39 +606,20 @@ static void swap_poll(struct mmt_inj *inj, double *vals)
 		if (kb > s->used_max_kb)
 			s->used_max_kb = kb;
 	}
-	busy = atomic_load(&s->ith.busy_since_us);
-	if (busy && !s->stall_reported) {
-		uint64_t now = mmt_now_us();
-		uint64_t thr = mmt_bd_stall_threshold_us(inj->run, s->o->stall_us);
-
-		if (now > busy && now - busy > thr) {
-			const char *what = atomic_load(&s->ith.busy_what);
-
-			s->stall_reported = true;
-			mmt_bd_stall(inj->run, inj->cfg->name, "swap", what ? what : "?",
-				     now - busy, atomic_load(&s->ith.tid));
-		}
-	}
+	mmt_ith_check_stall(&s->ith, inj, "swap", s->o->stall_us, &s->stall_reported);
 }
 
 static int swap_stop(struct mmt_inj *inj)
 {
 	struct swap_state *s = inj->priv;
-	uint64_t timeout;
 	int r;
 
 	if (!s)
 		return 0;
 	/* swapoff under pressure swaps everything back in: give it time. */
-	timeout = mmt_bd_stop_timeout_us(inj->run, 300 * MMT_USEC_PER_SEC);
-	r = mmt_ith_stop(&s->ith, timeout);
+	r = mmt_ith_stop_or_stall(&s->ith, inj, 300 * MMT_USEC_PER_SEC);
 	if (r == -ETIMEDOUT) {
-		const char *what = atomic_load(&s->ith.busy_what);
-
 		s->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_STALL, "%s: %s did not return within %" PRIu64
-				" s", inj->cfg->name, what ? what : "teardown",
-				(uint64_t)(timeout / MMT_USEC_PER_SEC));
 		return r;
 	}
 	if (!s->deferred)

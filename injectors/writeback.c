@@ -240,7 +240,6 @@ static int setup_fs(struct wb_state *s)
 	const struct wb_opts *o = s->o;
 	struct mmt_journal *jr = s->inj->run->jr;
 	const char *dir = o->dir[0] ? o->dir : s->inj->run->dir;
-	char table[PATH_MAX + 128];
 	int r, seq = 0;
 
 	if (o->target == TG_NFS) {
@@ -271,22 +270,17 @@ static int setup_fs(struct wb_state *s)
 		return r;
 	snprintf(s->dev, sizeof(s->dev), "%s", s->loopdev);
 	if (o->target == TG_DM_DELAY || o->target == TG_DM_FLAKEY) {
-		if (o->target == TG_DM_DELAY)
-			r = mmt_dm_delay_table(s->loopdev, o->image_size / 512,
-					       (unsigned)o->read_delay_ms,
-					       (unsigned)o->write_delay_ms, table, sizeof(table));
-		else
-			r = mmt_dm_flakey_table(s->loopdev, o->image_size / 512,
-						(unsigned)(o->up_us / MMT_USEC_PER_SEC),
-						(unsigned)(o->down_us / MMT_USEC_PER_SEC),
-						o->flakey_mode, table, sizeof(table));
-		if (r < 0)
-			return r;
 		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_bd_dm_create(jr, s->dmname, table, s->dev, sizeof(s->dev), &seq);
+		r = mmt_bd_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+					    .flakey = o->target == TG_DM_FLAKEY, .bytes = o->image_size,
+					    .read_delay_ms = (unsigned)o->read_delay_ms,
+					    .write_delay_ms = (unsigned)o->write_delay_ms,
+					    .up_us = o->up_us, .down_us = o->down_us,
+					    .flakey_mode = o->flakey_mode },
+				    s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
 		mmt_undo_push_dm(&s->undo, seq);
 		if (r < 0)
@@ -520,7 +514,7 @@ static void wb_poll(struct mmt_inj *inj, double *vals)
 {
 	static const char *const keys[] = { "nr_dirty", "nr_writeback" };
 	struct wb_state *s = inj->priv;
-	uint64_t v[2] = { 0, 0 }, busy;
+	uint64_t v[2] = { 0, 0 };
 
 	vals[0] = vals[1] = vals[2] = NAN;
 	if (!s)
@@ -530,39 +524,19 @@ static void wb_poll(struct mmt_inj *inj, double *vals)
 		vals[1] = (double)v[0];
 		vals[2] = (double)v[1];
 	}
-	busy = atomic_load(&s->ith.busy_since_us);
-	if (busy && !s->stall_reported) {
-		uint64_t now = mmt_now_us();
-		uint64_t thr = mmt_bd_stall_threshold_us(inj->run, s->o->stall_us);
-
-		if (now > busy && now - busy > thr) {
-			const char *what = atomic_load(&s->ith.busy_what);
-
-			s->stall_reported = true;
-			mmt_bd_stall(inj->run, inj->cfg->name, "writeback", what ? what : "?",
-				     now - busy, atomic_load(&s->ith.tid));
-		}
-	}
+	mmt_ith_check_stall(&s->ith, inj, "writeback", s->o->stall_us, &s->stall_reported);
 }
 
 static int wb_stop(struct mmt_inj *inj)
 {
 	struct wb_state *s = inj->priv;
-	uint64_t timeout;
 	int r;
 
 	if (!s)
 		return 0;
-	timeout = mmt_bd_stop_timeout_us(inj->run, 120 * MMT_USEC_PER_SEC);
-	r = mmt_ith_stop(&s->ith, timeout);
-	if (r == -ETIMEDOUT) {
-		const char *what = atomic_load(&s->ith.busy_what);
-
+	r = mmt_ith_stop_or_stall(&s->ith, inj, 120 * MMT_USEC_PER_SEC);
+	if (r == -ETIMEDOUT)
 		s->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_STALL, "%s: the dirtier's %s did not return "
-				"within %" PRIu64 " s", inj->cfg->name, what ? what : "teardown",
-				(uint64_t)(timeout / MMT_USEC_PER_SEC));
-	}
 	/* The sysctls come back even when the thread is stuck. */
 	if (mmt_undo_all(inj->run->jr, &s->sysctl_undo) && r == 0)
 		r = -EIO;
