@@ -161,7 +161,7 @@ int mmt_mon_psi_trigger_open(const char *path, const char *kernel_text)
 	return fd;
 }
 
-unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
+unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *bound, uint64_t *anon,
 				 unsigned max_nodes)
 {
 	unsigned mappings = 0;
@@ -171,15 +171,18 @@ unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
 		char buf[1024];
+		uint64_t *to = NULL;
 
 		if (len >= sizeof(buf))
 			len = sizeof(buf) - 1;
 		memcpy(buf, line, len);
 		buf[len] = '\0';
 		/* "7f12... bind=static:0-1 anon=512 dirty=512 N0=256 N1=256 kernelpagesize_kB=4" */
-		/* Per-task (set_mempolicy) policies do not show in numa_maps,
-		 * so anonymous memory counts too: it is the worker's. */
-		if (strstr(buf, " bind:") || strstr(buf, " bind=") || strstr(buf, " anon=")) {
+		if (strstr(buf, " bind:") || strstr(buf, " bind="))
+			to = bound;
+		else if (strstr(buf, " anon="))
+			to = anon;
+		if (to) {
 			char *save = NULL;
 
 			mappings++;
@@ -188,7 +191,7 @@ unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
 				unsigned long pages;
 
 				if (sscanf(tok, "N%u=%lu", &node, &pages) == 2 && node < max_nodes)
-					per_node[node] += pages;
+					to[node] += pages;
 			}
 		}
 		line = end ? end + 1 : NULL;

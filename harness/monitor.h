@@ -61,13 +61,14 @@ int mmt_mon_psi_trigger_parse(const char *spec, char *ret_text, size_t len,
 int mmt_mon_psi_trigger_open(const char *path, const char *kernel_text);
 
 /*
- * Sum the per-node page counts ("N0=12 N1=40") of the MPOL_BIND mappings
- * (a "bind" policy) and the anonymous ones ("anon=": per-task policies are
- * not shown in numa_maps) in /proc/PID/numa_maps text into per_node
- * (indexed by node id, max_nodes entries, added to).  Pure.  Returns the
- * number of mappings counted.
+ * Sum the per-node page counts ("N0=12 N1=40") of /proc/PID/numa_maps text:
+ * mappings with a "bind" policy into bound[], other anonymous ones into
+ * anon[] (per-task set_mempolicy() policies do not show in numa_maps, and
+ * fork() shares the parent's pages, so those are only indicative).  Both
+ * arrays are indexed by node id (max_nodes entries) and added to.  Pure.
+ * Returns the number of mappings counted.
  */
-unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *per_node,
+unsigned mmt_mon_parse_numa_maps(const char *text, uint64_t *bound, uint64_t *anon,
 				 unsigned max_nodes);
 
 /* /proc/meminfo MemFree and MemAvailable in kB. */

@@ -76,7 +76,8 @@ struct orch {
 	uint64_t memcg_kills_matched[MMT_MAX_CELLS];
 	uint64_t mem_usage[MMT_MAX_CELLS];
 	/* Where the bound pages were, summed over samples (numa_maps). */
-	uint64_t placement[MMT_MAX_CELLS][MMT_MAX_NODES];
+	uint64_t placement[MMT_MAX_CELLS][MMT_MAX_NODES];      /* bind mappings */
+	uint64_t placement_anon[MMT_MAX_CELLS][MMT_MAX_NODES]; /* other anon */
 	uint64_t placement_outside[MMT_MAX_CELLS];
 	unsigned placement_samples[MMT_MAX_CELLS];
 	int psi_fd[MAX_PSI];      /* PSI triggers: system, then cells (v2) */

@@ -149,6 +149,15 @@ static json_object *run_json(struct orch *o)
 						       json_object_new_int64((int64_t)o->placement[i][n]));
 			}
 			json_object_object_add(pl, "pages_per_node", per);
+			per = json_object_new_object();
+			for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
+				if (!o->placement_anon[i][n])
+					continue;
+				snprintf(key, sizeof(key), "%u", n);
+				json_object_object_add(per, key,
+						       json_object_new_int64((int64_t)o->placement_anon[i][n]));
+			}
+			json_object_object_add(pl, "other_anon_pages_per_node", per);
 			json_object_object_add(pl, "outside_mems",
 					       json_object_new_int64((int64_t)o->placement_outside[i]));
 			json_object_object_add(pl, "samples",

@@ -121,7 +121,7 @@ int mmt_orch_samples_header(struct orch *o)
 static void sample_placement(struct orch *o, struct mmt_cell_rt *c)
 {
 	pid_t pid = atomic_load(&c->pid);
-	uint64_t per[MMT_MAX_NODES] = { 0 };
+	uint64_t bound[MMT_MAX_NODES] = { 0 }, anon[MMT_MAX_NODES] = { 0 };
 	char path[64], *text = NULL;
 
 	if (pid <= 0)
@@ -129,12 +129,14 @@ static void sample_placement(struct orch *o, struct mmt_cell_rt *c)
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	if (mmt_read_file_alloc(path, &text) < 0)
 		return;
-	if (mmt_mon_parse_numa_maps(text, per, MMT_MAX_NODES) > 0) {
+	if (mmt_mon_parse_numa_maps(text, bound, anon, MMT_MAX_NODES) > 0) {
 		o->placement_samples[c->index]++;
 		for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
-			o->placement[c->index][n] += per[n];
-			if (per[n] && !hwloc_bitmap_isset(c->mems, n))
-				o->placement_outside[c->index] += per[n];
+			o->placement[c->index][n] += bound[n];
+			o->placement_anon[c->index][n] += anon[n];
+			/* Only bound mappings must follow the binding. */
+			if (bound[n] && !hwloc_bitmap_isset(c->mems, n))
+				o->placement_outside[c->index] += bound[n];
 		}
 	}
 	free(text);

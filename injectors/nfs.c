@@ -411,6 +411,13 @@ static int start_server(struct nfs_state *s)
 				      nfsd_argv, MMT_ARRAY_SIZE(nfsd_argv));
 		if (r < 0)
 			return r;
+		/* The kernel threads outlive every daemon: after a crash the
+		 * journal stops them ("0" into /proc/fs/nfsd/threads). */
+		seq = mmt_journal_addv(s->inj->run->jr, "sysctl", "/proc/fs/nfsd/threads", "0",
+				       NULL);
+		if (seq < 0)
+			return seq;
+		mmt_undo_push(&s->server_undo, seq);
 		r = run_prog(s, nfsd_argv);
 		if (r < 0)
 			return r;

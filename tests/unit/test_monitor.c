@@ -84,17 +84,19 @@ static void test_numa_maps(void **state)
 		"7f1000000000 bind=static:2 anon=100 dirty=100 N2=100 kernelpagesize_kB=4\n"
 		"7f2000000000 bind:1 anon=7 N1=7 N99=1 kernelpagesize_kB=4\n"
 		"7ffd00000000 default stack anon=3 dirty=3 N0=3 kernelpagesize_kB=4\n";
-	uint64_t per[8] = { 0 };
+	uint64_t bound[8] = { 0 }, anon[8] = { 0 };
 
 	(void)state;
-	assert_int_equal(mmt_mon_parse_numa_maps(text, per, 8), 4);
-	assert_int_equal(per[0], 259);   /* the file mapping is not counted */
-	assert_int_equal(per[1], 263);
-	assert_int_equal(per[2], 100);
-	assert_int_equal(per[3], 0);
-	assert_int_equal(mmt_mon_parse_numa_maps("", per, 8), 0);
-	assert_int_equal(mmt_mon_parse_numa_maps("garbage bind: N=x Nq=1\n\n", per, 8), 1);
-	assert_int_equal(per[1], 263);
+	assert_int_equal(mmt_mon_parse_numa_maps(text, bound, anon, 8), 4);
+	assert_int_equal(bound[0], 256);   /* the file mapping is not counted */
+	assert_int_equal(bound[1], 263);
+	assert_int_equal(bound[2], 100);
+	assert_int_equal(bound[3], 0);
+	assert_int_equal(anon[0], 3);      /* the default-policy stack */
+	assert_int_equal(anon[1], 0);
+	assert_int_equal(mmt_mon_parse_numa_maps("", bound, anon, 8), 0);
+	assert_int_equal(mmt_mon_parse_numa_maps("garbage bind: N=x Nq=1\n\n", bound, anon, 8), 1);
+	assert_int_equal(bound[1], 263);
 }
 
 int main(void)
