@@ -34,6 +34,21 @@
 
 /* ---- run.json ------------------------------------------------------------- */
 
+/* {"node id": count} for the non-zero entries. */
+static json_object *node_counts(const uint64_t *per_node)
+{
+	json_object *per = json_object_new_object();
+	char key[16];
+
+	for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
+		if (!per_node[n])
+			continue;
+		snprintf(key, sizeof(key), "%u", n);
+		json_object_object_add(per, key, json_object_new_int64((int64_t)per_node[n]));
+	}
+	return per;
+}
+
 static json_object *run_json(struct orch *o)
 {
 	struct mmt_run *run = o->run;
@@ -138,26 +153,11 @@ static json_object *run_json(struct orch *o)
 		{
 			/* numa_maps of the worker, summed over the samples: shows
 			 * that the bound pages follow the binding. */
-			json_object *pl = json_object_new_object(), *per = json_object_new_object();
-			char key[16];
+			json_object *pl = json_object_new_object();
 
-			for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
-				if (!o->placement[i][n])
-					continue;
-				snprintf(key, sizeof(key), "%u", n);
-				json_object_object_add(per, key,
-						       json_object_new_int64((int64_t)o->placement[i][n]));
-			}
-			json_object_object_add(pl, "pages_per_node", per);
-			per = json_object_new_object();
-			for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
-				if (!o->placement_anon[i][n])
-					continue;
-				snprintf(key, sizeof(key), "%u", n);
-				json_object_object_add(per, key,
-						       json_object_new_int64((int64_t)o->placement_anon[i][n]));
-			}
-			json_object_object_add(pl, "other_anon_pages_per_node", per);
+			json_object_object_add(pl, "pages_per_node", node_counts(o->placement[i]));
+			json_object_object_add(pl, "other_anon_pages_per_node",
+					       node_counts(o->placement_anon[i]));
 			json_object_object_add(pl, "outside_mems",
 					       json_object_new_int64((int64_t)o->placement_outside[i]));
 			json_object_object_add(pl, "samples",

@@ -102,3 +102,12 @@ wait_gone() {
 	done
 	return 1
 }
+
+# Run mmtorture (waiting for the machine lock, see MMT_WAIT_LOCK): sets RC,
+# keeps stderr in $RESULTS/stderr and shows it.
+mmt_run() {
+	"$MMT" run "$@" 2>"$RESULTS/stderr"
+	RC=$?
+	cat "$RESULTS/stderr" >&2
+	return 0
+}

@@ -16,23 +16,6 @@ need_tools jq flock mkswap losetup awk
 serialize
 mk_results
 
-# Run mmtorture, waiting while somebody else's run holds the machine lock.
-# Sets RC; stderr goes to $RESULTS/stderr.
-mmt_run() {
-	n=0
-	while :; do
-		"$MMT" run "$@" 2>"$RESULTS/stderr"
-		RC=$?
-		if [ $RC -eq 2 ] && grep -q "another mmtorture run holds" "$RESULTS/stderr"; then
-			n=$((n + 1))
-			[ $n -lt 120 ] || fail "the run lock stayed taken for 10 minutes"
-			sleep 5
-			continue
-		fi
-		cat "$RESULTS/stderr" >&2
-		return 0
-	done
-}
 
 # Sum of every samples.csv column whose name ends in $2 (empty cells = NaN).
 col_sum() {

@@ -12,21 +12,6 @@ need_tools jq flock losetup awk mkfs.ext4
 serialize
 mk_results
 
-mmt_run() {
-	n=0
-	while :; do
-		"$MMT" run "$@" 2>"$RESULTS/stderr"
-		RC=$?
-		if [ $RC -eq 2 ] && grep -q "another mmtorture run holds" "$RESULTS/stderr"; then
-			n=$((n + 1))
-			[ $n -lt 120 ] || fail "the run lock stayed taken for 10 minutes"
-			sleep 5
-			continue
-		fi
-		cat "$RESULTS/stderr" >&2
-		return 0
-	done
-}
 
 # Largest value of the samples.csv column whose name ends in $2.
 col_max() {
