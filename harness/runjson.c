@@ -2,33 +2,13 @@
 /* run.json, result.ktap and junit.xml of a run. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "cgroup.h"
-#include "journal.h"
-#include "kmsg.h"
-#include "log.h"
-#include "monitor.h"
-#include "oomclass.h"
 #include "results/results.h"
 #include "orch.h"
-#include "run.h"
-#include "set.h"
 #include "util.h"
 #include "workloads/workloads.h"
 

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * thp-fault: the fault workload for transparent huge pages.  Each loop maps
+ * a 2M-aligned region (over-mapped by 2M and trimmed), advises
+ * MADV_HUGEPAGE, binds it with MPOL_BIND (mbind() per VMA, or
+ * set_mempolicy() per thread, re-set every loop), writes the pattern into
+ * every 4K page, so that the first touch of each 2M extent faults a huge
+ * page where the kernel can give one, reads it back, and unmaps it.
+ *
+ * Progress is counted in 4K pages whatever the kernel gave: with THP
+ * "never", or no free huge page on the allowed nodes, the same loop runs on
+ * 4K pages, which is still a valid run.  describe() records the THP mode
+ * read at validate time, so a reader of run.json knows which it was.
+ *
+ * The options are those of fault (struct mmt_fault_opts), sizes rounded up
+ * to 2M.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "set.h"
+#include "util.h"
+#include "workloads/workload.h"
+
+#ifndef MPOL_F_STATIC_NODES
+#define MPOL_F_STATIC_NODES (1 << 15)
+#endif
+#ifndef MPOL_F_RELATIVE_NODES
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#endif
+
+#define HPAGE_SIZE (2ULL << 20)
+#define SMALL_PAGE 4096ULL
+#define BATCH_PAGES (HPAGE_SIZE / SMALL_PAGE) /* one extent per heartbeat */
+#define MASK_LONGS ((MMT_SET_MAX_ID + 1) / (sizeof(long) * CHAR_BIT))
+#define MAX_REPORTS_PER_LOOP 8
+#define BACKOFF_US 1000
+#define GIVE_UP_US (2 * MMT_USEC_PER_SEC)
+#define GIVE_UP_TRIES 16
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+
+/* The fault options, plus what validate() learnt (not a job-file key). */
+struct thp_opts {
+	struct mmt_fault_opts f;
+	char thp_mode[16];        /* "always", "madvise", "never", "absent" */
+};
+
+static const char *const api_names[] = { "mbind", "set_mempolicy", NULL };
+static const char *const flag_names[] = { "none", "static", "relative", NULL };
+
+static const struct mmt_opt thp_fault_opts[] = {
+	{ .name = "size", .type = MMT_OPT_SIZE, .off = offsetof(struct thp_opts, f.size),
+	  .min = 2 << 20, .max = 64LL << 30, .def = "64M",
+	  .help = "region mapped and faulted per thread per loop (rounded up to 2M)" },
+	{ .name = "policy_api", .type = MMT_OPT_ENUM,
+	  .off = offsetof(struct thp_opts, f.policy_api), .def = "mbind",
+	  .choices = api_names,
+	  .help = "mbind: per-VMA policy; set_mempolicy: per-thread policy, re-set each loop" },
+	{ .name = "mode_flags", .type = MMT_OPT_ENUM,
+	  .off = offsetof(struct thp_opts, f.mode_flags), .def = "none",
+	  .choices = flag_names,
+	  .help = "MPOL_BIND flag: none, static (MPOL_F_STATIC_NODES) or relative "
+		  "(MPOL_F_RELATIVE_NODES)" },
+	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct thp_opts, f.verify),
+	  .def = "true", .help = "read every 4K page back and report corruption" },
+	MMT_OPT_END
+};
+
+struct err_track {
+	int err;
+	unsigned tries;
+	uint64_t since_us;
+};
+
+struct thp_run {
+	struct mmt_wctx *ctx;
+	const struct mmt_fault_opts *o;
+	size_t len;
+	uint64_t nr_pages;             /* 4K pages */
+	int mode;
+	unsigned long mask[MASK_LONGS];
+	unsigned long maxnode;
+	uint64_t loop;
+	struct err_track track;
+};
+
+static uint64_t round_up_huge(uint64_t bytes)
+{
+	return (bytes + HPAGE_SIZE - 1) / HPAGE_SIZE * HPAGE_SIZE;
+}
+
+static uint64_t tail_of(uint64_t head)
+{
+	return ~head | 1;
+}
+
+static int build_mask(struct thp_run *run)
+{
+	hwloc_const_bitmap_t mems = run->ctx->mems;
+	hwloc_bitmap_t rel = NULL;
+	long maxnode;
+	int w = hwloc_bitmap_weight(mems);
+
+	if (w <= 0)
+		return -EINVAL;
+	switch (run->o->mode_flags) {
+	case MMT_FLAGS_STATIC:
+		run->mode = MPOL_BIND | MPOL_F_STATIC_NODES;
+		break;
+	case MMT_FLAGS_RELATIVE:
+		run->mode = MPOL_BIND | MPOL_F_RELATIVE_NODES;
+		rel = hwloc_bitmap_alloc();
+		if (!rel)
+			return -ENOMEM;
+		hwloc_bitmap_set_range(rel, 0, w - 1);
+		mems = rel;
+		break;
+	default:
+		run->mode = MPOL_BIND;
+		break;
+	}
+	maxnode = mmt_set_to_ulongs(mems, run->mask,
+				    hwloc_bitmap_last(mems) / (sizeof(long) * CHAR_BIT) + 1);
+	hwloc_bitmap_free(rel);
+	if (maxnode < 0)
+		return (int)maxnode;
+	run->maxnode = (unsigned long)maxnode;
+	return 0;
+}
+
+static void backoff(const struct mmt_wctx *ctx)
+{
+	struct timespec ts = { 0, BACKOFF_US * 1000L };
+
+	if (!mmt_wctx_stopping(ctx))
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * Record a failed call: 0 to go on after a short backoff, -err when the
+ * same error repeated GIVE_UP_TRIES times over GIVE_UP_US (a setup problem,
+ * BROK).  ENOMEM from the policy calls is what a racing rebind may cause:
+ * counted, never given up on.
+ */
+static int track_err(struct thp_run *run, const char *what, int err, bool policy_call)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	struct err_track *t = &run->track;
+	uint64_t now = mmt_now_us();
+
+	mmt_wctx_error(ctx, err, "%s (loop %llu)", what, (unsigned long long)run->loop);
+	if (t->tries == 0 || t->err != err) {
+		t->err = err;
+		t->tries = 0;
+		t->since_us = now;
+	}
+	t->tries++;
+	if (!(policy_call && err == ENOMEM) && t->tries >= GIVE_UP_TRIES &&
+	    now - t->since_us >= GIVE_UP_US) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
+
+		snprintf(m.text, sizeof(m.text), "thp-fault: %s failed %u times in a row: %s",
+			 what, t->tries, strerror(err));
+		mmt_wctx_send(ctx, &m);
+		return -err;
+	}
+	backoff(ctx);
+	return 0;
+}
+
+/* A 2M-aligned anonymous mapping of len bytes: map 2M more, trim both ends. */
+static void *map_aligned(size_t len)
+{
+	size_t over = len + HPAGE_SIZE;
+	unsigned char *raw, *base;
+	size_t head, tail;
+
+	raw = mmap(NULL, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return MAP_FAILED;
+	base = (unsigned char *)(((uintptr_t)raw + HPAGE_SIZE - 1) & ~(uintptr_t)(HPAGE_SIZE - 1));
+	head = (size_t)(base - raw);
+	tail = over - head - len;
+	if (head)
+		(void)munmap(raw, head);
+	if (tail)
+		(void)munmap(base + len, tail);
+	return base;
+}
+
+static bool touch(struct thp_run *run, unsigned char *base)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	uint64_t i, done = 0;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		unsigned char *p = base + i * SMALL_PAGE;
+		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
+
+		*(volatile uint64_t *)p = head;
+		*(volatile uint64_t *)(p + SMALL_PAGE - sizeof(uint64_t)) = tail_of(head);
+		if (++done == BATCH_PAGES) {
+			mmt_wctx_progress(ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(ctx))
+				return false;
+		}
+	}
+	if (done)
+		mmt_wctx_progress(ctx, done);
+	return true;
+}
+
+static void report_corruption(struct thp_run *run, unsigned char *addr, uint64_t page,
+			      uint64_t expected, uint64_t got, const char *where)
+{
+	struct mmt_wmsg m = {
+		.type = MMT_WMSG_CORRUPTION,
+		.node = -1,
+		.addr = (uint64_t)(uintptr_t)addr,
+		.page_index = page,
+		.expected = expected,
+		.got = got,
+	};
+	int node = -1;
+
+	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
+		m.node = node;
+	snprintf(m.text, sizeof(m.text),
+		 "thp-fault: loop %llu page %llu (%s word) expected %#llx got %#llx",
+		 (unsigned long long)run->loop, (unsigned long long)page, where,
+		 (unsigned long long)expected, (unsigned long long)got);
+	mmt_wctx_send(run->ctx, &m);
+}
+
+static bool verify(struct thp_run *run, unsigned char *base)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	uint64_t i, done = 0, bad = 0;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		unsigned char *p = base + i * SMALL_PAGE;
+		unsigned char *q = p + SMALL_PAGE - sizeof(uint64_t);
+		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
+		uint64_t got_head = *(volatile uint64_t *)p;
+		uint64_t got_tail = *(volatile uint64_t *)q;
+
+		if ((got_head != head || got_tail != tail_of(head)) &&
+		    bad++ < MAX_REPORTS_PER_LOOP) {
+			if (got_head != head)
+				report_corruption(run, p, i, head, got_head, "head");
+			else
+				report_corruption(run, q, i, tail_of(head), got_tail, "tail");
+		}
+		if (++done == BATCH_PAGES) {
+			mmt_wctx_verified(ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(ctx))
+				break;
+		}
+	}
+	if (done)
+		mmt_wctx_verified(ctx, done);
+	if (bad > MAX_REPORTS_PER_LOOP) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
+
+		snprintf(m.text, sizeof(m.text),
+			 "thp-fault: loop %llu: %llu more corrupt pages not reported one by one",
+			 (unsigned long long)run->loop,
+			 (unsigned long long)(bad - MAX_REPORTS_PER_LOOP));
+		mmt_wctx_send(ctx, &m);
+	}
+	return i == run->nr_pages;
+}
+
+static int one_loop(struct thp_run *run)
+{
+	bool task_api = run->o->policy_api == MMT_API_SET_MEMPOLICY;
+	unsigned char *base;
+	bool complete;
+
+	if (task_api && set_mempolicy(run->mode, run->mask, run->maxnode) < 0)
+		return track_err(run, "set_mempolicy", errno, true);
+	base = map_aligned(run->len);
+	if (base == MAP_FAILED)
+		return track_err(run, "mmap", errno, false);
+	/* Best effort: with THP "never" or absent the advice fails, harmlessly,
+	 * and the loop runs on 4K pages. */
+	(void)madvise(base, run->len, MADV_HUGEPAGE);
+	if (!task_api &&
+	    mbind(base, run->len, run->mode, run->mask, run->maxnode, 0) < 0) {
+		int err = errno;
+
+		munmap(base, run->len);
+		return track_err(run, "mbind", err, true);
+	}
+	run->track.tries = 0;
+	complete = touch(run, base);
+	if (complete && run->o->verify)
+		complete = verify(run, base);
+	if (munmap(base, run->len) < 0)
+		return mmt_log_errno(-errno, "thp-fault: munmap");
+	if (complete)
+		atomic_fetch_add_explicit(&run->ctx->stats->loops, 1, memory_order_relaxed);
+	run->loop++;
+	return 0;
+}
+
+static int thp_thread_run(struct mmt_wctx *ctx)
+{
+	const struct thp_opts *to = ctx->opts;
+	struct thp_run run = { .ctx = ctx, .o = &to->f };
+	int r;
+
+	run.len = round_up_huge(run.o->size);
+	run.nr_pages = run.len / SMALL_PAGE;
+	r = build_mask(&run);
+	if (r < 0)
+		return mmt_log_errno(r, "thp-fault: thread %u: nodemask of the cell", ctx->thread);
+	mmt_wctx_progress(ctx, 0);
+	r = 0;
+	while (!mmt_wctx_stopping(ctx)) {
+		r = one_loop(&run);
+		if (r < 0)
+			break;
+	}
+	if (run.o->policy_api == MMT_API_SET_MEMPOLICY)
+		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	return r;
+}
+
+/* The selected mode of THP_ENABLED ("always [madvise] never" -> "madvise"). */
+static void read_thp_mode(char *buf, size_t len)
+{
+	char text[128], *lb, *rb;
+
+	snprintf(buf, len, "absent");
+	if (mmt_read_file(THP_ENABLED, text, sizeof(text)) <= 0)
+		return;
+	lb = strchr(text, '[');
+	rb = lb ? strchr(lb, ']') : NULL;
+	if (!lb || !rb)
+		return;
+	*rb = '\0';
+	snprintf(buf, len, "%s", lb + 1);
+}
+
+static int thp_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo, char *err,
+			size_t err_len)
+{
+	struct thp_opts *o = cell->wl_opts;
+	uint64_t rounded = round_up_huge(o->f.size);
+
+	(void)topo;
+	(void)err;
+	(void)err_len;
+	if (rounded != o->f.size) {
+		log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of 2M; using %llu",
+			 cell->src.file, mmt_src_line(&cell->src, "size"), cell->name,
+			 (unsigned long long)o->f.size, (unsigned long long)rounded);
+		o->f.size = rounded;
+	}
+	read_thp_mode(o->thp_mode, sizeof(o->thp_mode));
+	return 0;
+}
+
+static uint64_t thp_thread_footprint(const struct mmt_cell_cfg *cell)
+{
+	const struct thp_opts *o = cell->wl_opts;
+
+	return round_up_huge(o->f.size);
+}
+
+static void thp_describe(const struct mmt_cell_cfg *cell, json_object *out)
+{
+	const struct thp_opts *o = cell->wl_opts;
+
+	json_object_object_add(out, "policy_api",
+			       json_object_new_string(api_names[o->f.policy_api]));
+	json_object_object_add(out, "mode_flags",
+			       json_object_new_string(flag_names[o->f.mode_flags]));
+	json_object_object_add(out, "size", json_object_new_int64((int64_t)o->f.size));
+	json_object_object_add(out, "verify", json_object_new_boolean(o->f.verify));
+	json_object_object_add(out, "thp_enabled",
+			       json_object_new_string(o->thp_mode[0] ? o->thp_mode : "unknown"));
+}
+
+const struct mmt_workload_ops mmt_workload_thp_fault = {
+	.version = MMT_WORKLOAD_VERSION,
+	.name = "thp-fault",
+	.summary = "fault on 2M-aligned MADV_HUGEPAGE regions: THP faults under MPOL_BIND",
+	.opts = thp_fault_opts,
+	.opts_size = sizeof(struct thp_opts),
+	.validate = thp_validate,
+	.thread_footprint = thp_thread_footprint,
+	.thread_run = thp_thread_run,
+	.describe = thp_describe,
+};
