@@ -7,12 +7,12 @@
 #include "injectors/injectors.h"
 #include "workloads/workloads.h"
 
-#define X(n) &mmt_workload_##n,
+#define X(n, name) &mmt_workload_##n,
 const struct mmt_workload_ops *const mmt_workloads[] = { MMT_WORKLOADS(X) };
 #undef X
 const unsigned mmt_nr_workloads = sizeof(mmt_workloads) / sizeof(mmt_workloads[0]);
 
-#define X(n) #n,
+#define X(n, name) name,
 const char *const mmt_workload_names[] = { MMT_WORKLOADS(X) NULL };
 #undef X
 
@@ -21,6 +21,7 @@ const struct mmt_injector_ops *const mmt_injectors[] = { MMT_INJECTORS(X) };
 #undef X
 const unsigned mmt_nr_injectors = sizeof(mmt_injectors) / sizeof(mmt_injectors[0]);
 
+/* The registry's names must be the plugins' own (checked by test_workloads2). */
 const struct mmt_workload_ops *mmt_workload_find(const char *name)
 {
 	for (unsigned i = 0; i < mmt_nr_workloads; i++)

@@ -396,7 +396,7 @@ static void thp_describe(const struct mmt_cell_cfg *cell, json_object *out)
 
 const struct mmt_workload_ops mmt_workload_thp_fault = {
 	.version = MMT_WORKLOAD_VERSION,
-	.name = "thp-fault",
+	.name = "thp-fault", /* = its name in workloads/workloads.h */
 	.summary = "fault on 2M-aligned MADV_HUGEPAGE regions: THP faults under MPOL_BIND",
 	.opts = thp_fault_opts,
 	.opts_size = sizeof(struct thp_opts),

@@ -4,12 +4,17 @@
 
 #include "workload.h"
 
-/* The one explicit registry of workloads (an X-macro; no constructors). */
-#define MMT_WORKLOADS(X) \
-	X(fault)         \
-	X(hog)
+/*
+ * The one explicit registry of workloads (an X-macro; no constructors):
+ * X(symbol, name in job files), the name equal to the ops table's .name.
+ */
+#define MMT_WORKLOADS(X)          \
+	X(fault, "fault")         \
+	X(hog, "hog")             \
+	X(thp_fault, "thp-fault") \
+	X(migrate, "migrate")
 
-#define X(n) extern const struct mmt_workload_ops mmt_workload_##n;
+#define X(n, name) extern const struct mmt_workload_ops mmt_workload_##n;
 MMT_WORKLOADS(X)
 #undef X
 

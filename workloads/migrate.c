@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * migrate: page migration under MPOL_BIND, in the shape of the kernel's
+ * mm selftest migration.c.  Each thread maps a region, binds it with
+ * mbind(MPOL_BIND) to the cell's nodes, writes the pattern into every page,
+ * then loops: move_pages(MPOL_MF_MOVE) sends every page to a node of the
+ * cell's mems, round-robin (page i of round r goes to node (r + i) mod N),
+ * in batches, then every page is read back and compared.  The targets of
+ * a round are the cell's nodes that cpuset.mems allows at its start.
+ *
+ * Progress is pages that move_pages() reports placed (status >= 0).  Per
+ * page failures (EBUSY, EAGAIN, ENOMEM under pressure; EACCES when a
+ * racing rebind took the target node out of the cpuset) are normal: they
+ * are counted as errors, one per batch, and the loop goes on.  A whole-call
+ * failure that repeats for seconds is a setup problem and gives up (BROK).
+ *
+ * On a cell with one node every move is to the node the page is on: a
+ * no-op with status = that node, still a valid run.
+ *
+ * A corrupt page is reported once (with the node move_pages() saw it on)
+ * and rewritten with what it should hold, so the next rounds do not report
+ * it again.  THP is off for the region (MADV_NOHUGEPAGE): 4K pages move.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "set.h"
+#include "util.h"
+#include "workloads/workload.h"
+
+#define MASK_LONGS ((MMT_SET_MAX_ID + 1) / (sizeof(long) * CHAR_BIT))
+#define MAX_REPORTS_PER_ROUND 8
+#define BACKOFF_US 1000
+#define GIVE_UP_US (2 * MMT_USEC_PER_SEC)
+#define GIVE_UP_TRIES 16
+#define VERIFY_BATCH 512
+
+struct migrate_opts {
+	uint64_t size;            /* bytes per thread, page-aligned */
+	uint64_t batch;           /* pages per move_pages() call */
+	bool verify;              /* read every page back after each round */
+};
+
+static const struct mmt_opt migrate_opts[] = {
+	{ .name = "size", .type = MMT_OPT_SIZE, .off = offsetof(struct migrate_opts, size),
+	  .min = 4096, .max = 64LL << 30, .def = "16M",
+	  .help = "region mapped once per thread and migrated every round "
+		  "(rounded up to pages)" },
+	{ .name = "batch", .type = MMT_OPT_U64, .off = offsetof(struct migrate_opts, batch),
+	  .min = 1, .max = 65536, .def = "512",
+	  .help = "pages per move_pages() call (stop checks and heartbeats between calls)" },
+	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct migrate_opts, verify),
+	  .def = "true", .help = "read every page back after each round and report corruption" },
+	MMT_OPT_END
+};
+
+struct migrate_run {
+	struct mmt_wctx *ctx;
+	const struct migrate_opts *o;
+	size_t page_size;
+	size_t len;
+	uint64_t nr_pages;
+	unsigned char *base;
+	int *cell_nodes;               /* the cell's nodes, in order */
+	unsigned nr_cell_nodes;
+	int *targets;                  /* this round's: those the cpuset allows */
+	unsigned nr_targets;
+	void **pages;                  /* batch-sized work arrays */
+	int *nodes;
+	int *status;
+	uint64_t round;
+	int track_err;
+	unsigned track_tries;
+	uint64_t track_since_us;
+};
+
+static size_t page_size(void)
+{
+	long r = sysconf(_SC_PAGESIZE);
+
+	return r > 0 ? (size_t)r : 4096;
+}
+
+static uint64_t round_up_pages(uint64_t bytes)
+{
+	uint64_t pg = page_size();
+
+	return (bytes + pg - 1) / pg * pg;
+}
+
+static uint64_t tail_of(uint64_t head)
+{
+	return ~head | 1;
+}
+
+/* The pattern is fixed for the life of the mapping: "loop" 0. */
+static uint64_t head_of(const struct migrate_run *run, uint64_t page)
+{
+	return mmt_workload_pattern(run->ctx->seed, run->ctx->thread, 0, page);
+}
+
+static void backoff(const struct mmt_wctx *ctx)
+{
+	struct timespec ts = { 0, BACKOFF_US * 1000L };
+
+	if (!mmt_wctx_stopping(ctx))
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * A whole move_pages() call failed: 0 to go on after a short backoff, or
+ * -err once the same error has repeated GIVE_UP_TRIES times over
+ * GIVE_UP_US.  ENOMEM and EACCES (a rebind raced the target node out of
+ * the cpuset) are what the torture causes: never given up on.
+ */
+static int call_failed(struct migrate_run *run, int err)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	uint64_t now = mmt_now_us();
+
+	mmt_wctx_error(ctx, err, "move_pages (round %llu)", (unsigned long long)run->round);
+	if (run->track_tries == 0 || run->track_err != err) {
+		run->track_err = err;
+		run->track_tries = 0;
+		run->track_since_us = now;
+	}
+	run->track_tries++;
+	if (err != ENOMEM && err != EACCES && run->track_tries >= GIVE_UP_TRIES &&
+	    now - run->track_since_us >= GIVE_UP_US) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
+
+		snprintf(m.text, sizeof(m.text), "migrate: move_pages failed %u times in a row: %s",
+			 run->track_tries, strerror(err));
+		mmt_wctx_send(ctx, &m);
+		return -err;
+	}
+	backoff(ctx);
+	return 0;
+}
+
+static void write_page(const struct migrate_run *run, uint64_t i)
+{
+	unsigned char *p = run->base + i * run->page_size;
+	uint64_t head = head_of(run, i);
+
+	*(volatile uint64_t *)p = head;
+	*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = tail_of(head);
+}
+
+/* First touch of every page (counted as progress: these are faults). */
+static bool touch(struct migrate_run *run)
+{
+	uint64_t i, done = 0;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		write_page(run, i);
+		if (++done == run->o->batch) {
+			mmt_wctx_progress(run->ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(run->ctx))
+				return false;
+		}
+	}
+	if (done)
+		mmt_wctx_progress(run->ctx, done);
+	return true;
+}
+
+/* One move_pages() call over pages [first, first + n).  0 or -errno. */
+static int move_batch(struct migrate_run *run, uint64_t first, unsigned n)
+{
+	uint64_t moved = 0;
+	unsigned failed = 0, i;
+	int first_err = 0;
+	long r;
+
+	for (i = 0; i < n; i++) {
+		run->pages[i] = run->base + (first + i) * run->page_size;
+		run->nodes[i] = run->targets[(run->round + first + i) % run->nr_targets];
+		run->status[i] = INT_MIN;
+	}
+	r = move_pages(0, n, run->pages, run->nodes, run->status, MPOL_MF_MOVE);
+	if (r < 0)
+		return call_failed(run, errno);
+	run->track_tries = 0;
+	/* r > 0 is the number of pages not migrated; status says which. */
+	for (i = 0; i < n; i++) {
+		if (run->status[i] >= 0) {
+			moved++;
+		} else if (run->status[i] != INT_MIN) {
+			if (!failed++)
+				first_err = -run->status[i];
+		}
+	}
+	if (failed)
+		mmt_wctx_error(run->ctx, first_err,
+			       "move_pages: %u of %u pages not moved (round %llu)", failed, n,
+			       (unsigned long long)run->round);
+	mmt_wctx_progress(run->ctx, moved);
+	return 0;
+}
+
+static void report_corruption(struct migrate_run *run, unsigned char *addr, uint64_t page,
+			      uint64_t expected, uint64_t got, const char *where)
+{
+	struct mmt_wmsg m = {
+		.type = MMT_WMSG_CORRUPTION,
+		.node = -1,
+		.addr = (uint64_t)(uintptr_t)addr,
+		.page_index = page,
+		.expected = expected,
+		.got = got,
+	};
+	int node = -1;
+
+	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
+		m.node = node;
+	snprintf(m.text, sizeof(m.text),
+		 "migrate: round %llu page %llu (%s word) expected %#llx got %#llx",
+		 (unsigned long long)run->round, (unsigned long long)page, where,
+		 (unsigned long long)expected, (unsigned long long)got);
+	mmt_wctx_send(run->ctx, &m);
+}
+
+static bool verify(struct migrate_run *run)
+{
+	struct mmt_wctx *ctx = run->ctx;
+	uint64_t i, done = 0, bad = 0;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		unsigned char *p = run->base + i * run->page_size;
+		unsigned char *q = p + run->page_size - sizeof(uint64_t);
+		uint64_t head = head_of(run, i);
+		uint64_t got_head = *(volatile uint64_t *)p;
+		uint64_t got_tail = *(volatile uint64_t *)q;
+
+		if (got_head != head || got_tail != tail_of(head)) {
+			if (bad++ < MAX_REPORTS_PER_ROUND) {
+				if (got_head != head)
+					report_corruption(run, p, i, head, got_head, "head");
+				else
+					report_corruption(run, q, i, tail_of(head), got_tail,
+							  "tail");
+			}
+			write_page(run, i);
+		}
+		if (++done == VERIFY_BATCH) {
+			mmt_wctx_verified(ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(ctx))
+				break;
+		}
+	}
+	if (done)
+		mmt_wctx_verified(ctx, done);
+	if (bad > MAX_REPORTS_PER_ROUND) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
+
+		snprintf(m.text, sizeof(m.text),
+			 "migrate: round %llu: %llu more corrupt pages not reported one by one",
+			 (unsigned long long)run->round,
+			 (unsigned long long)(bad - MAX_REPORTS_PER_ROUND));
+		mmt_wctx_send(ctx, &m);
+	}
+	return i == run->nr_pages;
+}
+
+/*
+ * This round's target nodes: the cell's nodes that the cpuset allows now
+ * (a rebind may have narrowed cpuset.mems; moving there is EACCES).  When
+ * none is allowed, or the query fails, all of the cell's nodes.
+ */
+static void pick_targets(struct migrate_run *run)
+{
+	const unsigned bits = sizeof(long) * CHAR_BIT;
+	unsigned long allowed[MASK_LONGS];
+	unsigned i, n = 0;
+
+	if (get_mempolicy(NULL, allowed, MASK_LONGS * bits, NULL, MPOL_F_MEMS_ALLOWED) == 0) {
+		for (i = 0; i < run->nr_cell_nodes; i++) {
+			unsigned node = (unsigned)run->cell_nodes[i];
+
+			if (allowed[node / bits] & (1UL << (node % bits)))
+				run->targets[n++] = (int)node;
+		}
+	}
+	if (!n) {
+		memcpy(run->targets, run->cell_nodes, run->nr_cell_nodes * sizeof(*run->targets));
+		n = run->nr_cell_nodes;
+	}
+	run->nr_targets = n;
+}
+
+/* One round: every page moved once, then read back.  0 or -errno. */
+static int one_round(struct migrate_run *run)
+{
+	uint64_t first;
+	bool complete = true;
+	int r;
+
+	pick_targets(run);
+
+	for (first = 0; first < run->nr_pages; first += run->o->batch) {
+		uint64_t left = run->nr_pages - first;
+		unsigned n = (unsigned)(left < run->o->batch ? left : run->o->batch);
+
+		r = move_batch(run, first, n);
+		if (r < 0)
+			return r;
+		if (mmt_wctx_stopping(run->ctx)) {
+			complete = false;
+			break;
+		}
+	}
+	if (complete && run->o->verify)
+		complete = verify(run);
+	if (complete)
+		atomic_fetch_add_explicit(&run->ctx->stats->loops, 1, memory_order_relaxed);
+	run->round++;
+	return 0;
+}
+
+/* Map, bind and first-touch the region.  0 or -errno (logged). */
+static int setup_region(struct migrate_run *run)
+{
+	unsigned long mask[MASK_LONGS];
+	long maxnode;
+	int r;
+
+	run->base = mmap(NULL, run->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (run->base == MAP_FAILED) {
+		run->base = NULL;
+		return mmt_log_errno(-errno, "migrate: thread %u: mmap %zu bytes",
+				     run->ctx->thread, run->len);
+	}
+	/* Best effort: a kernel without THP refuses the advice, harmlessly. */
+	(void)madvise(run->base, run->len, MADV_NOHUGEPAGE);
+	maxnode = mmt_set_to_ulongs(run->ctx->mems, mask,
+				    hwloc_bitmap_last(run->ctx->mems) /
+				    (sizeof(long) * CHAR_BIT) + 1);
+	if (maxnode < 0)
+		return mmt_log_errno((int)maxnode, "migrate: nodemask of the cell");
+	/* mbind() may fail with ENOMEM while a rebind races it: retry. */
+	while (mbind(run->base, run->len, MPOL_BIND, mask, (unsigned long)maxnode, 0) < 0) {
+		r = errno;
+		if (r != ENOMEM || mmt_wctx_stopping(run->ctx))
+			return mmt_log_errno(-r, "migrate: thread %u: mbind", run->ctx->thread);
+		mmt_wctx_error(run->ctx, r, "mbind");
+		backoff(run->ctx);
+	}
+	touch(run);
+	return 0;
+}
+
+static int migrate_thread_run(struct mmt_wctx *ctx)
+{
+	struct migrate_run run = { .ctx = ctx, .o = ctx->opts, .page_size = page_size() };
+	unsigned batch = (unsigned)run.o->batch;
+	int w = hwloc_bitmap_weight(ctx->mems), node, r;
+	unsigned i = 0;
+
+	if (w <= 0)
+		return mmt_log_errno(-EINVAL, "migrate: thread %u: the cell has no nodes",
+				     ctx->thread);
+	run.len = round_up_pages(run.o->size);
+	run.nr_pages = run.len / run.page_size;
+	run.cell_nodes = calloc((size_t)w, sizeof(*run.cell_nodes));
+	run.targets = calloc((size_t)w, sizeof(*run.targets));
+	run.pages = calloc(batch, sizeof(*run.pages));
+	run.nodes = calloc(batch, sizeof(*run.nodes));
+	run.status = calloc(batch, sizeof(*run.status));
+	if (!run.cell_nodes || !run.targets || !run.pages || !run.nodes || !run.status) {
+		r = mmt_log_errno(-ENOMEM, "migrate: thread %u: work arrays", ctx->thread);
+		goto free_arrays;
+	}
+	hwloc_bitmap_foreach_begin(node, ctx->mems)
+		run.cell_nodes[i++] = node;
+	hwloc_bitmap_foreach_end();
+	run.nr_cell_nodes = i;
+	mmt_wctx_progress(ctx, 0);
+	r = setup_region(&run);
+	if (r < 0)
+		goto unmap;
+	while (!mmt_wctx_stopping(ctx)) {
+		r = one_round(&run);
+		if (r < 0)
+			break;
+	}
+unmap:
+	if (run.base && munmap(run.base, run.len) < 0 && r == 0)
+		r = mmt_log_errno(-errno, "migrate: munmap");
+free_arrays:
+	free(run.status);
+	free(run.nodes);
+	free(run.pages);
+	free(run.targets);
+	free(run.cell_nodes);
+	return r;
+}
+
+static int migrate_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo, char *err,
+			    size_t err_len)
+{
+	struct migrate_opts *o = cell->wl_opts;
+	uint64_t rounded = round_up_pages(o->size);
+
+	(void)topo;
+	(void)err;
+	(void)err_len;
+	if (rounded != o->size) {
+		log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of the page size; "
+			 "using %llu", cell->src.file, mmt_src_line(&cell->src, "size"),
+			 cell->name, (unsigned long long)o->size,
+			 (unsigned long long)rounded);
+		o->size = rounded;
+	}
+	return 0;
+}
+
+static uint64_t migrate_thread_footprint(const struct mmt_cell_cfg *cell)
+{
+	const struct migrate_opts *o = cell->wl_opts;
+
+	return round_up_pages(o->size);
+}
+
+static void migrate_describe(const struct mmt_cell_cfg *cell, json_object *out)
+{
+	const struct migrate_opts *o = cell->wl_opts;
+	int nodes = cell->o.mems.set ? hwloc_bitmap_weight(cell->o.mems.set) : -1;
+
+	json_object_object_add(out, "size", json_object_new_int64((int64_t)o->size));
+	json_object_object_add(out, "batch", json_object_new_int64((int64_t)o->batch));
+	json_object_object_add(out, "verify", json_object_new_boolean(o->verify));
+	json_object_object_add(out, "nodes", json_object_new_int(nodes));
+}
+
+const struct mmt_workload_ops mmt_workload_migrate = {
+	.version = MMT_WORKLOAD_VERSION,
+	.name = "migrate",
+	.summary = "mbind MPOL_BIND, then move_pages() every page round-robin over the "
+		   "cell's nodes and verify, repeat",
+	.opts = migrate_opts,
+	.opts_size = sizeof(struct migrate_opts),
+	.validate = migrate_validate,
+	.thread_footprint = migrate_thread_footprint,
+	.thread_run = migrate_thread_run,
+	.describe = migrate_describe,
+};
