@@ -4,13 +4,17 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <numaif.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "set.h"
 #include "util.h"
 #include "workloads/workload.h"
+
 
 _Static_assert(sizeof(struct mmt_wmsg) < PIPE_BUF, "mmt_wmsg must be written atomically");
 
@@ -97,4 +101,79 @@ uint64_t mmt_workload_pattern(uint64_t seed, unsigned thread, uint64_t loop,
 	z = mix64(z ^ (loop + 0x632be59bd9b4e019ULL));
 	z = mix64(z ^ (page + 0x8cb92ba72f3d8dd7ULL));
 	return z | 1;
+}
+
+int mmt_err_track_fail(struct mmt_err_track *t, struct mmt_wctx *ctx, const char *who,
+		       const char *what, uint64_t loop, int err, bool tolerated)
+{
+	uint64_t now = mmt_now_us();
+
+	mmt_wctx_error(ctx, err, "%s (loop %llu)", what, (unsigned long long)loop);
+	if (t->tries == 0 || t->err != err) {
+		t->err = err;
+		t->tries = 0;
+		t->since_us = now;
+	}
+	t->tries++;
+	if (!tolerated && t->tries >= MMT_GIVE_UP_TRIES && now - t->since_us >= MMT_GIVE_UP_US) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
+
+		snprintf(m.text, sizeof(m.text), "%s: %s failed %u times in a row: %s", who, what,
+			 t->tries, strerror(err));
+		mmt_wctx_send(ctx, &m);
+		return -err;
+	}
+	mmt_wctx_backoff(ctx, MMT_BACKOFF_US);
+	return 0;
+}
+
+void mmt_wctx_backoff(const struct mmt_wctx *ctx, uint64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000L };
+
+	if (!mmt_wctx_stopping(ctx))
+		nanosleep(&ts, NULL);
+}
+
+int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
+			  struct mmt_bind_policy *ret)
+{
+	hwloc_bitmap_t rel = NULL;
+	long maxnode;
+	int w = hwloc_bitmap_weight(mems);
+
+	if (w <= 0)
+		return -EINVAL;
+	switch (mode_flags) {
+	case MMT_FLAGS_STATIC:
+		ret->mode = MPOL_BIND | MPOL_F_STATIC_NODES;
+		break;
+	case MMT_FLAGS_RELATIVE:
+		ret->mode = MPOL_BIND | MPOL_F_RELATIVE_NODES;
+		rel = hwloc_bitmap_alloc();
+		if (!rel)
+			return -ENOMEM;
+		hwloc_bitmap_set_range(rel, 0, w - 1);
+		mems = rel;
+		break;
+	default:
+		ret->mode = MPOL_BIND;
+		break;
+	}
+	/* The shortest mask that holds the last node: the kernel reads (and
+	 * checks) maxnode bits on every call. */
+	maxnode = mmt_set_to_ulongs(mems, ret->mask,
+				    (size_t)hwloc_bitmap_last(mems) / (sizeof(long) * CHAR_BIT) + 1);
+	hwloc_bitmap_free(rel);
+	if (maxnode < 0)
+		return (int)maxnode;
+	ret->maxnode = (unsigned long)maxnode;
+	return 0;
+}
+
+size_t mmt_page_size(void)
+{
+	long r = sysconf(_SC_PAGESIZE);
+
+	return r > 0 ? (size_t)r : 4096;
 }

@@ -39,19 +39,9 @@
 #include "util.h"
 #include "workloads/workload.h"
 
-#ifndef MPOL_F_STATIC_NODES
-#define MPOL_F_STATIC_NODES (1 << 15)
-#endif
-#ifndef MPOL_F_RELATIVE_NODES
-#define MPOL_F_RELATIVE_NODES (1 << 14)
-#endif
 
 #define BATCH_PAGES 64          /* pages between stop checks / heartbeats */
-#define MASK_LONGS ((MMT_SET_MAX_ID + 1) / (sizeof(long) * CHAR_BIT))
 #define MAX_REPORTS_PER_LOOP 8  /* corruption messages; the rest are summed */
-#define BACKOFF_US 1000
-#define GIVE_UP_US (2 * MMT_USEC_PER_SEC)
-#define GIVE_UP_TRIES 16
 
 static const char *const api_names[] = { "mbind", "set_mempolicy", NULL };
 static const char *const flag_names[] = { "none", "static", "relative", NULL };
@@ -74,135 +64,25 @@ static const struct mmt_opt fault_opts[] = {
 	MMT_OPT_END
 };
 
-/* Consecutive failures of one call, to tell a race from a broken setup. */
-struct err_track {
-	int err;
-	unsigned tries;
-	uint64_t since_us;
-};
-
 struct fault_run {
 	struct mmt_wctx *ctx;
 	const struct mmt_fault_opts *o;
 	size_t page_size;
 	size_t len;
 	uint64_t nr_pages;
-	int mode;                      /* MPOL_BIND | flag */
-	unsigned long mask[MASK_LONGS];
-	unsigned long maxnode;
+	struct mmt_bind_policy pol;
 	uint64_t loop;
-	struct err_track track;
+	struct mmt_err_track track;
 };
-
-static size_t page_size(void)
-{
-	long r = sysconf(_SC_PAGESIZE);
-
-	return r > 0 ? (size_t)r : 4096;
-}
-
-static uint64_t round_up_pages(uint64_t bytes)
-{
-	uint64_t pg = page_size();
-
-	return (bytes + pg - 1) / pg * pg;
-}
-
-static uint64_t tail_of(uint64_t head)
-{
-	return ~head | 1;
-}
-
-static int build_mask(struct fault_run *run)
-{
-	hwloc_const_bitmap_t mems = run->ctx->mems;
-	hwloc_bitmap_t rel = NULL;
-	long maxnode;
-	int w = hwloc_bitmap_weight(mems);
-
-	if (w <= 0)
-		return -EINVAL;
-	switch (run->o->mode_flags) {
-	case MMT_FLAGS_STATIC:
-		run->mode = MPOL_BIND | MPOL_F_STATIC_NODES;
-		break;
-	case MMT_FLAGS_RELATIVE:
-		run->mode = MPOL_BIND | MPOL_F_RELATIVE_NODES;
-		rel = hwloc_bitmap_alloc();
-		if (!rel)
-			return -ENOMEM;
-		hwloc_bitmap_set_range(rel, 0, w - 1);
-		mems = rel;
-		break;
-	default:
-		run->mode = MPOL_BIND;
-		break;
-	}
-	/* The shortest mask that holds the last node: the kernel reads (and
-	 * checks) maxnode bits on every call. */
-	maxnode = mmt_set_to_ulongs(mems, run->mask,
-				    hwloc_bitmap_last(mems) / (sizeof(long) * CHAR_BIT) + 1);
-	hwloc_bitmap_free(rel);
-	if (maxnode < 0)
-		return (int)maxnode;
-	run->maxnode = (unsigned long)maxnode;
-	return 0;
-}
-
-static void backoff(const struct mmt_wctx *ctx)
-{
-	struct timespec ts = { 0, BACKOFF_US * 1000L };
-
-	if (!mmt_wctx_stopping(ctx))
-		nanosleep(&ts, NULL);
-}
-
-static void track_ok(struct fault_run *run)
-{
-	run->track.tries = 0;
-}
-
-/*
- * Record a failed call.  Returns 0 to go on (after a short backoff), or
- * -err when the same error has repeated for GIVE_UP_US and GIVE_UP_TRIES:
- * that is a harness or setup problem (BROK), not a race.  ENOMEM from the
- * policy calls is what a racing rebind may cause: it is counted, never
- * given up on.
- */
-static int track_err(struct fault_run *run, const char *what, int err, bool policy_call)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	struct err_track *t = &run->track;
-	uint64_t now = mmt_now_us();
-
-	mmt_wctx_error(ctx, err, "%s (loop %llu)", what, (unsigned long long)run->loop);
-	if (t->tries == 0 || t->err != err) {
-		t->err = err;
-		t->tries = 0;
-		t->since_us = now;
-	}
-	t->tries++;
-	if (!(policy_call && err == ENOMEM) && t->tries >= GIVE_UP_TRIES &&
-	    now - t->since_us >= GIVE_UP_US) {
-		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
-
-		snprintf(m.text, sizeof(m.text), "fault: %s failed %u times in a row: %s",
-			 what, t->tries, strerror(err));
-		mmt_wctx_send(ctx, &m);
-		return -err;
-	}
-	backoff(ctx);
-	return 0;
-}
 
 static int set_task_policy(const struct fault_run *run)
 {
-	return set_mempolicy(run->mode, run->mask, run->maxnode) < 0 ? -errno : 0;
+	return set_mempolicy(run->pol.mode, run->pol.mask, run->pol.maxnode) < 0 ? -errno : 0;
 }
 
 static int set_vma_policy(const struct fault_run *run, void *addr)
 {
-	return mbind(addr, run->len, run->mode, run->mask, run->maxnode, 0) < 0 ? -errno : 0;
+	return mbind(addr, run->len, run->pol.mode, run->pol.mask, run->pol.maxnode, 0) < 0 ? -errno : 0;
 }
 
 /* Write both words of every page.  Returns false when told to stop. */
@@ -216,7 +96,7 @@ static bool touch(struct fault_run *run, unsigned char *base)
 		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
 
 		*(volatile uint64_t *)p = head;
-		*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = tail_of(head);
+		*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = mmt_workload_tail(head);
 		if (++done == BATCH_PAGES) {
 			mmt_wctx_progress(ctx, done);
 			done = 0;
@@ -264,12 +144,12 @@ static bool verify(struct fault_run *run, unsigned char *base)
 		uint64_t got_head = *(volatile uint64_t *)p;
 		uint64_t got_tail = *(volatile uint64_t *)q;
 
-		if (got_head != head || got_tail != tail_of(head)) {
+		if (got_head != head || got_tail != mmt_workload_tail(head)) {
 			if (bad++ < MAX_REPORTS_PER_LOOP) {
 				if (got_head != head)
 					report_corruption(run, p, i, head, got_head, "head");
 				else
-					report_corruption(run, q, i, tail_of(head), got_tail,
+					report_corruption(run, q, i, mmt_workload_tail(head), got_tail,
 							  "tail");
 			}
 		}
@@ -305,21 +185,24 @@ static int one_loop(struct fault_run *run)
 	if (task_api) {
 		r = set_task_policy(run);
 		if (r < 0)
-			return track_err(run, "set_mempolicy", -r, true);
+			return mmt_err_track_fail(&run->track, run->ctx, "fault", "set_mempolicy", run->loop,
+						  -r, -r == ENOMEM);
 	}
 	base = mmap(NULL, run->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
-		return track_err(run, "mmap", errno, false);
+		return mmt_err_track_fail(&run->track, run->ctx, "fault", "mmap", run->loop,
+					  errno, false);
 	/* Best effort: a kernel without THP refuses the advice, harmlessly. */
 	(void)madvise(base, run->len, MADV_NOHUGEPAGE);
 	if (!task_api) {
 		r = set_vma_policy(run, base);
 		if (r < 0) {
 			munmap(base, run->len);
-			return track_err(run, "mbind", -r, true);
+			return mmt_err_track_fail(&run->track, run->ctx, "fault", "mbind", run->loop,
+						  -r, -r == ENOMEM);
 		}
 	}
-	track_ok(run);
+	mmt_err_track_ok(&run->track);
 	complete = touch(run, base);
 	if (complete && run->o->verify)
 		complete = verify(run, base);
@@ -337,13 +220,13 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 	struct fault_run run = {
 		.ctx = ctx,
 		.o = ctx->opts,
-		.page_size = page_size(),
+		.page_size = mmt_page_size(),
 	};
 	int r;
 
-	run.len = round_up_pages(run.o->size);
+	run.len = mmt_round_up(run.o->size, mmt_page_size());
 	run.nr_pages = run.len / run.page_size;
-	r = build_mask(&run);
+	r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
 	if (r < 0)
 		return mmt_log_errno(r, "fault: thread %u: nodemask of the cell", ctx->thread);
 	mmt_wctx_progress(ctx, 0);
@@ -362,7 +245,7 @@ static int fault_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo
 			  size_t err_len)
 {
 	struct mmt_fault_opts *o = cell->wl_opts;
-	uint64_t rounded = round_up_pages(o->size);
+	uint64_t rounded = mmt_round_up(o->size, mmt_page_size());
 
 	if (rounded != o->size) {
 		log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of the page size; "
@@ -378,7 +261,7 @@ static uint64_t fault_thread_footprint(const struct mmt_cell_cfg *cell)
 {
 	const struct mmt_fault_opts *o = cell->wl_opts;
 
-	return round_up_pages(o->size);
+	return mmt_round_up(o->size, mmt_page_size());
 }
 
 static void fault_describe(const struct mmt_cell_cfg *cell, json_object *out)

@@ -38,11 +38,7 @@
 #include "util.h"
 #include "workloads/workload.h"
 
-#define MASK_LONGS ((MMT_SET_MAX_ID + 1) / (sizeof(long) * CHAR_BIT))
 #define MAX_REPORTS_PER_ROUND 8
-#define BACKOFF_US 1000
-#define GIVE_UP_US (2 * MMT_USEC_PER_SEC)
-#define GIVE_UP_TRIES 16
 #define VERIFY_BATCH 512
 
 struct migrate_opts {
@@ -79,73 +75,13 @@ struct migrate_run {
 	int *nodes;
 	int *status;
 	uint64_t round;
-	int track_err;
-	unsigned track_tries;
-	uint64_t track_since_us;
+	struct mmt_err_track track;
 };
-
-static size_t page_size(void)
-{
-	long r = sysconf(_SC_PAGESIZE);
-
-	return r > 0 ? (size_t)r : 4096;
-}
-
-static uint64_t round_up_pages(uint64_t bytes)
-{
-	uint64_t pg = page_size();
-
-	return (bytes + pg - 1) / pg * pg;
-}
-
-static uint64_t tail_of(uint64_t head)
-{
-	return ~head | 1;
-}
 
 /* The pattern is fixed for the life of the mapping: "loop" 0. */
 static uint64_t head_of(const struct migrate_run *run, uint64_t page)
 {
 	return mmt_workload_pattern(run->ctx->seed, run->ctx->thread, 0, page);
-}
-
-static void backoff(const struct mmt_wctx *ctx)
-{
-	struct timespec ts = { 0, BACKOFF_US * 1000L };
-
-	if (!mmt_wctx_stopping(ctx))
-		nanosleep(&ts, NULL);
-}
-
-/*
- * A whole move_pages() call failed: 0 to go on after a short backoff, or
- * -err once the same error has repeated GIVE_UP_TRIES times over
- * GIVE_UP_US.  ENOMEM and EACCES (a rebind raced the target node out of
- * the cpuset) are what the torture causes: never given up on.
- */
-static int call_failed(struct migrate_run *run, int err)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	uint64_t now = mmt_now_us();
-
-	mmt_wctx_error(ctx, err, "move_pages (round %llu)", (unsigned long long)run->round);
-	if (run->track_tries == 0 || run->track_err != err) {
-		run->track_err = err;
-		run->track_tries = 0;
-		run->track_since_us = now;
-	}
-	run->track_tries++;
-	if (err != ENOMEM && err != EACCES && run->track_tries >= GIVE_UP_TRIES &&
-	    now - run->track_since_us >= GIVE_UP_US) {
-		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
-
-		snprintf(m.text, sizeof(m.text), "migrate: move_pages failed %u times in a row: %s",
-			 run->track_tries, strerror(err));
-		mmt_wctx_send(ctx, &m);
-		return -err;
-	}
-	backoff(ctx);
-	return 0;
 }
 
 static void write_page(const struct migrate_run *run, uint64_t i)
@@ -154,7 +90,7 @@ static void write_page(const struct migrate_run *run, uint64_t i)
 	uint64_t head = head_of(run, i);
 
 	*(volatile uint64_t *)p = head;
-	*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = tail_of(head);
+	*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = mmt_workload_tail(head);
 }
 
 /* First touch of every page (counted as progress: these are faults). */
@@ -190,9 +126,15 @@ static int move_batch(struct migrate_run *run, uint64_t first, unsigned n)
 		run->status[i] = INT_MIN;
 	}
 	r = move_pages(0, n, run->pages, run->nodes, run->status, MPOL_MF_MOVE);
-	if (r < 0)
-		return call_failed(run, errno);
-	run->track_tries = 0;
+	if (r < 0) {
+		int e = errno;
+
+		/* ENOMEM, and EACCES when a rebind raced the target node out of
+		 * the cpuset, are what the torture causes: never given up on. */
+		return mmt_err_track_fail(&run->track, run->ctx, "migrate", "move_pages",
+					  run->round, e, e == ENOMEM || e == EACCES);
+	}
+	mmt_err_track_ok(&run->track);
 	/* r > 0 is the number of pages not migrated; status says which. */
 	for (i = 0; i < n; i++) {
 		if (run->status[i] >= 0) {
@@ -244,12 +186,12 @@ static bool verify(struct migrate_run *run)
 		uint64_t got_head = *(volatile uint64_t *)p;
 		uint64_t got_tail = *(volatile uint64_t *)q;
 
-		if (got_head != head || got_tail != tail_of(head)) {
+		if (got_head != head || got_tail != mmt_workload_tail(head)) {
 			if (bad++ < MAX_REPORTS_PER_ROUND) {
 				if (got_head != head)
 					report_corruption(run, p, i, head, got_head, "head");
 				else
-					report_corruption(run, q, i, tail_of(head), got_tail,
+					report_corruption(run, q, i, mmt_workload_tail(head), got_tail,
 							  "tail");
 			}
 			write_page(run, i);
@@ -283,10 +225,10 @@ static bool verify(struct migrate_run *run)
 static void pick_targets(struct migrate_run *run)
 {
 	const unsigned bits = sizeof(long) * CHAR_BIT;
-	unsigned long allowed[MASK_LONGS];
+	unsigned long allowed[MMT_MASK_LONGS];
 	unsigned i, n = 0;
 
-	if (get_mempolicy(NULL, allowed, MASK_LONGS * bits, NULL, MPOL_F_MEMS_ALLOWED) == 0) {
+	if (get_mempolicy(NULL, allowed, MMT_MASK_LONGS * bits, NULL, MPOL_F_MEMS_ALLOWED) == 0) {
 		for (i = 0; i < run->nr_cell_nodes; i++) {
 			unsigned node = (unsigned)run->cell_nodes[i];
 
@@ -333,7 +275,7 @@ static int one_round(struct migrate_run *run)
 /* Map, bind and first-touch the region.  0 or -errno (logged). */
 static int setup_region(struct migrate_run *run)
 {
-	unsigned long mask[MASK_LONGS];
+	unsigned long mask[MMT_MASK_LONGS];
 	long maxnode;
 	int r;
 
@@ -357,7 +299,7 @@ static int setup_region(struct migrate_run *run)
 		if (r != ENOMEM || mmt_wctx_stopping(run->ctx))
 			return mmt_log_errno(-r, "migrate: thread %u: mbind", run->ctx->thread);
 		mmt_wctx_error(run->ctx, r, "mbind");
-		backoff(run->ctx);
+		mmt_wctx_backoff(run->ctx, MMT_BACKOFF_US);
 	}
 	touch(run);
 	return 0;
@@ -365,7 +307,7 @@ static int setup_region(struct migrate_run *run)
 
 static int migrate_thread_run(struct mmt_wctx *ctx)
 {
-	struct migrate_run run = { .ctx = ctx, .o = ctx->opts, .page_size = page_size() };
+	struct migrate_run run = { .ctx = ctx, .o = ctx->opts, .page_size = mmt_page_size() };
 	unsigned batch = (unsigned)run.o->batch;
 	int w = hwloc_bitmap_weight(ctx->mems), node, r;
 	unsigned i = 0;
@@ -373,7 +315,7 @@ static int migrate_thread_run(struct mmt_wctx *ctx)
 	if (w <= 0)
 		return mmt_log_errno(-EINVAL, "migrate: thread %u: the cell has no nodes",
 				     ctx->thread);
-	run.len = round_up_pages(run.o->size);
+	run.len = mmt_round_up(run.o->size, mmt_page_size());
 	run.nr_pages = run.len / run.page_size;
 	run.cell_nodes = calloc((size_t)w, sizeof(*run.cell_nodes));
 	run.targets = calloc((size_t)w, sizeof(*run.targets));
@@ -413,7 +355,7 @@ static int migrate_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *to
 			    size_t err_len)
 {
 	struct migrate_opts *o = cell->wl_opts;
-	uint64_t rounded = round_up_pages(o->size);
+	uint64_t rounded = mmt_round_up(o->size, mmt_page_size());
 
 	(void)topo;
 	(void)err;
@@ -432,7 +374,7 @@ static uint64_t migrate_thread_footprint(const struct mmt_cell_cfg *cell)
 {
 	const struct migrate_opts *o = cell->wl_opts;
 
-	return round_up_pages(o->size);
+	return mmt_round_up(o->size, mmt_page_size());
 }
 
 static void migrate_describe(const struct mmt_cell_cfg *cell, json_object *out)

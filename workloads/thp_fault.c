@@ -31,21 +31,11 @@
 #include "util.h"
 #include "workloads/workload.h"
 
-#ifndef MPOL_F_STATIC_NODES
-#define MPOL_F_STATIC_NODES (1 << 15)
-#endif
-#ifndef MPOL_F_RELATIVE_NODES
-#define MPOL_F_RELATIVE_NODES (1 << 14)
-#endif
 
 #define HPAGE_SIZE (2ULL << 20)
 #define SMALL_PAGE 4096ULL
 #define BATCH_PAGES (HPAGE_SIZE / SMALL_PAGE) /* one extent per heartbeat */
-#define MASK_LONGS ((MMT_SET_MAX_ID + 1) / (sizeof(long) * CHAR_BIT))
 #define MAX_REPORTS_PER_LOOP 8
-#define BACKOFF_US 1000
-#define GIVE_UP_US (2 * MMT_USEC_PER_SEC)
-#define GIVE_UP_TRIES 16
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 /* The fault options, plus what validate() learnt (not a job-file key). */
@@ -75,107 +65,15 @@ static const struct mmt_opt thp_fault_opts[] = {
 	MMT_OPT_END
 };
 
-struct err_track {
-	int err;
-	unsigned tries;
-	uint64_t since_us;
-};
-
 struct thp_run {
 	struct mmt_wctx *ctx;
 	const struct mmt_fault_opts *o;
 	size_t len;
 	uint64_t nr_pages;             /* 4K pages */
-	int mode;
-	unsigned long mask[MASK_LONGS];
-	unsigned long maxnode;
+	struct mmt_bind_policy pol;
 	uint64_t loop;
-	struct err_track track;
+	struct mmt_err_track track;
 };
-
-static uint64_t round_up_huge(uint64_t bytes)
-{
-	return (bytes + HPAGE_SIZE - 1) / HPAGE_SIZE * HPAGE_SIZE;
-}
-
-static uint64_t tail_of(uint64_t head)
-{
-	return ~head | 1;
-}
-
-static int build_mask(struct thp_run *run)
-{
-	hwloc_const_bitmap_t mems = run->ctx->mems;
-	hwloc_bitmap_t rel = NULL;
-	long maxnode;
-	int w = hwloc_bitmap_weight(mems);
-
-	if (w <= 0)
-		return -EINVAL;
-	switch (run->o->mode_flags) {
-	case MMT_FLAGS_STATIC:
-		run->mode = MPOL_BIND | MPOL_F_STATIC_NODES;
-		break;
-	case MMT_FLAGS_RELATIVE:
-		run->mode = MPOL_BIND | MPOL_F_RELATIVE_NODES;
-		rel = hwloc_bitmap_alloc();
-		if (!rel)
-			return -ENOMEM;
-		hwloc_bitmap_set_range(rel, 0, w - 1);
-		mems = rel;
-		break;
-	default:
-		run->mode = MPOL_BIND;
-		break;
-	}
-	maxnode = mmt_set_to_ulongs(mems, run->mask,
-				    hwloc_bitmap_last(mems) / (sizeof(long) * CHAR_BIT) + 1);
-	hwloc_bitmap_free(rel);
-	if (maxnode < 0)
-		return (int)maxnode;
-	run->maxnode = (unsigned long)maxnode;
-	return 0;
-}
-
-static void backoff(const struct mmt_wctx *ctx)
-{
-	struct timespec ts = { 0, BACKOFF_US * 1000L };
-
-	if (!mmt_wctx_stopping(ctx))
-		nanosleep(&ts, NULL);
-}
-
-/*
- * Record a failed call: 0 to go on after a short backoff, -err when the
- * same error repeated GIVE_UP_TRIES times over GIVE_UP_US (a setup problem,
- * BROK).  ENOMEM from the policy calls is what a racing rebind may cause:
- * counted, never given up on.
- */
-static int track_err(struct thp_run *run, const char *what, int err, bool policy_call)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	struct err_track *t = &run->track;
-	uint64_t now = mmt_now_us();
-
-	mmt_wctx_error(ctx, err, "%s (loop %llu)", what, (unsigned long long)run->loop);
-	if (t->tries == 0 || t->err != err) {
-		t->err = err;
-		t->tries = 0;
-		t->since_us = now;
-	}
-	t->tries++;
-	if (!(policy_call && err == ENOMEM) && t->tries >= GIVE_UP_TRIES &&
-	    now - t->since_us >= GIVE_UP_US) {
-		struct mmt_wmsg m = { .type = MMT_WMSG_ERROR, .node = -1, .err = -err };
-
-		snprintf(m.text, sizeof(m.text), "thp-fault: %s failed %u times in a row: %s",
-			 what, t->tries, strerror(err));
-		mmt_wctx_send(ctx, &m);
-		return -err;
-	}
-	backoff(ctx);
-	return 0;
-}
 
 /* A 2M-aligned anonymous mapping of len bytes: map 2M more, trim both ends. */
 static void *map_aligned(size_t len)
@@ -207,7 +105,7 @@ static bool touch(struct thp_run *run, unsigned char *base)
 		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
 
 		*(volatile uint64_t *)p = head;
-		*(volatile uint64_t *)(p + SMALL_PAGE - sizeof(uint64_t)) = tail_of(head);
+		*(volatile uint64_t *)(p + SMALL_PAGE - sizeof(uint64_t)) = mmt_workload_tail(head);
 		if (++done == BATCH_PAGES) {
 			mmt_wctx_progress(ctx, done);
 			done = 0;
@@ -254,12 +152,12 @@ static bool verify(struct thp_run *run, unsigned char *base)
 		uint64_t got_head = *(volatile uint64_t *)p;
 		uint64_t got_tail = *(volatile uint64_t *)q;
 
-		if ((got_head != head || got_tail != tail_of(head)) &&
+		if ((got_head != head || got_tail != mmt_workload_tail(head)) &&
 		    bad++ < MAX_REPORTS_PER_LOOP) {
 			if (got_head != head)
 				report_corruption(run, p, i, head, got_head, "head");
 			else
-				report_corruption(run, q, i, tail_of(head), got_tail, "tail");
+				report_corruption(run, q, i, mmt_workload_tail(head), got_tail, "tail");
 		}
 		if (++done == BATCH_PAGES) {
 			mmt_wctx_verified(ctx, done);
@@ -288,20 +186,23 @@ static int one_loop(struct thp_run *run)
 	unsigned char *base;
 	bool complete;
 
-	if (task_api && set_mempolicy(run->mode, run->mask, run->maxnode) < 0)
-		return track_err(run, "set_mempolicy", errno, true);
+	if (task_api && set_mempolicy(run->pol.mode, run->pol.mask, run->pol.maxnode) < 0)
+		return mmt_err_track_fail(&run->track, run->ctx, "thp-fault", "set_mempolicy", run->loop,
+					  errno, errno == ENOMEM);
 	base = map_aligned(run->len);
 	if (base == MAP_FAILED)
-		return track_err(run, "mmap", errno, false);
+		return mmt_err_track_fail(&run->track, run->ctx, "thp-fault", "mmap", run->loop,
+					  errno, false);
 	/* Best effort: with THP "never" or absent the advice fails, harmlessly,
 	 * and the loop runs on 4K pages. */
 	(void)madvise(base, run->len, MADV_HUGEPAGE);
 	if (!task_api &&
-	    mbind(base, run->len, run->mode, run->mask, run->maxnode, 0) < 0) {
+	    mbind(base, run->len, run->pol.mode, run->pol.mask, run->pol.maxnode, 0) < 0) {
 		int err = errno;
 
 		munmap(base, run->len);
-		return track_err(run, "mbind", err, true);
+		return mmt_err_track_fail(&run->track, run->ctx, "thp-fault", "mbind", run->loop,
+					  err, err == ENOMEM);
 	}
 	run->track.tries = 0;
 	complete = touch(run, base);
@@ -321,9 +222,9 @@ static int thp_thread_run(struct mmt_wctx *ctx)
 	struct thp_run run = { .ctx = ctx, .o = &to->f };
 	int r;
 
-	run.len = round_up_huge(run.o->size);
+	run.len = mmt_round_up(run.o->size, HPAGE_SIZE);
 	run.nr_pages = run.len / SMALL_PAGE;
-	r = build_mask(&run);
+	r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
 	if (r < 0)
 		return mmt_log_errno(r, "thp-fault: thread %u: nodemask of the cell", ctx->thread);
 	mmt_wctx_progress(ctx, 0);
@@ -358,7 +259,7 @@ static int thp_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo, 
 			size_t err_len)
 {
 	struct thp_opts *o = cell->wl_opts;
-	uint64_t rounded = round_up_huge(o->f.size);
+	uint64_t rounded = mmt_round_up(o->f.size, HPAGE_SIZE);
 
 	(void)topo;
 	(void)err;
@@ -377,7 +278,7 @@ static uint64_t thp_thread_footprint(const struct mmt_cell_cfg *cell)
 {
 	const struct thp_opts *o = cell->wl_opts;
 
-	return round_up_huge(o->f.size);
+	return mmt_round_up(o->f.size, HPAGE_SIZE);
 }
 
 static void thp_describe(const struct mmt_cell_cfg *cell, json_object *out)

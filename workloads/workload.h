@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <hwloc.h>
+#include <numaif.h>
 #include <json-c/json.h>
 
 #include "cell.h"
@@ -76,6 +77,78 @@ struct mmt_hog_opts {
 	bool mlock;               /* mlock() every chunk */
 	bool shmem;               /* memfd (shmem) instead of anonymous memory */
 };
+
+/* ---- shared by the workloads (workloads/common.c) ---------------------- */
+
+/*
+ * Repeated failures of one call.  A race goes on; the same error again and
+ * again for MMT_GIVE_UP_TRIES tries over MMT_GIVE_UP_US is a setup problem.
+ */
+#define MMT_GIVE_UP_TRIES 16
+#define MMT_GIVE_UP_US (2 * MMT_WL_USEC_PER_SEC)
+#define MMT_BACKOFF_US 1000
+#define MMT_WL_USEC_PER_SEC 1000000ULL
+
+struct mmt_err_track {
+	int err;
+	unsigned tries;
+	uint64_t since_us;
+};
+
+static inline void mmt_err_track_ok(struct mmt_err_track *t)
+{
+	t->tries = 0;
+}
+
+/*
+ * Record a failed call (err > 0) in ctx's stats as "<what> (loop N)".
+ * Returns 0 to go on after a short backoff, or -err once the same error has
+ * repeated long enough, unless tolerated (what the torture itself causes,
+ * e.g. ENOMEM from a policy call under a racing rebind): then an
+ * MMT_WMSG_ERROR "<who>: <what> failed N times in a row" went to the
+ * orchestrator, which makes the run BROK.
+ */
+int mmt_err_track_fail(struct mmt_err_track *t, struct mmt_wctx *ctx, const char *who,
+		       const char *what, uint64_t loop, int err, bool tolerated);
+/* Sleep us unless the thread is told to stop. */
+void mmt_wctx_backoff(const struct mmt_wctx *ctx, uint64_t us);
+
+/* Older <numaif.h> lack the mode flags (kernel values). */
+#ifndef MPOL_F_STATIC_NODES
+#define MPOL_F_STATIC_NODES (1 << 15)
+#endif
+#ifndef MPOL_F_RELATIVE_NODES
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#endif
+
+/* MPOL_BIND with the cell's mode flag, as mbind()/set_mempolicy() want it. */
+#define MMT_MASK_LONGS ((4095 + 1) / (sizeof(long) * 8))
+struct mmt_bind_policy {
+	int mode;                       /* MPOL_BIND | flag */
+	unsigned long mask[MMT_MASK_LONGS];
+	unsigned long maxnode;
+};
+
+/*
+ * Build it for the cell's nodes: mode_flags MMT_FLAGS_STATIC passes them
+ * with MPOL_F_STATIC_NODES, MMT_FLAGS_RELATIVE passes nodes 0..n-1 with
+ * MPOL_F_RELATIVE_NODES ("every node of the cpuset"), else plain.
+ */
+int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
+			  struct mmt_bind_policy *ret);
+
+/* The second word written into each page: never equal to the first. */
+static inline uint64_t mmt_workload_tail(uint64_t head)
+{
+	return ~head | 1;
+}
+
+size_t mmt_page_size(void);
+/* bytes rounded up to a multiple of unit. */
+static inline uint64_t mmt_round_up(uint64_t bytes, uint64_t unit)
+{
+	return (bytes + unit - 1) / unit * unit;
+}
 
 struct mmt_workload_ops {
 	unsigned version;
