@@ -177,3 +177,95 @@ size_t mmt_page_size(void)
 
 	return r > 0 ? (size_t)r : 4096;
 }
+
+void mmt_pattern_write_page(const struct mmt_pattern_region *r, uint64_t i)
+{
+	unsigned char *p = r->base + i * r->page_size;
+	uint64_t head = mmt_workload_pattern(r->ctx->seed, r->ctx->thread, r->loop, i);
+
+	*(volatile uint64_t *)p = head;
+	*(volatile uint64_t *)(p + r->page_size - sizeof(uint64_t)) = mmt_workload_tail(head);
+}
+
+bool mmt_pattern_write(const struct mmt_pattern_region *r)
+{
+	uint64_t i, done = 0;
+
+	for (i = 0; i < r->nr_pages; i++) {
+		mmt_pattern_write_page(r, i);
+		if (++done == r->batch) {
+			mmt_wctx_progress(r->ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(r->ctx))
+				return false;
+		}
+	}
+	if (done)
+		mmt_wctx_progress(r->ctx, done);
+	return true;
+}
+
+static void report_corruption(const struct mmt_pattern_region *r, unsigned char *addr,
+			      uint64_t page, uint64_t expected, uint64_t got, const char *where)
+{
+	struct mmt_wmsg m = {
+		.type = MMT_WMSG_CORRUPTION,
+		.node = -1,
+		.addr = (uint64_t)(uintptr_t)addr,
+		.page_index = page,
+		.expected = expected,
+		.got = got,
+	};
+	int node = -1;
+
+	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
+		m.node = node;
+	snprintf(m.text, sizeof(m.text), "%s: %s %llu page %llu (%s word) expected %#llx got %#llx",
+		 r->who, r->round_name, (unsigned long long)r->round, (unsigned long long)page,
+		 where, (unsigned long long)expected, (unsigned long long)got);
+	mmt_wctx_send(r->ctx, &m);
+}
+
+bool mmt_pattern_verify(const struct mmt_pattern_region *r)
+{
+	struct mmt_wctx *ctx = r->ctx;
+	uint64_t i, done = 0, bad = 0;
+
+	for (i = 0; i < r->nr_pages; i++) {
+		unsigned char *p = r->base + i * r->page_size;
+		unsigned char *q = p + r->page_size - sizeof(uint64_t);
+		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, r->loop, i);
+		uint64_t got_head = *(volatile uint64_t *)p;
+		uint64_t got_tail = *(volatile uint64_t *)q;
+
+		if (got_head != head || got_tail != mmt_workload_tail(head)) {
+			if (bad++ < MMT_MAX_REPORTS_PER_LOOP) {
+				if (got_head != head)
+					report_corruption(r, p, i, head, got_head, "head");
+				else
+					report_corruption(r, q, i, mmt_workload_tail(head), got_tail,
+							  "tail");
+			}
+			if (r->rewrite_bad)
+				mmt_pattern_write_page(r, i);
+		}
+		if (++done == r->batch) {
+			mmt_wctx_verified(ctx, done);
+			done = 0;
+			if (mmt_wctx_stopping(ctx))
+				break;
+		}
+	}
+	if (done)
+		mmt_wctx_verified(ctx, done);
+	if (bad > MMT_MAX_REPORTS_PER_LOOP) {
+		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
+
+		snprintf(m.text, sizeof(m.text),
+			 "%s: %s %llu: %llu more corrupt pages not reported one by one", r->who,
+			 r->round_name, (unsigned long long)r->round,
+			 (unsigned long long)(bad - MMT_MAX_REPORTS_PER_LOOP));
+		mmt_wctx_send(ctx, &m);
+	}
+	return i == r->nr_pages;
+}

@@ -41,7 +41,6 @@
 
 
 #define BATCH_PAGES 64          /* pages between stop checks / heartbeats */
-#define MAX_REPORTS_PER_LOOP 8  /* corruption messages; the rest are summed */
 
 static const char *const api_names[] = { "mbind", "set_mempolicy", NULL };
 static const char *const flag_names[] = { "none", "static", "relative", NULL };
@@ -85,95 +84,6 @@ static int set_vma_policy(const struct fault_run *run, void *addr)
 	return mbind(addr, run->len, run->pol.mode, run->pol.mask, run->pol.maxnode, 0) < 0 ? -errno : 0;
 }
 
-/* Write both words of every page.  Returns false when told to stop. */
-static bool touch(struct fault_run *run, unsigned char *base)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	uint64_t i, done = 0;
-
-	for (i = 0; i < run->nr_pages; i++) {
-		unsigned char *p = base + i * run->page_size;
-		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
-
-		*(volatile uint64_t *)p = head;
-		*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = mmt_workload_tail(head);
-		if (++done == BATCH_PAGES) {
-			mmt_wctx_progress(ctx, done);
-			done = 0;
-			if (mmt_wctx_stopping(ctx))
-				return false;
-		}
-	}
-	if (done)
-		mmt_wctx_progress(ctx, done);
-	return true;
-}
-
-static void report_corruption(struct fault_run *run, unsigned char *addr, uint64_t page,
-			      uint64_t expected, uint64_t got, const char *where)
-{
-	struct mmt_wmsg m = {
-		.type = MMT_WMSG_CORRUPTION,
-		.node = -1,
-		.addr = (uint64_t)(uintptr_t)addr,
-		.page_index = page,
-		.expected = expected,
-		.got = got,
-	};
-	int node = -1;
-
-	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
-		m.node = node;
-	snprintf(m.text, sizeof(m.text),
-		 "fault: loop %llu page %llu (%s word) expected %#llx got %#llx",
-		 (unsigned long long)run->loop, (unsigned long long)page, where,
-		 (unsigned long long)expected, (unsigned long long)got);
-	mmt_wctx_send(run->ctx, &m);
-}
-
-/* Read every page back.  Returns false when told to stop. */
-static bool verify(struct fault_run *run, unsigned char *base)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	uint64_t i, done = 0, bad = 0;
-
-	for (i = 0; i < run->nr_pages; i++) {
-		unsigned char *p = base + i * run->page_size;
-		unsigned char *q = p + run->page_size - sizeof(uint64_t);
-		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
-		uint64_t got_head = *(volatile uint64_t *)p;
-		uint64_t got_tail = *(volatile uint64_t *)q;
-
-		if (got_head != head || got_tail != mmt_workload_tail(head)) {
-			if (bad++ < MAX_REPORTS_PER_LOOP) {
-				if (got_head != head)
-					report_corruption(run, p, i, head, got_head, "head");
-				else
-					report_corruption(run, q, i, mmt_workload_tail(head), got_tail,
-							  "tail");
-			}
-		}
-		if (++done == BATCH_PAGES) {
-			mmt_wctx_verified(ctx, done);
-			done = 0;
-			if (mmt_wctx_stopping(ctx))
-				break;
-		}
-	}
-	if (done)
-		mmt_wctx_verified(ctx, done);
-	if (bad > MAX_REPORTS_PER_LOOP) {
-		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
-
-		snprintf(m.text, sizeof(m.text),
-			 "fault: loop %llu: %llu more corrupt pages not reported one by one",
-			 (unsigned long long)run->loop,
-			 (unsigned long long)(bad - MAX_REPORTS_PER_LOOP));
-		mmt_wctx_send(ctx, &m);
-	}
-	return i == run->nr_pages;
-}
-
 /* One mmap..munmap round.  Returns 0, or -errno to give up. */
 static int one_loop(struct fault_run *run)
 {
@@ -203,9 +113,17 @@ static int one_loop(struct fault_run *run)
 		}
 	}
 	mmt_err_track_ok(&run->track);
-	complete = touch(run, base);
-	if (complete && run->o->verify)
-		complete = verify(run, base);
+	{
+		const struct mmt_pattern_region region = {
+			.ctx = run->ctx, .who = "fault", .round_name = "loop", .round = run->loop,
+			.loop = run->loop, .base = base, .page_size = run->page_size,
+			.nr_pages = run->nr_pages, .batch = BATCH_PAGES,
+		};
+
+		complete = mmt_pattern_write(&region);
+		if (complete && run->o->verify)
+			complete = mmt_pattern_verify(&region);
+	}
 	if (munmap(base, run->len) < 0)
 		return mmt_log_errno(-errno, "fault: munmap");
 	/* stats->loops counts complete rounds only (not one cut by stop). */

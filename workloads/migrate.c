@@ -38,7 +38,6 @@
 #include "util.h"
 #include "workloads/workload.h"
 
-#define MAX_REPORTS_PER_ROUND 8
 #define VERIFY_BATCH 512
 
 struct migrate_opts {
@@ -78,38 +77,18 @@ struct migrate_run {
 	struct mmt_err_track track;
 };
 
-/* The pattern is fixed for the life of the mapping: "loop" 0. */
-static uint64_t head_of(const struct migrate_run *run, uint64_t page)
+/*
+ * The region, for the shared pattern writer and checker: the pattern stays
+ * the one of the first touch ("loop" 0) while the pages move; messages
+ * name the round.
+ */
+static struct mmt_pattern_region region_of(const struct migrate_run *run, unsigned batch)
 {
-	return mmt_workload_pattern(run->ctx->seed, run->ctx->thread, 0, page);
-}
-
-static void write_page(const struct migrate_run *run, uint64_t i)
-{
-	unsigned char *p = run->base + i * run->page_size;
-	uint64_t head = head_of(run, i);
-
-	*(volatile uint64_t *)p = head;
-	*(volatile uint64_t *)(p + run->page_size - sizeof(uint64_t)) = mmt_workload_tail(head);
-}
-
-/* First touch of every page (counted as progress: these are faults). */
-static bool touch(struct migrate_run *run)
-{
-	uint64_t i, done = 0;
-
-	for (i = 0; i < run->nr_pages; i++) {
-		write_page(run, i);
-		if (++done == run->o->batch) {
-			mmt_wctx_progress(run->ctx, done);
-			done = 0;
-			if (mmt_wctx_stopping(run->ctx))
-				return false;
-		}
-	}
-	if (done)
-		mmt_wctx_progress(run->ctx, done);
-	return true;
+	return (struct mmt_pattern_region){
+		.ctx = run->ctx, .who = "migrate", .round_name = "round", .round = run->round,
+		.loop = 0, .base = run->base, .page_size = run->page_size,
+		.nr_pages = run->nr_pages, .batch = batch,
+	};
 }
 
 /* One move_pages() call over pages [first, first + n).  0 or -errno. */
@@ -150,71 +129,6 @@ static int move_batch(struct migrate_run *run, uint64_t first, unsigned n)
 			       (unsigned long long)run->round);
 	mmt_wctx_progress(run->ctx, moved);
 	return 0;
-}
-
-static void report_corruption(struct migrate_run *run, unsigned char *addr, uint64_t page,
-			      uint64_t expected, uint64_t got, const char *where)
-{
-	struct mmt_wmsg m = {
-		.type = MMT_WMSG_CORRUPTION,
-		.node = -1,
-		.addr = (uint64_t)(uintptr_t)addr,
-		.page_index = page,
-		.expected = expected,
-		.got = got,
-	};
-	int node = -1;
-
-	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
-		m.node = node;
-	snprintf(m.text, sizeof(m.text),
-		 "migrate: round %llu page %llu (%s word) expected %#llx got %#llx",
-		 (unsigned long long)run->round, (unsigned long long)page, where,
-		 (unsigned long long)expected, (unsigned long long)got);
-	mmt_wctx_send(run->ctx, &m);
-}
-
-static bool verify(struct migrate_run *run)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	uint64_t i, done = 0, bad = 0;
-
-	for (i = 0; i < run->nr_pages; i++) {
-		unsigned char *p = run->base + i * run->page_size;
-		unsigned char *q = p + run->page_size - sizeof(uint64_t);
-		uint64_t head = head_of(run, i);
-		uint64_t got_head = *(volatile uint64_t *)p;
-		uint64_t got_tail = *(volatile uint64_t *)q;
-
-		if (got_head != head || got_tail != mmt_workload_tail(head)) {
-			if (bad++ < MAX_REPORTS_PER_ROUND) {
-				if (got_head != head)
-					report_corruption(run, p, i, head, got_head, "head");
-				else
-					report_corruption(run, q, i, mmt_workload_tail(head), got_tail,
-							  "tail");
-			}
-			write_page(run, i);
-		}
-		if (++done == VERIFY_BATCH) {
-			mmt_wctx_verified(ctx, done);
-			done = 0;
-			if (mmt_wctx_stopping(ctx))
-				break;
-		}
-	}
-	if (done)
-		mmt_wctx_verified(ctx, done);
-	if (bad > MAX_REPORTS_PER_ROUND) {
-		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
-
-		snprintf(m.text, sizeof(m.text),
-			 "migrate: round %llu: %llu more corrupt pages not reported one by one",
-			 (unsigned long long)run->round,
-			 (unsigned long long)(bad - MAX_REPORTS_PER_ROUND));
-		mmt_wctx_send(ctx, &m);
-	}
-	return i == run->nr_pages;
 }
 
 /*
@@ -264,8 +178,12 @@ static int one_round(struct migrate_run *run)
 			break;
 		}
 	}
-	if (complete && run->o->verify)
-		complete = verify(run);
+	if (complete && run->o->verify) {
+		struct mmt_pattern_region region = region_of(run, VERIFY_BATCH);
+
+		region.rewrite_bad = true;
+		complete = mmt_pattern_verify(&region);
+	}
 	if (complete)
 		atomic_fetch_add_explicit(&run->ctx->stats->loops, 1, memory_order_relaxed);
 	run->round++;
@@ -301,7 +219,11 @@ static int setup_region(struct migrate_run *run)
 		mmt_wctx_error(run->ctx, r, "mbind");
 		mmt_wctx_backoff(run->ctx, MMT_BACKOFF_US);
 	}
-	touch(run);
+	{
+		struct mmt_pattern_region region = region_of(run, (unsigned)run->o->batch);
+
+		mmt_pattern_write(&region);
+	}
 	return 0;
 }
 

@@ -35,7 +35,6 @@
 #define HPAGE_SIZE (2ULL << 20)
 #define SMALL_PAGE 4096ULL
 #define BATCH_PAGES (HPAGE_SIZE / SMALL_PAGE) /* one extent per heartbeat */
-#define MAX_REPORTS_PER_LOOP 8
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 /* The fault options, plus what validate() learnt (not a job-file key). */
@@ -95,91 +94,6 @@ static void *map_aligned(size_t len)
 	return base;
 }
 
-static bool touch(struct thp_run *run, unsigned char *base)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	uint64_t i, done = 0;
-
-	for (i = 0; i < run->nr_pages; i++) {
-		unsigned char *p = base + i * SMALL_PAGE;
-		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
-
-		*(volatile uint64_t *)p = head;
-		*(volatile uint64_t *)(p + SMALL_PAGE - sizeof(uint64_t)) = mmt_workload_tail(head);
-		if (++done == BATCH_PAGES) {
-			mmt_wctx_progress(ctx, done);
-			done = 0;
-			if (mmt_wctx_stopping(ctx))
-				return false;
-		}
-	}
-	if (done)
-		mmt_wctx_progress(ctx, done);
-	return true;
-}
-
-static void report_corruption(struct thp_run *run, unsigned char *addr, uint64_t page,
-			      uint64_t expected, uint64_t got, const char *where)
-{
-	struct mmt_wmsg m = {
-		.type = MMT_WMSG_CORRUPTION,
-		.node = -1,
-		.addr = (uint64_t)(uintptr_t)addr,
-		.page_index = page,
-		.expected = expected,
-		.got = got,
-	};
-	int node = -1;
-
-	if (get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) == 0)
-		m.node = node;
-	snprintf(m.text, sizeof(m.text),
-		 "thp-fault: loop %llu page %llu (%s word) expected %#llx got %#llx",
-		 (unsigned long long)run->loop, (unsigned long long)page, where,
-		 (unsigned long long)expected, (unsigned long long)got);
-	mmt_wctx_send(run->ctx, &m);
-}
-
-static bool verify(struct thp_run *run, unsigned char *base)
-{
-	struct mmt_wctx *ctx = run->ctx;
-	uint64_t i, done = 0, bad = 0;
-
-	for (i = 0; i < run->nr_pages; i++) {
-		unsigned char *p = base + i * SMALL_PAGE;
-		unsigned char *q = p + SMALL_PAGE - sizeof(uint64_t);
-		uint64_t head = mmt_workload_pattern(ctx->seed, ctx->thread, run->loop, i);
-		uint64_t got_head = *(volatile uint64_t *)p;
-		uint64_t got_tail = *(volatile uint64_t *)q;
-
-		if ((got_head != head || got_tail != mmt_workload_tail(head)) &&
-		    bad++ < MAX_REPORTS_PER_LOOP) {
-			if (got_head != head)
-				report_corruption(run, p, i, head, got_head, "head");
-			else
-				report_corruption(run, q, i, mmt_workload_tail(head), got_tail, "tail");
-		}
-		if (++done == BATCH_PAGES) {
-			mmt_wctx_verified(ctx, done);
-			done = 0;
-			if (mmt_wctx_stopping(ctx))
-				break;
-		}
-	}
-	if (done)
-		mmt_wctx_verified(ctx, done);
-	if (bad > MAX_REPORTS_PER_LOOP) {
-		struct mmt_wmsg m = { .type = MMT_WMSG_NOTE, .node = -1 };
-
-		snprintf(m.text, sizeof(m.text),
-			 "thp-fault: loop %llu: %llu more corrupt pages not reported one by one",
-			 (unsigned long long)run->loop,
-			 (unsigned long long)(bad - MAX_REPORTS_PER_LOOP));
-		mmt_wctx_send(ctx, &m);
-	}
-	return i == run->nr_pages;
-}
-
 static int one_loop(struct thp_run *run)
 {
 	bool task_api = run->o->policy_api == MMT_API_SET_MEMPOLICY;
@@ -205,9 +119,17 @@ static int one_loop(struct thp_run *run)
 					  err, err == ENOMEM);
 	}
 	run->track.tries = 0;
-	complete = touch(run, base);
-	if (complete && run->o->verify)
-		complete = verify(run, base);
+	{
+		const struct mmt_pattern_region region = {
+			.ctx = run->ctx, .who = "thp-fault", .round_name = "loop", .round = run->loop,
+			.loop = run->loop, .base = base, .page_size = SMALL_PAGE,
+			.nr_pages = run->nr_pages, .batch = BATCH_PAGES,
+		};
+
+		complete = mmt_pattern_write(&region);
+		if (complete && run->o->verify)
+			complete = mmt_pattern_verify(&region);
+	}
 	if (munmap(base, run->len) < 0)
 		return mmt_log_errno(-errno, "thp-fault: munmap");
 	if (complete)

@@ -143,6 +143,38 @@ static inline uint64_t mmt_workload_tail(uint64_t head)
 	return ~head | 1;
 }
 
+/*
+ * A region written and read back page by page: two words a page (head at
+ * the start, mmt_workload_tail(head) at the end), head from
+ * mmt_workload_pattern(seed, thread, loop, page).
+ */
+#define MMT_MAX_REPORTS_PER_LOOP 8   /* corruption messages; the rest summed */
+
+struct mmt_pattern_region {
+	struct mmt_wctx *ctx;
+	const char *who;          /* names the messages: "fault" */
+	const char *round_name;   /* "loop" or "round", with round, in messages */
+	uint64_t round;
+	uint64_t loop;            /* the pattern's loop argument */
+	unsigned char *base;
+	size_t page_size;
+	uint64_t nr_pages;
+	unsigned batch;           /* pages between heartbeats and stop checks */
+	bool rewrite_bad;         /* rewrite a corrupt page (report it once) */
+};
+
+/* Write page i's two words. */
+void mmt_pattern_write_page(const struct mmt_pattern_region *r, uint64_t i);
+/* Write every page, counting them as progress.  False when told to stop. */
+bool mmt_pattern_write(const struct mmt_pattern_region *r);
+/*
+ * Read every page back, counting verified pages; a mismatch is an
+ * MMT_WMSG_CORRUPTION message with the page's node (at most
+ * MMT_MAX_REPORTS_PER_LOOP, then one note with the rest).  False when told
+ * to stop.
+ */
+bool mmt_pattern_verify(const struct mmt_pattern_region *r);
+
 size_t mmt_page_size(void);
 /* bytes rounded up to a multiple of unit. */
 static inline uint64_t mmt_round_up(uint64_t bytes, uint64_t unit)

@@ -158,6 +158,74 @@ static void test_send_fills_identity_and_survives_closed_pipe(void **state)
 	sigaction(SIGPIPE, &old, NULL);
 }
 
+/* The shared writer and checker: corrupt pages are reported, then summed. */
+static void test_pattern_verify_reports_corruption(void **state)
+{
+	struct fixture *f = *state;
+	enum { PAGES = 32 };
+	size_t pg = 4096;
+	unsigned char *base = calloc(PAGES, pg);
+	struct mmt_pattern_region r = {
+		.ctx = &f->ctx, .who = "t", .round_name = "loop", .round = 7, .loop = 7,
+		.base = base, .page_size = pg, .nr_pages = PAGES, .batch = 4,
+	};
+	uint64_t head3 = mmt_workload_pattern(99, 3, 7, 3);
+	uint64_t head5 = mmt_workload_pattern(99, 3, 7, 5);
+	struct mmt_wmsg got;
+	unsigned n = 0, notes = 0;
+
+	assert_non_null(base);
+	assert_true(mmt_pattern_write(&r));
+	assert_int_equal(atomic_load(&f->stats.pages), PAGES);
+	assert_true(mmt_pattern_verify(&r));
+	assert_int_equal(atomic_load(&f->stats.verified), PAGES);
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), -1);   /* clean: silent */
+
+	/* Page 3's head and page 5's tail go bad. */
+	*(uint64_t *)(base + 3 * pg) ^= 1;
+	*(uint64_t *)(base + 6 * pg - sizeof(uint64_t)) = 0;
+	assert_true(mmt_pattern_verify(&r));
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), sizeof(got));
+	assert_int_equal(got.type, MMT_WMSG_CORRUPTION);
+	assert_int_equal(got.page_index, 3);
+	assert_int_equal(got.expected, head3);
+	assert_int_equal(got.got, head3 ^ 1);
+	assert_non_null(strstr(got.text, "t: loop 7 page 3 (head word)"));
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), sizeof(got));
+	assert_int_equal(got.page_index, 5);
+	assert_int_equal(got.expected, mmt_workload_tail(head5));
+	assert_int_equal(got.got, 0);
+	assert_non_null(strstr(got.text, "(tail word)"));
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), -1);
+
+	/* Without rewrite_bad they stay bad; with it, they are reported once. */
+	r.rewrite_bad = true;
+	assert_true(mmt_pattern_verify(&r));
+	while (read(f->pipe[0], &got, sizeof(got)) == sizeof(got))
+		n++;
+	assert_int_equal(n, 2);
+	assert_true(mmt_pattern_verify(&r));
+	assert_int_equal(read(f->pipe[0], &got, sizeof(got)), -1);
+
+	/* Every page bad: eight reports and one note for the other 24. */
+	memset(base, 0, PAGES * pg);
+	r.rewrite_bad = false;
+	assert_true(mmt_pattern_verify(&r));
+	n = 0;
+	while (read(f->pipe[0], &got, sizeof(got)) == sizeof(got)) {
+		if (got.type == MMT_WMSG_CORRUPTION) {
+			n++;
+			continue;
+		}
+		assert_int_equal(got.type, MMT_WMSG_NOTE);
+		assert_non_null(strstr(got.text, "t: loop 7: 24 more corrupt pages"));
+		notes++;
+	}
+	assert_int_equal(n, MMT_MAX_REPORTS_PER_LOOP);
+	assert_int_equal(notes, 1);
+	free(base);
+}
+
 static void *stop_later(void *arg)
 {
 	struct timespec ts = { 0, 300 * 1000 * 1000 };
@@ -208,6 +276,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_send_fills_identity_and_survives_closed_pipe,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pattern_verify_reports_corruption, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fault_runs_and_verifies, setup, teardown),
 	};
 
