@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -17,7 +18,9 @@
 
 #include "cgroup.h"
 #include "commands.h"
+#include "injectors/blockdev.h"
 #include "injectors/injectors.h"
+#include "lib/kfeat.h"
 #include "job.h"
 #include "journal.h"
 #include "lock.h"
@@ -311,21 +314,58 @@ out_jobs:
 
 /* ---- check ------------------------------------------------------------------ */
 
-static bool file_has(const char *path, const char *needle)
-{
-	char *buf = NULL;
-	bool yes;
-
-	if (mmt_read_file_alloc(path, &buf) < 0)
-		return false;
-	yes = strstr(buf, needle) != NULL;
-	free(buf);
-	return yes;
-}
-
 static void check_line(const char *what, bool ok, const char *detail)
 {
 	printf("  %-14s %-4s %s\n", what, ok ? "yes" : "no", detail);
+}
+
+static bool kmsg_readable(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * device-mapper and the targets the jobs use, as the driver answers; `check`
+ * loads no module, so a target that is not loaded says whether modprobe
+ * could load it (modprobe -n, a dry run).
+ */
+static void check_dm(void)
+{
+	static const char *const targets[] = { "delay", "flakey", "crypt" };
+	struct mmt_dm_status dm;
+	char detail[1200];
+
+	mmt_bd_dm_status(&dm);
+	if (dm.driver)
+		snprintf(detail, sizeof(detail), "driver %s (/proc/misc, DM_VERSION); "
+			 "targets: %s", dm.version, dm.targets[0] ? dm.targets : "none");
+	else
+		snprintf(detail, sizeof(detail), "/proc/misc has no device-mapper%s",
+			 dm.stale_node ? "; stale /dev/mapper/control, no driver" : "");
+	check_line("device-mapper", dm.driver, detail);
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		char what[32], ver[48], mod[32];
+		const char *dry[] = { "modprobe", "-n", "-q", mod, NULL };
+		bool loaded;
+
+		snprintf(what, sizeof(what), "dm-%s", targets[i]);
+		snprintf(mod, sizeof(mod), "dm-%s", targets[i]);
+		loaded = dm.driver && mmt_bd_dm_has_target(targets[i], ver, sizeof(ver));
+		if (loaded)
+			snprintf(detail, sizeof(detail), "target %s v%s loaded", targets[i], ver);
+		else if (mmt_bd_exec(dry, NULL, 0) == 0)
+			snprintf(detail, sizeof(detail), "not loaded; modprobe %s can load it%s",
+				 mod, dm.driver ? "" : " (needs device-mapper too)");
+		else
+			snprintf(detail, sizeof(detail), "not loaded, and modprobe finds no %s",
+				 mod);
+		check_line(what, loaded, detail);
+	}
 }
 
 int mmt_cmd_check(int argc, char **argv)
@@ -365,26 +405,29 @@ int mmt_cmd_check(int argc, char **argv)
 		       sys.mode[k] ? sys.mount[k] : "");
 	printf("features:\n");
 	check_line("root", geteuid() == 0, geteuid() == 0 ? "" : "(run needs root)");
-	check_line("/dev/kmsg", access("/dev/kmsg", R_OK) == 0, "");
-	check_line("psi", access("/proc/pressure/memory", R_OK) == 0, "/proc/pressure/memory");
+	check_line("/dev/kmsg", kmsg_readable(), "");
+	check_line("psi", mmt_kfeat_psi(), mmt_kfeat_psi() ? "/proc/pressure/memory parses" :
+		   "no /proc/pressure/memory (CONFIG_PSI off, or booted psi=0)");
 	if (mmt_read_file("/proc/swaps", buf, sizeof(buf)) >= 0) {
 		nswaps = -1;
 		for (char *p = buf; *p; p++)
 			if (*p == '\n')
 				nswaps++;
+		snprintf(detail, sizeof(detail), "%d active area%s", nswaps,
+			 nswaps == 1 ? "" : "s");
+		check_line("swap", true, detail);
+	} else {
+		check_line("swap", false, "no /proc/swaps (CONFIG_SWAP off)");
 	}
-	snprintf(detail, sizeof(detail), "%d active area%s", nswaps < 0 ? 0 : nswaps,
-		 nswaps == 1 ? "" : "s");
-	check_line("swap", access("/proc/swaps", R_OK) == 0, detail);
-	check_line("zram", access("/sys/class/zram-control", F_OK) == 0, "/sys/class/zram-control");
-	check_line("loop", access("/dev/loop-control", F_OK) == 0, "/dev/loop-control");
-	check_line("device-mapper", file_has("/proc/misc", "device-mapper") ||
-		   access("/dev/mapper/control", F_OK) == 0, "");
-	check_line("dm-delay", file_has("/proc/modules", "dm_delay") ||
-		   access("/sys/module/dm_delay", F_OK) == 0, "(module loaded)");
-	check_line("nfs client", file_has("/proc/filesystems", "\tnfs\n") ||
-		   file_has("/proc/filesystems", "nfs4"), "/proc/filesystems");
-	check_line("nfsd", file_has("/proc/filesystems", "nfsd"), "/proc/filesystems");
+	check_line("zram", mmt_kfeat_zram(), mmt_kfeat_zram() ?
+		   "class zram-control registered" : "zram module not loaded or not built");
+	check_line("loop", mmt_kfeat_loop(), mmt_kfeat_loop() ? "/proc/misc loop-control" :
+		   "/proc/misc has no loop-control (module not loaded or not built)");
+	check_dm();
+	check_line("nfs client", mmt_kfeat_fs("nfs"), mmt_kfeat_fs("nfs") ?
+		   "/proc/filesystems nfs" : "/proc/filesystems has no nfs (module not loaded or not built)");
+	check_line("nfsd", mmt_kfeat_fs("nfsd"), mmt_kfeat_fs("nfsd") ?
+		   "/proc/filesystems nfsd" : "/proc/filesystems has no nfsd (module not loaded or not built)");
 	if (mmt_read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)) >= 0)
 		check_line("thp", true, mmt_strstrip(buf));
 	else

@@ -33,6 +33,7 @@
 #include <libdevmapper.h>
 
 #include "injectors/blockdev.h"
+#include "lib/kfeat.h"
 #include "job.h"
 #include "journal.h"
 #include "log.h"
@@ -250,20 +251,20 @@ int mmt_bd_modprobe(const char *module)
 	return mmt_bd_exec(argv, NULL, 0);
 }
 
-bool mmt_bd_have_fs(const char *fstype)
+bool mmt_bd_load_fs(const char *fstype, const char *module)
 {
-	char buf[4096], *save = NULL;
+	if (mmt_kfeat_fs(fstype))
+		return true;
+	mmt_bd_modprobe(module);
+	return mmt_kfeat_fs(fstype);
+}
 
-	if (mmt_read_file("/proc/filesystems", buf, sizeof(buf)) < 0)
-		return false;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *name = strrchr(l, '\t');
-
-		name = mmt_strstrip(name ? name + 1 : l);
-		if (!strcmp(name, fstype))
-			return true;
-	}
-	return false;
+bool mmt_bd_load(bool (*have)(void), const char *module)
+{
+	if (have())
+		return true;
+	mmt_bd_modprobe(module);
+	return have();
 }
 
 int mmt_bd_kconfig(const char *opt)
@@ -667,37 +668,41 @@ static void dm_setup(void)
 	pthread_once(&once, dm_init_once);
 }
 
-static bool misc_has(const char *name)
+/*
+ * Is there a device-mapper driver?  Asked of the kernel, never of the node:
+ * /dev/mapper/control outlives its driver (libdevmapper and `dmsetup ls`
+ * make it from the fixed 10:236 on a kernel without one).  /proc/misc is
+ * asked first so that libdevmapper is never called without a driver (it
+ * would make that stale node itself); then DM_VERSION, which only a driver
+ * answers.  ret_version (may be NULL) gets e.g. "4.48.0".
+ */
+static bool dm_driver(char *ret_version, size_t len)
 {
-	char buf[8192];
+	char version[64];
 
-	if (mmt_read_file("/proc/misc", buf, sizeof(buf)) < 0)
+	if (!mmt_kfeat_misc("device-mapper"))
 		return false;
-	for (char *l = buf; l && *l; ) {
-		char *nl = strchr(l, '\n'), *w;
-
-		if (nl)
-			*nl = '\0';
-		w = mmt_strstrip(l);
-		w += strspn(w, "0123456789");
-		if (!strcmp(mmt_strstrip(w), name))
-			return true;
-		l = nl ? nl + 1 : NULL;
-	}
-	return false;
+	if (!dm_driver_version(version, sizeof(version)))
+		return false;
+	if (ret_version)
+		snprintf(ret_version, len, "%s", version);
+	return true;
 }
 
-static bool dm_has_control(void)
-{
-	return access("/dev/mapper/control", F_OK) == 0 || misc_has("device-mapper");
-}
-
-static bool dm_has_target(const char *target)
+/*
+ * Walk the driver's target list (DM_LIST_VERSIONS; the caller knows there
+ * is a driver).  With TARGET: is it listed, its version into ret.  Without:
+ * the whole list as "name vX.Y.Z, ..." into ret.
+ */
+static bool dm_targets(const char *target, char *ret, size_t len)
 {
 	struct dm_task *dmt = dm_task_create(DM_DEVICE_LIST_VERSIONS);
 	struct dm_versions *v, *last;
 	bool found = false;
+	size_t off = 0;
 
+	if (ret && len)
+		ret[0] = '\0';
 	if (!dmt)
 		return false;
 	if (!dm_task_run(dmt))
@@ -706,14 +711,30 @@ static bool dm_has_target(const char *target)
 	if (!v)
 		goto out_task;
 	do {
+		char ver[48];
+
 		last = v;
-		if (!strcmp(v->name, target))
+		snprintf(ver, sizeof(ver), "%u.%u.%u", v->version[0], v->version[1],
+			 v->version[2]);
+		if (target && !strcmp(v->name, target)) {
 			found = true;
+			if (ret && len)
+				snprintf(ret, len, "%s", ver);
+		} else if (!target && ret && off < len) {
+			off += (size_t)snprintf(ret + off, len - off, "%s%s v%s",
+						off ? ", " : "", v->name, ver);
+			found = true;
+		}
 		v = (struct dm_versions *)((char *)v + v->next);
-	} while (last != v && !found);
+	} while (last != v && !(target && found));
 out_task:
 	dm_task_destroy(dmt);
 	return found;
+}
+
+static bool dm_has_target(const char *target)
+{
+	return dm_targets(target, NULL, 0);
 }
 
 static int dm_probe(const char *target, char *why, size_t why_len)
@@ -721,13 +742,15 @@ static int dm_probe(const char *target, char *why, size_t why_len)
 	char mod[64];
 
 	dm_setup();
-	if (!dm_has_control()) {
+	if (!dm_driver(NULL, 0)) {
 		int r = mmt_bd_modprobe("dm-mod");
 
-		if (!dm_has_control()) {
+		if (!dm_driver(NULL, 0)) {
 			snprintf(why, why_len,
 				 "kernel has no device-mapper (/proc/misc has no "
-				 "device-mapper; modprobe dm-mod %s)",
+				 "device-mapper%s; modprobe dm-mod %s)",
+				 mmt_kfeat_chrdev_node("/dev/mapper/control", 10, 236) ?
+				 ", stale /dev/mapper/control, no driver" : "",
 				 r == -ENOENT ? "not found" : "failed");
 			return 1;
 		}
@@ -794,7 +817,7 @@ static int dm_remove(const char *name)
 	int r = 0;
 
 	dm_setup();
-	if (!dm_has_control())
+	if (!dm_driver(NULL, 0))
 		return 0;
 	dmt = dm_task_create(DM_DEVICE_INFO);
 	if (!dmt)
@@ -824,6 +847,30 @@ int mmt_bd_dm_probe(const char *target, char *why, size_t why_len)
 	r = dm_probe(target, why, why_len);
 	mmt_bd_dm_unlock();
 	return r;
+}
+
+void mmt_bd_dm_status(struct mmt_dm_status *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	mmt_bd_dm_lock();
+	dm_setup();
+	ret->driver = dm_driver(ret->version, sizeof(ret->version));
+	if (ret->driver)
+		dm_targets(NULL, ret->targets, sizeof(ret->targets));
+	mmt_bd_dm_unlock();
+	ret->stale_node = !ret->driver &&
+			  mmt_kfeat_chrdev_node("/dev/mapper/control", 10, 236);
+}
+
+bool mmt_bd_dm_has_target(const char *target, char *ret_version, size_t len)
+{
+	bool yes;
+
+	mmt_bd_dm_lock();
+	dm_setup();
+	yes = dm_driver(NULL, 0) && dm_targets(target, ret_version, len);
+	mmt_bd_dm_unlock();
+	return yes;
 }
 
 int mmt_bd_dm_create(struct mmt_journal *jr, const char *name,

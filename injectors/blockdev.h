@@ -68,8 +68,13 @@ int mmt_bd_waitpidfd(int pidfd, bool nohang, int *ret_status);
 int mmt_bd_spawn(const char *const *argv, int *ret_pidfd);
 /* modprobe -q NAME; 0 when it succeeded. */
 int mmt_bd_modprobe(const char *module);
-/* Does /proc/filesystems list fstype? */
-bool mmt_bd_have_fs(const char *fstype);
+/*
+ * Is FSTYPE in /proc/filesystems, after `modprobe MODULE` if it was not?
+ * (lib/kfeat.h: the kernel's own registry, not a node.)
+ */
+bool mmt_bd_load_fs(const char *fstype, const char *module);
+/* The same for any kfeat probe, e.g. mmt_bd_load(mmt_kfeat_loop, "loop"). */
+bool mmt_bd_load(bool (*have)(void), const char *module);
 /* Is CONFIG_<opt> =y or =m in /proc/config.gz?  1 yes, 0 no, -ENOENT when
  * the kernel does not expose its config. */
 int mmt_bd_kconfig(const char *opt);
@@ -159,6 +164,23 @@ int mmt_dm_flakey_table(const char *dev, uint64_t sectors, unsigned up_s,
  * saying what is missing, after trying modprobe dm-mod / dm-<target>.
  */
 int mmt_bd_dm_probe(const char *target, char *why, size_t why_len);
+
+/*
+ * device-mapper as the kernel answers, for `mmtorture check`; loads
+ * nothing.  driver: /proc/misc lists device-mapper and DM_VERSION
+ * answered (version holds it, e.g. "4.48.0"); stale_node: no driver, yet
+ * /dev/mapper/control is a 10:236 node; targets: the driver's target list
+ * (DM_LIST_VERSIONS), "name vX.Y.Z" separated by ", ", empty without one.
+ */
+struct mmt_dm_status {
+	bool driver, stale_node;
+	char version[64];
+	char targets[1024];
+};
+void mmt_bd_dm_status(struct mmt_dm_status *ret);
+/* Is dm TARGET ("delay") in the driver's target list?  Loads nothing;
+ * *ret_version (may be NULL) gets "1.4.0". */
+bool mmt_bd_dm_has_target(const char *target, char *ret_version, size_t len);
 /* Create, load (one table line) and resume NAME; journalled as "dm NAME"
  * first.  ret_dev is /dev/mapper/NAME. */
 int mmt_bd_dm_create(struct mmt_journal *jr, const char *name,

@@ -233,14 +233,14 @@ static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 
 	if (!s)
 		return -ENOMEM;
-	if (!mmt_bd_have_fs("nfs") && (mmt_bd_modprobe("nfs"), !mmt_bd_have_fs("nfs"))) {
+	if (!mmt_bd_load_fs("nfs", "nfs")) {
 		snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 			 "/proc/filesystems has no nfs)");
 		return 1;
 	}
 	if (s->o->export[0])
 		return 0;
-	if (!mmt_bd_have_fs("nfsd") && (mmt_bd_modprobe("nfsd"), !mmt_bd_have_fs("nfsd"))) {
+	if (!mmt_bd_load_fs("nfsd", "nfsd")) {
 		snprintf(why, why_len, "kernel has no NFS server (modprobe nfsd failed; "
 			 "/proc/filesystems has no nfsd)");
 		return 1;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "injectors/blockdev.h"
+#include "lib/kfeat.h"
 #include "injectors/injectors.h"
 #include "journal.h"
 #include "log.h"
@@ -226,13 +227,10 @@ static int probe_dir(const char *dir, char *why, size_t why_len)
 
 static int probe_loop(char *why, size_t why_len)
 {
-	if (access("/dev/loop-control", F_OK) == 0)
+	if (mmt_bd_load(mmt_kfeat_loop, "loop"))
 		return 0;
-	mmt_bd_modprobe("loop");
-	if (access("/dev/loop-control", F_OK) == 0)
-		return 0;
-	snprintf(why, why_len, "kernel has no loop devices (no /dev/loop-control; "
-		 "modprobe loop failed)");
+	snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
+		 "loop-control; modprobe loop failed)");
 	return 1;
 }
 
@@ -265,10 +263,7 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 	case BK_FILE:
 		return probe_dir(swap_dir(s), why, why_len);
 	case BK_ZRAM:
-		if (access("/sys/class/zram-control/hot_add", F_OK) == 0)
-			return 0;
-		mmt_bd_modprobe("zram");
-		if (access("/sys/class/zram-control/hot_add", F_OK) == 0)
+		if (mmt_bd_load(mmt_kfeat_zram, "zram"))
 			return 0;
 		snprintf(why, why_len, "kernel has no zram (no /sys/class/zram-control; "
 			 "modprobe zram failed)");
@@ -287,8 +282,7 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 				 "is not set)");
 			return 1;
 		}
-		if (!mmt_bd_have_fs("nfs") && mmt_bd_modprobe("nfs") < 0 &&
-		    !mmt_bd_have_fs("nfs")) {
+		if (!mmt_bd_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 				 "/proc/filesystems has no nfs)");
 			return 1;

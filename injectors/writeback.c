@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "injectors/blockdev.h"
+#include "lib/kfeat.h"
 #include "injectors/injectors.h"
 #include "journal.h"
 #include "log.h"
@@ -181,21 +182,19 @@ static int wb_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 	if (!s)
 		return -ENOMEM;
 	if (s->o->target == TG_NFS) {
-		if (!mmt_bd_have_fs("nfs") && mmt_bd_modprobe("nfs") < 0 &&
-		    !mmt_bd_have_fs("nfs")) {
+		if (!mmt_bd_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 				 "/proc/filesystems has no nfs)");
 			return 1;
 		}
 		return 0;
 	}
-	if (access("/dev/loop-control", F_OK) < 0 && (mmt_bd_modprobe("loop"),
-						      access("/dev/loop-control", F_OK) < 0)) {
-		snprintf(why, why_len, "kernel has no loop devices (no /dev/loop-control; "
-			 "modprobe loop failed)");
+	if (!mmt_bd_load(mmt_kfeat_loop, "loop")) {
+		snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
+			 "loop-control; modprobe loop failed)");
 		return 1;
 	}
-	if (!mmt_bd_have_fs(fs) && (mmt_bd_modprobe(fs), !mmt_bd_have_fs(fs))) {
+	if (!mmt_bd_load_fs(fs, fs)) {
 		snprintf(why, why_len, "kernel has no %s (not in /proc/filesystems; "
 			 "modprobe %s failed)", fs, fs);
 		return 1;

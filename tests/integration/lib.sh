@@ -111,3 +111,17 @@ mmt_run() {
 	cat "$RESULTS/stderr" >&2
 	return 0
 }
+
+# What this kernel lacks for dm target $1 ("delay"), asked of the kernel as
+# the harness asks it (never of /dev/mapper/control, which `dmsetup ls`
+# leaves behind without a driver): "device-mapper", "dm-$1", or nothing
+# when both are there.  Loads the modules it needs, as a run would.
+dm_missing() {
+	grep -qw device-mapper /proc/misc 2>/dev/null || modprobe -q dm-mod 2>/dev/null
+	if ! grep -qw device-mapper /proc/misc 2>/dev/null; then
+		echo device-mapper
+		return
+	fi
+	modprobe -q "dm-$1" 2>/dev/null
+	dmsetup targets 2>/dev/null | grep -qw "^$1" || echo "dm-$1"
+}
