@@ -41,9 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cell.h"
-#include "set.h"
-#include "util.h"
+#include "api/shared.h"
+#include "lib/set.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
 
 #define BATCH_PAGES 64

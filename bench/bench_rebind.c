@@ -23,12 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/cgroup.h"
-#include "harness/log.h"
+#include "lib/cgroup.h"
+#include "lib/log.h"
 #include "harness/run.h"
-#include "harness/set.h"
-#include "harness/topo.h"
-#include "harness/util.h"
+#include "lib/set.h"
+#include "lib/topo.h"
+#include "lib/util.h"
 #include "injectors/rebind.h"
 
 #define SLICES 6

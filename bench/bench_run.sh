@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench_run: what the orchestrator costs and how fast it notices, measured
-# on real runs (DESIGN.md section 9).  Prints `ratio NAME VALUE FLOOR`:
+# on real runs (docs/design.md section 9).  Prints `ratio NAME VALUE FLOOR`:
 #   monitor_idle_share     1 - the event loop's CPU share during a default run
 #                          (the rebinder thread not counted)
 #   stall_detect_timeliness  threshold / stall detection latency (SIGSTOP)

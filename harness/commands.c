@@ -16,21 +16,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
+#include "lib/cgroup.h"
+#include "harness/commands.h"
 #include "injectors/blockdev.h"
 #include "injectors/injectors.h"
 #include "lib/kfeat.h"
-#include "job.h"
-#include "journal.h"
-#include "lock.h"
-#include "log.h"
-#include "run.h"
-#include "set.h"
-#include "topo.h"
-#include "util.h"
-#include "verdict.h"
+#include "api/job.h"
+#include "lib/journal.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "harness/run.h"
+#include "lib/set.h"
+#include "lib/topo.h"
+#include "lib/util.h"
+#include "lib/verdict.h"
 #include "workloads/workloads.h"
+#include "harness/registry.h"
 
 #define EXIT_USAGE 2
 #define EXIT_UNTESTABLE 125
@@ -215,7 +216,7 @@ int mmt_cmd_run(int argc, char **argv)
 			exit_code = EXIT_USAGE;
 			goto out_jobs;
 		}
-		if (mmt_job_parse_file(path, &jobs[i], err, sizeof(err)) < 0) {
+		if (mmt_job_parse_file(path, &mmt_registry, &jobs[i], err, sizeof(err)) < 0) {
 			mmt_log_raw("%s", err);
 			exit_code = EXIT_USAGE;
 			goto out_jobs;
@@ -439,6 +440,7 @@ int mmt_cmd_check(int argc, char **argv)
 
 int mmt_cmd_list(int argc, char **argv)
 {
+	static struct mmt_opt cell_opts[MMT_JOB_CELL_OPTS_MAX];
 	const char *dir = mmt_job_dir();
 	struct dirent **names = NULL;
 	int n;
@@ -455,7 +457,7 @@ int mmt_cmd_list(int argc, char **argv)
 			struct mmt_job *job = calloc(1, sizeof(*job));
 
 			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-			if (job && mmt_job_parse_file(path, job, err, sizeof(err)) == 0)
+			if (job && mmt_job_parse_file(path, &mmt_registry, job, err, sizeof(err)) == 0)
 				printf("  %-20s %s\n", job->name, job->g.description);
 			else
 				printf("  %-20s (does not parse: %s)\n", names[i]->d_name, err);
@@ -470,7 +472,8 @@ int mmt_cmd_list(int argc, char **argv)
 	printf("\n[global] options:\n");
 	mmt_opt_print_table(stdout, mmt_global_opt_table, "  ");
 	printf("\n[cell:NAME] options (every workload):\n");
-	mmt_opt_print_table(stdout, mmt_cell_opt_table, "  ");
+	if (mmt_job_cell_opts(&mmt_registry, cell_opts, MMT_JOB_CELL_OPTS_MAX) == 0)
+		mmt_opt_print_table(stdout, cell_opts, "  ");
 	printf("\nWorkloads (the cell's workload= key):\n");
 	for (unsigned i = 0; i < mmt_nr_workloads; i++) {
 		printf("\n  %s: %s\n", mmt_workloads[i]->name,

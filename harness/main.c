@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "kmsg.h"
-#include "results/report.h"
+#include "harness/commands.h"
 
 static const struct {
 	const char *name;

@@ -4,7 +4,7 @@
 
 /*
  * The orchestrator's private state, shared by its files: run.c (set-up,
- * the event loop, workers, teardown), orch_kmsg.c (kernel log and OOM
+ * the event loop, workers, teardown), kernel_events.c (kernel log and OOM
  * kills), watchdog.c (stalls and escalation), samples.c (samples.csv) and
  * runjson.c (run.json, KTAP, JUnit).  Plugins see struct mmt_run only.
  */
@@ -16,10 +16,10 @@
 
 #include <json-c/json.h>
 
-#include "kmsg.h"
-#include "monitor.h"
-#include "run.h"
-#include "set.h"
+#include "lib/kmsg.h"
+#include "lib/monitor.h"
+#include "harness/run.h"
+#include "lib/set.h"
 
 #define MAX_VICTIMS 256
 #define MAX_DEATHS 64
@@ -112,7 +112,7 @@ static inline bool pid_alive(pid_t pid)
 uint64_t mmt_orch_cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops);
 int mmt_orch_samples_header(struct orch *o);
 void mmt_orch_sample(struct orch *o, uint64_t now);
-/* orch_kmsg.c */
+/* kernel_events.c */
 struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid);
 void mmt_orch_kmsg_drain(struct orch *o);
 void mmt_orch_kmsg_dispatch(struct orch *o, json_object **evs, int n);

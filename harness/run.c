@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The orchestrator of one run (DESIGN.md section 3).
+ * The orchestrator of one run (docs/design.md section 3).
  *
  * One process, one epoll loop over: a signalfd (SIGCHLD, SIGINT, SIGTERM,
  * SIGHUP), a timerfd for sampling and the watchdog, a timerfd for the end of
@@ -27,69 +27,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "journal.h"
-#include "kmsg.h"
-#include "log.h"
-#include "monitor.h"
-#include "oomclass.h"
+#include "lib/cgroup.h"
+#include "lib/journal.h"
+#include "lib/kmsg.h"
+#include "lib/log.h"
+#include "lib/monitor.h"
+#include "lib/oomclass.h"
 #include "results/results.h"
-#include "orch.h"
-#include "run.h"
-#include "set.h"
-#include "util.h"
+#include "harness/orch.h"
+#include "harness/run.h"
+#include "lib/set.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
-
-/* ---- helpers for plugins ------------------------------------------------ */
-
-int mmt_run_event(struct mmt_run *run, const char *type, json_object *ev)
-{
-	if (!run->res) {
-		json_object_put(ev);
-		return 0;
-	}
-	return mmt_results_event(run->res, type, ev);
-}
-
-void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-	enum mmt_level lvl = mmt_finding_level(f);
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	pthread_mutex_lock(&run->lock);
-	mmt_verdict_add(&run->verdict, f, "%s", text);
-	pthread_mutex_unlock(&run->lock);
-	if (lvl >= MMT_LVL_CONF)
-		mmt_log(lvl == MMT_LVL_CONF ? MMT_LOG_WARN : MMT_LOG_ERR, "%s: %s",
-			mmt_finding_name(f), text);
-	else if (lvl == MMT_LVL_WARN)
-		log_warn("%s: %s", mmt_finding_name(f), text);
-}
-
-void mmt_run_fact(struct mmt_run *run, const char *key, json_object *val)
-{
-	pthread_mutex_lock(&run->lock);
-	json_object_object_add(run->facts, key, val);
-	pthread_mutex_unlock(&run->lock);
-}
-
-struct mmt_cell_rt *mmt_run_cell(struct mmt_run *run, const char *name)
-{
-	for (unsigned i = 0; i < run->nr_cells; i++)
-		if (!strcmp(run->cells[i].cfg->name, name))
-			return &run->cells[i];
-	return NULL;
-}
-
-void mmt_run_path(const struct mmt_run *run, const char *name, char *buf,
-		  size_t len)
-{
-	snprintf(buf, len, "%s/%s", run->dir, name);
-}
 
 /* ---- small utilities ---------------------------------------------------- */
 

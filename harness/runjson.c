@@ -8,8 +8,8 @@
 #include <sys/utsname.h>
 
 #include "results/results.h"
-#include "orch.h"
-#include "util.h"
+#include "harness/orch.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
 
 /* ---- run.json ------------------------------------------------------------- */

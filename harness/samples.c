@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "results/results.h"
-#include "orch.h"
-#include "util.h"
+#include "harness/orch.h"
+#include "lib/util.h"
 
 uint64_t mmt_orch_cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops)
 {

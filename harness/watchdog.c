@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "orch.h"
-#include "util.h"
+#include "harness/orch.h"
+#include "lib/util.h"
 
 /* ---- watchdog ------------------------------------------------------------- */
 

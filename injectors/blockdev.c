@@ -34,11 +34,11 @@
 
 #include "injectors/blockdev.h"
 #include "lib/kfeat.h"
-#include "job.h"
-#include "journal.h"
-#include "log.h"
-#include "run.h"
-#include "util.h"
+#include "api/job.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "api/run.h"
+#include "lib/util.h"
 
 #ifndef NFS_SUPER_MAGIC
 #define NFS_SUPER_MAGIC 0x6969

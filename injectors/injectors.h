@@ -2,7 +2,7 @@
 #ifndef MMT_INJECTORS_H
 #define MMT_INJECTORS_H
 
-#include "injector.h"
+#include "api/injector.h"
 
 /* The one explicit registry of injectors (an X-macro; no constructors). */
 #define MMT_INJECTORS(X) \

@@ -2,7 +2,7 @@
 /*
  * The rebinder: rewrites cpuset.mems of the chosen cells through a sequence
  * of node sets while their workers allocate under MPOL_BIND (the spurious
- * OOM race of DESIGN.md section 1), or moves the workers between two sibling
+ * OOM race of docs/design.md section 1), or moves the workers between two sibling
  * cells.  On a machine (or a set of cells) with one memory node the mems
  * race cannot run; "auto" then alternates cpuset.cpus instead and run.json
  * says that the mems race was not exercised.
@@ -43,12 +43,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/cgroup.h"
-#include "harness/log.h"
-#include "harness/run.h"
-#include "harness/set.h"
-#include "harness/util.h"
-#include "injectors/injector.h"
+#include "lib/cgroup.h"
+#include "lib/log.h"
+#include "api/run.h"
+#include "lib/set.h"
+#include "lib/util.h"
+#include "api/injector.h"
 #include "injectors/rebind.h"
 
 enum rebind_mode {
@@ -261,7 +261,7 @@ static inline uint64_t load(_Atomic uint64_t *c)
 
 /*
  * Hot path: pwrite() on a file opened once.  Reopening the cgroup file for
- * every write is 4x slower, and libcgroup slower still (DESIGN.md sec. 3).
+ * every write is 4x slower, and libcgroup slower still (docs/design.md sec. 3).
  * cgroup files ignore the offset and take a value in one write.
  */
 static inline int write_value(int fd, const char *buf, size_t len)

@@ -32,10 +32,10 @@
 
 #include "injectors/blockdev.h"
 #include "injectors/injectors.h"
-#include "journal.h"
-#include "log.h"
-#include "run.h"
-#include "util.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "api/run.h"
+#include "lib/util.h"
 
 /* ==== hog ==================================================================== */
 

@@ -19,10 +19,10 @@
 #include "injectors/blockdev.h"
 #include "lib/kfeat.h"
 #include "injectors/injectors.h"
-#include "journal.h"
-#include "log.h"
-#include "run.h"
-#include "util.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "api/run.h"
+#include "lib/util.h"
 
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994

@@ -22,10 +22,10 @@
 #include "injectors/blockdev.h"
 #include "lib/kfeat.h"
 #include "injectors/injectors.h"
-#include "journal.h"
-#include "log.h"
-#include "run.h"
-#include "util.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "api/run.h"
+#include "lib/util.h"
 
 enum wb_target { TG_LOOP, TG_DM_DELAY, TG_DM_FLAKEY, TG_NFS };
 static const char *const target_names[] = { "loop", "dm-delay", "dm-flakey", "nfs", NULL };

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "lib/kfeat.h"
-#include "monitor.h"
-#include "util.h"
+#include "lib/monitor.h"
+#include "lib/util.h"
 
 /* Both registries are small text files: one line per entry. */
 static bool read_has(const char *path, const char *name,

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "results/results.h"
-#include "util.h"
+#include "lib/util.h"
 
 /*
  * XML-escape s.  Characters XML 1.0 cannot carry at all become '?';

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "results/results.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char *const check_names[MMT_NR_CHECKS] = {
 	"no unexpected OOM kill",

@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 
 /*
- * `mmtorture report`: one self-contained HTML page per run (DESIGN.md
+ * `mmtorture report`: one self-contained HTML page per run (docs/design.md
  * section 5): inline CSS, inline SVG timelines, no script, no network.
  *
  * Pure: everything comes in as arguments, the page goes out as a malloc()ed
@@ -18,12 +18,5 @@
  */
 char *mmt_report_render(json_object *run, const char *samples_csv_text,
 			const char *events_jsonl_text, json_object *compare_run);
-
-/*
- * mmtorture report RUNDIR [--compare RUNDIR2] [-o FILE]
- * Writes RUNDIR/report.html (or FILE).  Returns the exit code: 0, 1 when the
- * page cannot be written, 2 on a usage error or an unreadable run directory.
- */
-int mmt_cmd_report(int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The run directory writers (DESIGN.md section 5).
+ * The run directory writers (docs/design.md section 5).
  *
  * events.jsonl, samples.csv and kmsg.log are opened O_APPEND and every line
  * is built in memory first and written with one write(2), under a mutex, so
@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "results/results.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define FILE_MODE 0644
 #define DIR_MODE 0755

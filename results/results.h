@@ -8,10 +8,10 @@
 
 #include <json-c/json.h>
 
-#include "verdict.h"
+#include "lib/verdict.h"
 
 /*
- * One directory per run, never overwritten (DESIGN.md section 5):
+ * One directory per run, never overwritten (docs/design.md section 5):
  *   run.json  events.jsonl  samples.csv  kmsg.log  journal
  *   result.ktap  junit.xml
  * Every line is written whole with one write(2) on an O_APPEND fd, so the

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "set.h"
-#include "util.h"
-#include "workloads/workload.h"
+#include "lib/set.h"
+#include "lib/util.h"
+#include "api/workload.h"
 
 
 _Static_assert(sizeof(struct mmt_wmsg) < PIPE_BUF, "mmt_wmsg must be written atomically");

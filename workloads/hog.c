@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "util.h"
-#include "workloads/workload.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "api/workload.h"
 
 #define BATCH_PAGES 64
 #define BACKOFF_US 10000

@@ -26,10 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "set.h"
-#include "util.h"
-#include "workloads/workload.h"
+#include "lib/log.h"
+#include "lib/set.h"
+#include "lib/util.h"
+#include "api/workload.h"
 
 
 #define HPAGE_SIZE (2ULL << 20)

@@ -2,7 +2,7 @@
 #ifndef MMT_WORKLOADS_H
 #define MMT_WORKLOADS_H
 
-#include "workload.h"
+#include "api/workload.h"
 
 /*
  * The one explicit registry of workloads (an X-macro; no constructors):

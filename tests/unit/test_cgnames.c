@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for the cgroup v1/v2 name table in harness/cgroup.c (no root). */
+/* Unit tests for the cgroup v1/v2 name table in lib/cgroup.c (no root). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cgroup.h"
+#include "lib/cgroup.h"
 
 static void check_name(const char *v2, const char *in_v2, const char *in_v1)
 {

@@ -19,11 +19,12 @@
 
 #include <cmocka.h>
 
-#include "harness/job.h"
-#include "harness/opt.h"
-#include "harness/util.h"
+#include "api/job.h"
+#include "lib/opt.h"
+#include "lib/util.h"
 #include "injectors/blockdev.h"
 #include "injectors/injectors.h"
+#include "harness/registry.h"
 
 static const char *const ours[] = {
 	"swap", "writeback", "nfs", "hog", "memcg-squeeze", "drop-caches", "compact", "thp",
@@ -315,7 +316,7 @@ static int parse(const char *text, char *err, size_t len)
 
 	assert_non_null(job);
 	err[0] = '\0';
-	r = mmt_job_parse_string("t", text, job, err, len);
+	r = mmt_job_parse_string("t", text, &mmt_registry, job, err, len);
 	mmt_job_free(job);
 	free(job);
 	return r;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for harness/job.c and harness/opt.c.  The real plugins' option
+ * Unit tests for api/job.c and lib/opt.c.  The real plugins' option
  * tables are being written elsewhere, so the plugin behaviour is checked
- * with the fake plugins below, through mmt_job_parse_string_with().
+ * with the fake plugins below, through mmt_job_parse_string().
  */
 #include "config.h"
 
@@ -22,12 +22,13 @@
 #include <glob.h>
 
 #include "injectors/injectors.h"
-#include "job.h"
-#include "opt.h"
-#include "set.h"
-#include "topo.h"
-#include "util.h"
+#include "api/job.h"
+#include "lib/opt.h"
+#include "lib/set.h"
+#include "lib/topo.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
+#include "harness/registry.h"
 
 /* --- fake plugins -------------------------------------------------------- */
 
@@ -160,7 +161,7 @@ static char err[1024];
 static int parse(struct mmt_job *job, const char *text)
 {
 	memset(err, 0, sizeof(err));
-	return mmt_job_parse_string_with("t.ini", text, &fake_plugins, job, err, sizeof(err));
+	return mmt_job_parse_string("t.ini", text, &fake_plugins, job, err, sizeof(err));
 }
 
 static int setup_job(void **state)
@@ -434,14 +435,14 @@ static void test_real_registry(void **state)
 	/* The registries are wired in: a registered workload is accepted (its
 	 * keys are not used here: they belong to its author), and an unknown
 	 * section lists the registered injectors. */
-	r = mmt_job_parse_string("jobs/real.ini", "[cell:a]\nworkload = hog\n", job, err,
+	r = mmt_job_parse_string("jobs/real.ini", "[cell:a]\nworkload = hog\n", &mmt_registry, job, err,
 				 sizeof(err));
 	if (r)
 		fail_msg("%s", err);
 	assert_string_equal(job->name, "real");
 	assert_ptr_equal(job->cells[0].wl, mmt_workload_find("hog"));
 	mmt_job_free(job);
-	r = mmt_job_parse_string("jobs/real.ini", "[cell:a]\n[nope]\n", job, err, sizeof(err));
+	r = mmt_job_parse_string("jobs/real.ini", "[cell:a]\n[nope]\n", &mmt_registry, job, err, sizeof(err));
 	assert_int_equal(r, -EINVAL);
 	assert_non_null(strstr(err, "jobs/real.ini:2: [nope]: unknown section"));
 	assert_non_null(strstr(err, "[rebind]"));
@@ -627,7 +628,7 @@ static void test_parse_file(void **state)
 	assert_non_null(f);
 	fputs("[cell:a]\nthreads = 3\n", f);
 	fclose(f);
-	r = mmt_job_parse_file(path, job, err, sizeof(err));
+	r = mmt_job_parse_file(path, &mmt_registry, job, err, sizeof(err));
 	if (r)
 		fail_msg("%s", err);
 	assert_string_equal(job->name, "my-job");
@@ -641,11 +642,11 @@ static void test_parse_file(void **state)
 	assert_non_null(f);
 	fputs("[cell:a]\nthreads = 300\n", f);
 	fclose(f);
-	assert_int_equal(mmt_job_parse_file(path, job, err, sizeof(err)), -EINVAL);
+	assert_int_equal(mmt_job_parse_file(path, &mmt_registry, job, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "/my-job.ini:2: [cell:a] threads: '300' is out of range"));
 	unlink(path);
 
-	assert_int_equal(mmt_job_parse_file(path, job, err, sizeof(err)), -ENOENT);
+	assert_int_equal(mmt_job_parse_file(path, &mmt_registry, job, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "my-job.ini: cannot read"));
 	rmdir(dir);
 }
@@ -832,7 +833,7 @@ static int parse_data_file(const char *path, struct mmt_job *job)
 	if (mmt_read_file_alloc(path, &text) < 0)
 		fail_msg("cannot read %s", path);
 	memset(err, 0, sizeof(err));
-	r = mmt_job_parse_string_with(path, text, &fake_plugins, job, err, sizeof(err));
+	r = mmt_job_parse_string(path, text, &fake_plugins, job, err, sizeof(err));
 	free(text);
 	return r;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for harness/journal.c (and the run lock in harness/lock.c),
+ * Unit tests for lib/journal.c (and the run lock in lib/lock.c),
  * all inside a temporary directory: no root needed.
  */
 #include "config.h"
@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "journal.h"
-#include "lock.h"
-#include "util.h"
+#include "lib/journal.h"
+#include "lib/lock.h"
+#include "lib/util.h"
 
 struct tmp {
 	char dir[PATH_MAX];

@@ -20,7 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kmsg.h"
+#include "harness/commands.h"
+#include "lib/kmsg.h"
 
 #ifndef MMT_SRCDIR
 #define MMT_SRCDIR "."

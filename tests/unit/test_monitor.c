@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The pure parsers of harness/monitor.c: vmstat, PSI, PSI trigger specs. */
+/* The pure parsers of lib/monitor.c: vmstat, PSI, PSI trigger specs. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "monitor.h"
+#include "lib/monitor.h"
 
 static void test_vmstat(void **state)
 {

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kmsg.h"
-#include "oomclass.h"
+#include "lib/kmsg.h"
+#include "lib/oomclass.h"
 
 #ifndef MMT_SRCDIR
 #define MMT_SRCDIR "."

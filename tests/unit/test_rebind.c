@@ -19,10 +19,11 @@
 
 #include <cmocka.h>
 
-#include "harness/job.h"
-#include "harness/run.h"
-#include "harness/util.h"
+#include "api/job.h"
+#include "api/run.h"
+#include "lib/util.h"
 #include "injectors/rebind.h"
+#include "harness/registry.h"
 
 static struct mmt_rebind_value vals[MMT_REBIND_MAX_SEQ];
 
@@ -146,7 +147,7 @@ static void job_err(const char *inj, const char *want)
 	int r;
 
 	snprintf(text, sizeof(text), "%s%s", cells, inj);
-	r = mmt_job_parse_string("t", text, &job, err, sizeof(err));
+	r = mmt_job_parse_string("t", text, &mmt_registry, &job, err, sizeof(err));
 	if (!want) {
 		if (r < 0)
 			fail_msg("unexpected error: %s", err);

@@ -23,7 +23,7 @@
 #include <json-c/json.h>
 
 #include "results/report.h"
-#include "util.h"
+#include "lib/util.h"
 
 #ifndef MMT_SRCDIR
 #define MMT_SRCDIR "."

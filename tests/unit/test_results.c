@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "results/results.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* 2026-11-22T00:53:13.123456Z */
 #define T0_US (1795308793ULL * MMT_USEC_PER_SEC + 123456)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for harness/set.c: kernel list syntax <-> hwloc bitmaps. */
+/* Unit tests for lib/set.c: kernel list syntax <-> hwloc bitmaps. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "set.h"
+#include "lib/set.h"
 
 static int setup_set(void **state)
 {

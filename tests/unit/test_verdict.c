@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "util.h"
-#include "verdict.h"
+#include "lib/util.h"
+#include "lib/verdict.h"
 
 static const struct {
 	enum mmt_finding f;

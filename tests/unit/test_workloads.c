@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <numaif.h>
 
-#include "cell.h"
-#include "util.h"
+#include "api/shared.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
 
 static void test_pattern_deterministic_and_nonzero(void **state)

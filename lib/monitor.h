@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "topo.h"
+#include "lib/topo.h"
 
 /* The /proc/vmstat counters the samples and the verdict use. */
 #define MMT_VMSTAT_KEYS(X) \

@@ -31,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "journal.h"
-#include "log.h"
-#include "util.h"
+#include "lib/cgroup.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define MAX_ARGS 16
 #define DAEMON_TERM_US (5 * MMT_USEC_PER_SEC)

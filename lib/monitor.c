@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "monitor.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/monitor.h"
+#include "lib/util.h"
 
 #define X(k) #k,
 const char *const mmt_vmstat_names[] = { MMT_VMSTAT_KEYS(X) };

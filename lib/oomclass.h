@@ -8,10 +8,10 @@
 
 #include <json-c/json.h>
 
-#include "topo.h"
+#include "lib/topo.h"
 
 /*
- * OOM classification (DESIGN.md section 4), a pure function of the oom_kill
+ * OOM classification (docs/design.md section 4), a pure function of the oom_kill
  * event and what the orchestrator knew at the time.  Unit-tested on
  * recorded inputs.
  */

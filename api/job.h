@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "opt.h"
+#include "lib/opt.h"
 
 struct mmt_topo;
 struct mmt_workload_ops;
@@ -120,9 +120,11 @@ extern const struct mmt_opt mmt_injector_common_opt_table[];
  * (mmt_job_free() on it is harmless).  A file that cannot be read returns
  * its -errno, also with err set.
  */
-int mmt_job_parse_file(const char *path, struct mmt_job *ret_job, char *err,
-		       size_t err_len);
+struct mmt_job_plugins;
+int mmt_job_parse_file(const char *path, const struct mmt_job_plugins *plugins,
+		       struct mmt_job *ret_job, char *err, size_t err_len);
 int mmt_job_parse_string(const char *name, const char *text,
+			 const struct mmt_job_plugins *plugins,
 			 struct mmt_job *ret_job, char *err, size_t err_len);
 
 /*
@@ -136,9 +138,9 @@ int mmt_job_validate(struct mmt_job *job, const struct mmt_topo *topo,
 void mmt_job_free(struct mmt_job *job);
 
 /*
- * The plugins a job may name.  mmt_job_parse_string() uses the registries
- * (workloads/workloads.h, injectors/injectors.h); tests pass their own.
- * A cell's o.workload is an index into workloads[].
+ * The plugins a job may name: the command line passes the registries
+ * (harness/registry.h, mmt_registry); tests pass their own.  A cell's
+ * o.workload is an index into workloads[].
  */
 struct mmt_job_plugins {
 	const struct mmt_workload_ops *const *workloads;
@@ -148,10 +150,15 @@ struct mmt_job_plugins {
 	unsigned nr_injectors;
 };
 
-/* mmt_job_parse_string() with explicit plugins (NULL: the registries). */
-int mmt_job_parse_string_with(const char *name, const char *text,
-			      const struct mmt_job_plugins *plugins,
-			      struct mmt_job *ret_job, char *err, size_t err_len);
+
+/*
+ * The [cell:NAME] option table with the workload key's choices taken from
+ * plugins (mmt_cell_opt_table leaves them empty: the api knows no
+ * registry).  ret_table holds nr entries; -E2BIG when that is too few.
+ */
+int mmt_job_cell_opts(const struct mmt_job_plugins *plugins, struct mmt_opt *ret_table,
+		      size_t nr);
+#define MMT_JOB_CELL_OPTS_MAX 64
 
 /* A cell's effective values: its own, or [global]'s when it inherits. */
 int64_t mmt_job_cell_oom_score_adj(const struct mmt_job *job,

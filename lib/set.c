@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "set.h"
+#include "lib/set.h"
 
 static int parse_id(const char **p, unsigned long *ret, const char **ret_why)
 {

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "harness/registry.h"
 #include "injectors/injectors.h"
 #include "workloads/workloads.h"
 
@@ -21,7 +22,7 @@ const struct mmt_injector_ops *const mmt_injectors[] = { MMT_INJECTORS(X) };
 #undef X
 const unsigned mmt_nr_injectors = sizeof(mmt_injectors) / sizeof(mmt_injectors[0]);
 
-/* The registry's names must be the plugins' own (checked by test_workloads2). */
+/* The registry's names must be the plugins' own (checked by test_thp_migrate). */
 const struct mmt_workload_ops *mmt_workload_find(const char *name)
 {
 	for (unsigned i = 0; i < mmt_nr_workloads; i++)
@@ -37,3 +38,11 @@ const struct mmt_injector_ops *mmt_injector_find(const char *name)
 			return mmt_injectors[i];
 	return NULL;
 }
+
+const struct mmt_job_plugins mmt_registry = {
+	.workloads = mmt_workloads,
+	.nr_workloads = sizeof(mmt_workloads) / sizeof(mmt_workloads[0]),
+	.workload_names = mmt_workload_names,
+	.injectors = mmt_injectors,
+	.nr_injectors = sizeof(mmt_injectors) / sizeof(mmt_injectors[0]),
+};

@@ -192,7 +192,5 @@ int mmt_kmsg_read(int fd, struct mmt_kmsg_rec *rec);
 /* Format a record as a kmsg.log line: "[seq] [   12.345678] <4> text". */
 void mmt_kmsg_format_log(const struct mmt_kmsg_rec *rec, char *buf, size_t len);
 
-/* `mmtorture parse-kmsg FILE|- [--text]` */
-int mmt_cmd_parse_kmsg(int argc, char **argv);
 
 #endif

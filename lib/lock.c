@@ -15,9 +15,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "lock.h"
-#include "log.h"
-#include "util.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 const char *mmt_lock_path(void)
 {

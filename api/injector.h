@@ -8,8 +8,8 @@
 
 #include <json-c/json.h>
 
-#include "job.h"
-#include "opt.h"
+#include "api/job.h"
+#include "lib/opt.h"
 
 /*
  * An injector disturbs the kernel while the workloads run.  Each plugin is

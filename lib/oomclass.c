@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * OOM classification (DESIGN.md section 4): a pure function of one
+ * OOM classification (docs/design.md section 4): a pure function of one
  * "oom_kill" event and what the orchestrator knew at the time.
  *
  * Rules, first match wins (the rule that fired is evidence.rule):
@@ -28,8 +28,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "oomclass.h"
-#include "set.h"
+#include "lib/oomclass.h"
+#include "lib/set.h"
 
 #define REBIND_WINDOW_US 1000000LL
 

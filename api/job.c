@@ -26,15 +26,15 @@
 
 #include <ini.h>
 
-#include "cell.h"
-#include "injectors/injectors.h"
-#include "job.h"
-#include "monitor.h"
-#include "log.h"
-#include "set.h"
-#include "topo.h"
-#include "util.h"
-#include "workloads/workloads.h"
+#include "api/shared.h"
+#include "api/injector.h"
+#include "api/job.h"
+#include "api/workload.h"
+#include "lib/monitor.h"
+#include "lib/log.h"
+#include "lib/set.h"
+#include "lib/topo.h"
+#include "lib/util.h"
 
 #define CELL_NAME_MAX 40
 #define KEY_MAX 64
@@ -87,7 +87,8 @@ const struct mmt_opt mmt_global_opt_table[] = {
 
 #define C(field) offsetof(struct mmt_cell_opts, field)
 const struct mmt_opt mmt_cell_opt_table[] = {
-	{ "workload", MMT_OPT_ENUM, C(workload), 0, 0, "fault", mmt_workload_names,
+	/* Choices: the plugins' names, filled in by mmt_job_cell_opts(). */
+	{ "workload", MMT_OPT_ENUM, C(workload), 0, 0, "fault", NULL,
 	  "what the worker threads do" },
 	{ "threads", MMT_OPT_U64, C(threads), 1, MMT_MAX_THREADS, "2", NULL,
 	  "worker threads in the cell" },
@@ -109,7 +110,7 @@ const struct mmt_opt mmt_cell_opt_table[] = {
 };
 #undef C
 
-#define CELL_TABLE_MAX 32
+#define CELL_TABLE_MAX MMT_JOB_CELL_OPTS_MAX
 
 enum sec_kind { SEC_NONE, SEC_GLOBAL, SEC_CELL, SEC_INJECTOR };
 
@@ -652,21 +653,31 @@ static void job_name(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, base);
 }
 
+int mmt_job_cell_opts(const struct mmt_job_plugins *plugins, struct mmt_opt *ret_table,
+		      size_t nr)
+{
+	size_t n = 0;
+
+	for (const struct mmt_opt *o = mmt_cell_opt_table; o->name; o++) {
+		if (n + 1 >= nr)
+			return -E2BIG;
+		ret_table[n] = *o;
+		if (!strcmp(o->name, "workload"))
+			ret_table[n].choices = plugins->workload_names;
+		n++;
+	}
+	ret_table[n] = (struct mmt_opt)MMT_OPT_END;
+	return 0;
+}
+
 static int run_parser(struct parser *p)
 {
 	struct mmt_job *job = p->job;
-	unsigned n = 0;
 	int r;
 
-	for (const struct mmt_opt *o = mmt_cell_opt_table; o->name; o++) {
-		if (n + 1 >= CELL_TABLE_MAX)
-			return -E2BIG;
-		p->cell_table[n] = *o;
-		if (!strcmp(o->name, "workload"))
-			p->cell_table[n].choices = p->plug->workload_names;
-		n++;
-	}
-	p->cell_table[n] = (struct mmt_opt)MMT_OPT_END;
+	r = mmt_job_cell_opts(p->plug, p->cell_table, CELL_TABLE_MAX);
+	if (r < 0)
+		return r;
 
 	r = mmt_opt_defaults(mmt_global_opt_table, &job->g);
 	if (r < 0) {
@@ -714,27 +725,13 @@ static int run_parser(struct parser *p)
 	return 0;
 }
 
-static void registry_plugins(struct mmt_job_plugins *plug)
+int mmt_job_parse_string(const char *name, const char *text,
+			 const struct mmt_job_plugins *plugins,
+			 struct mmt_job *ret_job, char *err, size_t err_len)
 {
-	plug->workloads = mmt_workloads;
-	plug->nr_workloads = mmt_nr_workloads;
-	plug->workload_names = mmt_workload_names;
-	plug->injectors = mmt_injectors;
-	plug->nr_injectors = mmt_nr_injectors;
-}
-
-int mmt_job_parse_string_with(const char *name, const char *text,
-			      const struct mmt_job_plugins *plugins,
-			      struct mmt_job *ret_job, char *err, size_t err_len)
-{
-	struct mmt_job_plugins registry;
 	struct parser *p;
 	int r;
 
-	if (!plugins) {
-		registry_plugins(&registry);
-		plugins = &registry;
-	}
 	memset(ret_job, 0, sizeof(*ret_job));
 	if (err_len)
 		err[0] = '\0';
@@ -762,14 +759,8 @@ int mmt_job_parse_string_with(const char *name, const char *text,
 	return r < 0 ? r : 0;
 }
 
-int mmt_job_parse_string(const char *name, const char *text,
-			 struct mmt_job *ret_job, char *err, size_t err_len)
-{
-	return mmt_job_parse_string_with(name, text, NULL, ret_job, err, err_len);
-}
-
-int mmt_job_parse_file(const char *path, struct mmt_job *ret_job, char *err,
-		       size_t err_len)
+int mmt_job_parse_file(const char *path, const struct mmt_job_plugins *plugins,
+		       struct mmt_job *ret_job, char *err, size_t err_len)
 {
 	char *text = NULL;
 	ssize_t n;
@@ -782,7 +773,7 @@ int mmt_job_parse_file(const char *path, struct mmt_job *ret_job, char *err,
 			snprintf(err, err_len, "%s: cannot read: %s", path, strerror((int)-n));
 		return (int)n;
 	}
-	r = mmt_job_parse_string(path, text, ret_job, err, err_len);
+	r = mmt_job_parse_string(path, text, plugins, ret_job, err, err_len);
 	free(text);
 	return r;
 }

@@ -11,10 +11,10 @@
 #include <numaif.h>
 #include <json-c/json.h>
 
-#include "cell.h"
-#include "job.h"
-#include "opt.h"
-#include "topo.h"
+#include "api/shared.h"
+#include "api/job.h"
+#include "lib/opt.h"
+#include "lib/topo.h"
 
 /*
  * A workload is what each thread of a cell's worker process does.  Each

@@ -17,10 +17,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cell.h"
-#include "log.h"
-#include "run.h"
-#include "util.h"
+#include "api/shared.h"
+#include "lib/log.h"
+#include "harness/run.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
 
 struct worker_thread {

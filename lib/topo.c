@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "set.h"
-#include "topo.h"
+#include "lib/log.h"
+#include "lib/set.h"
+#include "lib/topo.h"
 
 int mmt_topo_load(struct mmt_topo *topo)
 {

@@ -32,10 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "journal.h"
-#include "log.h"
-#include "util.h"
+#include "lib/cgroup.h"
+#include "lib/journal.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -384,7 +384,7 @@ int mmt_cg_open(const struct mmt_cg *cg, const char *v2_name, int flags)
 	/*
 	 * Raw fd on purpose: the rebinder keeps it open and pwrite()s it
 	 * thousands of times a second; reopening (or going through libcgroup,
-	 * which fopen()s per write) costs 4x or more (DESIGN.md section 3).
+	 * which fopen()s per write) costs 4x or more (docs/design.md section 3).
 	 */
 	fd = open(path, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;

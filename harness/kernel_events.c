@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oomclass.h"
+#include "lib/oomclass.h"
 #include "results/results.h"
-#include "orch.h"
-#include "util.h"
+#include "harness/orch.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
 
 struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid)

@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
-#include "verdict.h"
+#include "lib/util.h"
+#include "lib/verdict.h"
 
 static const struct {
 	const char *name;

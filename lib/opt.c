@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "opt.h"
-#include "set.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/opt.h"
+#include "lib/set.h"
+#include "lib/util.h"
 
 #define FIELD(base, o, type) ((type *)((char *)(base) + (o)->off))
 #define CFIELD(base, o, type) ((const type *)((const char *)(base) + (o)->off))

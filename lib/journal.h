@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /*
- * The cleanup journal (DESIGN.md section 7).  Before each side effect on the
+ * The cleanup journal (docs/design.md section 7).  Before each side effect on the
  * system, its undo is appended as one line and fdatasync()ed.  Replay walks
  * the lines in reverse; each undo is idempotent (ENOENT is done).  A line
  * that was undone is followed by a "done <seq>" line so that a replay

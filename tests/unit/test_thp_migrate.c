@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <numaif.h>
 
-#include "cell.h"
-#include "util.h"
+#include "api/shared.h"
+#include "lib/util.h"
 #include "workloads/workloads.h"
 
 struct fixture {

@@ -27,8 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kmsg.h"
-#include "log.h"
+#include "lib/kmsg.h"
+#include "lib/log.h"
 
 #define NODES 64
 
@@ -1413,128 +1413,4 @@ void mmt_kmsg_format_log(const struct mmt_kmsg_rec *rec, char *buf, size_t len)
 			 rec->ts_us / 1000000, rec->ts_us % 1000000);
 	snprintf(buf, len, "[%s] %s <%d> %s", seq, ts, rec->level < 0 ? 6 : rec->level,
 		 rec->msg);
-}
-
-/* ------------------------------------------------------------------ */
-/* mmtorture parse-kmsg FILE|- [--text]                                */
-
-static const char *jstr(json_object *ev, const char *k)
-{
-	json_object *v = json_object_object_get(ev, k);
-
-	return v ? json_object_get_string(v) : NULL;
-}
-
-static void print_text(FILE *out, json_object *ev)
-{
-	static const char *const keys[] = {
-		"pid", "comm", "constraint", "nodemask", "cpuset", "mems_allowed",
-		"oom_memcg", "task_memcg", "anon_rss_kb", "reaped", "seconds", "cpu",
-		"lockup", "bug", "order", "gfp_mask", "stall_ms", "missing", NULL
-	};
-	json_object *ts = json_object_object_get(ev, "kernel_ts_us");
-	const char *type = jstr(ev, "type");
-
-	if (ts) {
-		int64_t t = json_object_get_int64(ts);
-
-		fprintf(out, "[%5" PRId64 ".%06" PRId64 "] ", t / 1000000, t % 1000000);
-	} else {
-		fprintf(out, "[      -      ] ");
-	}
-	fprintf(out, "%s", type ? type : "?");
-	for (int i = 0; keys[i]; i++) {
-		const char *v = jstr(ev, keys[i]);
-
-		if (v)
-			fprintf(out, " %s=%s", keys[i], v);
-	}
-	if (type && strcmp(type, "oom_kill") && strcmp(type, "kmsg_lost"))
-		fprintf(out, ": %s", jstr(ev, "line") ? jstr(ev, "line") : "");
-	fputc('\n', out);
-}
-
-static void emit_all(FILE *out, json_object **ev, int n, bool text)
-{
-	for (int i = 0; i < n; i++) {
-		if (text)
-			print_text(out, ev[i]);
-		else
-			fprintf(out, "%s\n", json_object_to_json_string_ext(ev[i],
-				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(ev[i]);
-	}
-}
-
-int mmt_cmd_parse_kmsg(int argc, char **argv)
-{
-	json_object *ev[MMT_KMSG_MAX_EVENTS];
-	struct mmt_kmsg_state *st;
-	struct mmt_kmsg_rec *rec;
-	const char *file = NULL;
-	bool text = false, raw_prev = false;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *in;
-	int r;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--text")) {
-			text = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: mmtorture parse-kmsg FILE|- [--text]\n");
-			return 0;
-		} else if (!file && (strcmp(argv[i], "-") == 0 || argv[i][0] != '-')) {
-			file = argv[i];
-		} else {
-			fprintf(stderr, "parse-kmsg: unexpected argument '%s'\n"
-				"usage: mmtorture parse-kmsg FILE|- [--text]\n", argv[i]);
-			return 2;
-		}
-	}
-	if (!file) {
-		fprintf(stderr, "usage: mmtorture parse-kmsg FILE|- [--text]\n");
-		return 2;
-	}
-	in = strcmp(file, "-") ? fopen(file, "re") : stdin;
-	if (!in) {
-		fprintf(stderr, "parse-kmsg: %s: %s\n", file, strerror(errno));
-		return 2;
-	}
-	st = mmt_kmsg_state_new();
-	rec = malloc(sizeof(*rec));
-	if (!st || !rec) {
-		fprintf(stderr, "parse-kmsg: out of memory\n");
-		r = 2;
-		goto out_free;
-	}
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		/* dictionary lines of a saved raw /dev/kmsg dump */
-		if (raw_prev && line[0] == ' ' && strchr(line, '='))
-			continue;
-		if (mmt_kmsg_parse_text_line(line, rec) < 0)
-			continue;
-		raw_prev = rec->has_seq && isdigit((unsigned char)line[0]);
-		r = mmt_kmsg_feed(st, rec, ev, MMT_KMSG_MAX_EVENTS);
-		if (r > 0)
-			emit_all(stdout, ev, r, text);
-	}
-	if (ferror(in)) {
-		fprintf(stderr, "parse-kmsg: %s: read error\n", file);
-		r = 2;
-		goto out_free;
-	}
-	r = mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS);
-	if (r > 0)
-		emit_all(stdout, ev, r, text);
-	r = 0;
-out_free:
-	fflush(stdout);
-	free(line);
-	free(rec);
-	mmt_kmsg_state_free(st);
-	if (in != stdin)
-		fclose(in);
-	return r;
 }
