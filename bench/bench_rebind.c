@@ -123,7 +123,7 @@ int main(void)
 	}
 	fd = mmt_cg_open(cg, file, O_WRONLY);
 	if (fd < 0) {
-		mmt_log_errno(fd, "open %s of %s", file, name);
+		log_err_errno(fd, "open %s of %s", file, name);
 		goto out_cg;
 	}
 	printf("bench_rebind: %s of %s (%s, cgroup %s), sequence of %d values\n",
@@ -156,7 +156,7 @@ int main(void)
 		r = bare_loop(fd, values, (unsigned)nr, t0 + SLICE_US, &w);
 		bare_us += mmt_boottime_us() - t0;
 		if (r < 0) {
-			mmt_log_errno(r, "bare pwrite of %s", file);
+			log_err_errno(r, "bare pwrite of %s", file);
 			goto out_close;
 		}
 		bare_writes += w;
@@ -184,7 +184,7 @@ out_close:
 out_cg:
 	r = mmt_cg_destroy(cg);
 	if (r < 0)
-		mmt_log_errno(r, "remove cgroup %s", name);
+		log_err_errno(r, "remove cgroup %s", name);
 out_topo:
 	free(cell);
 	free(values);

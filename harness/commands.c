@@ -127,6 +127,7 @@ int mmt_cmd_run(int argc, char **argv)
 	const char *job_args[MAX_JOBS];
 	unsigned nr_jobs = 0;
 	uint64_t max_runs = 1000, repeat = 1, wait_lock_us = 0;
+	bool until_fail = false;
 	char err[1024], holder[256];
 	int c, lockfd, exit_code = 0;
 
@@ -163,7 +164,7 @@ int mmt_cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'u':
-			args.until_fail = true;
+			until_fail = true;
 			break;
 		case 'm':
 			if (mmt_parse_u64(optarg, &max_runs) < 0 || max_runs < 1) {
@@ -197,7 +198,7 @@ int mmt_cmd_run(int argc, char **argv)
 	}
 	if (nr_jobs == 0)
 		job_args[nr_jobs++] = "default";
-	if (args.until_fail && repeat > 1) {
+	if (until_fail && repeat > 1) {
 		log_err("--repeat and --until-fail exclude each other (use --max-runs to cap --until-fail)");
 		return EXIT_USAGE;
 	}
@@ -260,32 +261,32 @@ int mmt_cmd_run(int argc, char **argv)
 
 	for (unsigned i = 0; i < nr_jobs; i++) {
 		unsigned runs = 0, fails = 0, untestable = 0;
-		uint64_t limit = args.until_fail ? max_runs : repeat;
+		uint64_t limit = until_fail ? max_runs : repeat;
 		const char *base = args.results_dir ? args.results_dir : jobs[i].g.results;
 
 		for (uint64_t k = 0; k < limit; k++) {
 			char dir[PATH_MAX] = "";
-			int r;
+			enum mmt_verdict_kind r;
+			enum mmt_run_outcome outcome;
 
 			if (limit > 1)
 				log_info("job %s: run %" PRIu64 " of %s%" PRIu64, jobs[i].name, k + 1,
-					 args.until_fail ? "at most " : "", limit);
+					 until_fail ? "at most " : "", limit);
 			if (k > 0 && args.have_seed)
 				args.seed++;  /* each repetition its own, recorded, seed */
-			r = mmt_run_job(&jobs[i], &topo, &args, dir, sizeof(dir));
-			if (r == -EUSERS) {
+			outcome = mmt_run_job(&jobs[i], &topo, &args, &r, dir, sizeof(dir));
+			if (outcome == MMT_RUN_NO_RESULTS) {
 				exit_code = EXIT_USAGE;
 				goto out_unlock;
 			}
 			runs++;
-			if (r < 0) {
+			if (outcome != MMT_RUN_DONE) {
 				untestable++;
 				exit_code = worst_exit(exit_code, EXIT_UNTESTABLE);
 			} else {
-				int e = mmt_verdict_exit_code((enum mmt_verdict_kind)r);
+				int e = mmt_verdict_exit_code(r);
 
-				printf("%s %s %s\n", mmt_verdict_name((enum mmt_verdict_kind)r),
-				       jobs[i].name, dir);
+				printf("%s %s %s\n", mmt_verdict_name(r), jobs[i].name, dir);
 				fflush(stdout);
 				if (r == MMT_FAIL)
 					fails++;
@@ -296,10 +297,10 @@ int mmt_cmd_run(int argc, char **argv)
 				if (r == MMT_CONF)
 					break;
 			}
-			if (args.until_fail && fails)
+			if (until_fail && fails)
 				break;
 		}
-		if (runs > 1 || args.until_fail)
+		if (runs > 1 || until_fail)
 			report_repeat(jobs[i].name, runs, fails, untestable, base);
 	}
 out_unlock:

@@ -135,13 +135,13 @@ int mmt_cmd_report(int argc, char **argv)
 	dir = argv[optind];
 	r = check_dir(dir);
 	if (r < 0) {
-		mmt_log_errno(r, "report: %s", dir);
+		log_err_errno(r, "report: %s", dir);
 		return 2;
 	}
 	if (cmp_dir) {
 		r = check_dir(cmp_dir);
 		if (r < 0) {
-			mmt_log_errno(r, "report: %s", cmp_dir);
+			log_err_errno(r, "report: %s", cmp_dir);
 			return 2;
 		}
 		cmp = load_run_json(cmp_dir);
@@ -154,12 +154,12 @@ int mmt_cmd_report(int argc, char **argv)
 	run = load_run_json(dir);
 	r = read_run_file(dir, "samples.csv", &csv);
 	if (r < 0) {
-		mmt_log_errno(r, "report: %s/samples.csv", dir);
+		log_err_errno(r, "report: %s/samples.csv", dir);
 		goto out_free_inputs;
 	}
 	r = read_run_file(dir, "events.jsonl", &events);
 	if (r < 0) {
-		mmt_log_errno(r, "report: %s/events.jsonl", dir);
+		log_err_errno(r, "report: %s/events.jsonl", dir);
 		goto out_free_inputs;
 	}
 	if (!run && !csv && !events) {
@@ -184,7 +184,7 @@ int mmt_cmd_report(int argc, char **argv)
 	r = write_page(out, html);
 	free(html);
 	if (r < 0) {
-		mmt_log_errno(r, "report: cannot write %s", out);
+		log_err_errno(r, "report: cannot write %s", out);
 		ret = 1;
 		goto out_free_inputs;
 	}

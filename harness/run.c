@@ -85,13 +85,13 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 	c->pages_carry = mmt_orch_cell_pages(c, &c->loops_carry);
 	memset(c->sh, 0, sizeof(*c->sh));
 	if (pipe2(go, O_CLOEXEC) < 0)
-		return mmt_log_errno(-errno, "cell %s: pipe", c->cfg->name);
+		return log_err_errno(-errno, "cell %s: pipe", c->cfg->name);
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
 		close(go[0]);
 		close(go[1]);
-		return mmt_log_errno(r, "cell %s: fork", c->cfg->name);
+		return log_err_errno(r, "cell %s: fork", c->cfg->name);
 	}
 	if (pid == 0) {
 		ssize_t n;
@@ -112,7 +112,7 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 		close(go[1]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		return mmt_log_errno(r, "cell %s: attach worker %d to %s",
+		return log_err_errno(r, "cell %s: attach worker %d to %s",
 				     c->cfg->name, (int)pid, c->cg_name);
 	}
 	atomic_store(&c->pid, pid);
@@ -817,14 +817,17 @@ static bool is_root(void)
 	return geteuid() == 0;
 }
 
-int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
-		const struct mmt_run_args *args, char *ret_dir, size_t dir_len)
+enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
+				 const struct mmt_run_args *args,
+				 enum mmt_verdict_kind *ret_verdict, char *ret_dir,
+				 size_t dir_len)
 {
+	enum mmt_run_outcome outcome = MMT_RUN_DONE;
 	struct mmt_run *run;
 	struct orch *o;
 	char path[PATH_MAX], why[512] = "";
 	const char *base;
-	int r, verdict;
+	int r;
 	uint64_t duration;
 
 	run = calloc(1, sizeof(*run));
@@ -832,7 +835,7 @@ int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
 	if (!run || !o) {
 		free(run);
 		free(o);
-		return -ENOMEM;
+		return MMT_RUN_NO_MEMORY;
 	}
 	o->run = run;
 	o->epfd = o->sigfd = o->tickfd = o->endfd = o->kmsgfd = -1;
@@ -851,7 +854,7 @@ int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
 			       run->id, sizeof(run->id), &run->res);
 	if (r < 0) {
 		log_err("results dir %s: %s", base, strerror(-r));
-		r = -EUSERS;  /* tells the caller: bad input, exit 2 */
+		outcome = MMT_RUN_NO_RESULTS;
 		goto out_free;
 	}
 	if (ret_dir)
@@ -997,14 +1000,13 @@ out_verdict:
 	run->end_real_us = mmt_realtime_us();
 	mmt_orch_write_outputs(o);
 	pthread_mutex_lock(&run->lock);
-	verdict = (int)mmt_verdict_decide(&run->verdict);
+	*ret_verdict = mmt_verdict_decide(&run->verdict);
 	pthread_mutex_unlock(&run->lock);
-	log_info("run %s: %s", run->id, mmt_verdict_name((enum mmt_verdict_kind)verdict));
+	log_info("run %s: %s", run->id, mmt_verdict_name(*ret_verdict));
 	for (unsigned i = 0; i < run->verdict.nr_reasons; i++)
 		if (run->verdict.reasons[i].level >= MMT_LVL_WARN)
 			log_info("  %s: %s", mmt_finding_name(run->verdict.reasons[i].finding),
 				 run->verdict.reasons[i].text);
-	r = verdict;
 	mmt_kmsg_state_free(o->kst);
 	for (unsigned i = 0; i < o->nr_psi; i++)
 		close(o->psi_fd[i]);
@@ -1030,5 +1032,5 @@ out_free:
 	free(o->row);
 	free(o);
 	free(run);
-	return r;
+	return outcome;
 }

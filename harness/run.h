@@ -16,14 +16,23 @@ struct mmt_run_args {
 	bool have_seed;
 	uint64_t seed;
 	const char *results_dir;  /* NULL: the job's */
-	unsigned repeat;          /* 0/1: once */
-	bool until_fail;
 };
 
-/* Run one job end to end.  Returns the verdict, or -errno when the run could
- * not even start (then the caller exits 125 or 2 as appropriate). */
-int mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
-		const struct mmt_run_args *args, char *ret_dir, size_t dir_len);
+/* How far mmt_run_job() got. */
+enum mmt_run_outcome {
+	MMT_RUN_DONE,           /* a verdict was reached: *ret_verdict */
+	MMT_RUN_NO_RESULTS,     /* the results directory cannot be made: bad input */
+	MMT_RUN_NO_MEMORY,      /* the harness could not even allocate its state */
+};
+
+/*
+ * Run one job end to end.  *ret_verdict gets the verdict when the outcome
+ * is MMT_RUN_DONE; ret_dir (may be NULL) the run directory once made.
+ */
+enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *topo,
+				 const struct mmt_run_args *args,
+				 enum mmt_verdict_kind *ret_verdict, char *ret_dir,
+				 size_t dir_len);
 
 /* The worker process body (worker.c): never returns. */
 void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,

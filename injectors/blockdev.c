@@ -150,7 +150,7 @@ int mmt_bd_exec(const char *const *argv, char *out, size_t out_len)
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
-		return mmt_log_errno(pid, "spawn %s", argv[0]);
+		return log_err_errno(pid, "spawn %s", argv[0]);
 	}
 	if (pid == 0) {
 		/*
@@ -343,7 +343,7 @@ int mmt_undo_all(struct mmt_journal *jr, struct mmt_undo *u)
 		u->dm[i] = false;
 
 		if (r < 0) {
-			mmt_log_errno(r, "undo of journal record %d", seq);
+			log_err_errno(r, "undo of journal record %d", seq);
 			failed++;
 		}
 	}
@@ -374,15 +374,15 @@ int mmt_bd_file_create(struct mmt_journal *jr, const char *path, uint64_t size,
 	int seq, fd, r;
 
 	if (!strstr(path, MMT_PREFIX "-"))
-		return mmt_log_errno(-EPERM, "refusing to create %s: no %s- in its name",
+		return log_err_errno(-EPERM, "refusing to create %s: no %s- in its name",
 				     path, MMT_PREFIX);
 	seq = mmt_journal_addv(jr, "file", path, NULL);
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal file %s", path);
+		return log_err_errno(seq, "journal file %s", path);
 	*ret_seq = seq;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return mmt_log_errno(-errno, "create %s", path);
+		return log_err_errno(-errno, "create %s", path);
 	/* Zeros, not fallocate(): mkswap(8) says swap files must have no
 	 * holes and no preallocated (unwritten) extents. */
 	if (allocate)
@@ -393,7 +393,7 @@ int mmt_bd_file_create(struct mmt_journal *jr, const char *path, uint64_t size,
 		r = -errno;
 	close(fd);
 	if (r < 0)
-		return mmt_log_errno(r, "fill %s", path);
+		return log_err_errno(r, "fill %s", path);
 	return 0;
 }
 
@@ -402,10 +402,10 @@ int mmt_bd_mkdir(struct mmt_journal *jr, const char *path, int *ret_seq)
 	int seq = mmt_journal_addv(jr, "dir", path, NULL);
 
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal dir %s", path);
+		return log_err_errno(seq, "journal dir %s", path);
 	*ret_seq = seq;
 	if (mkdir(path, 0700) < 0)
-		return mmt_log_errno(-errno, "mkdir %s", path);
+		return log_err_errno(-errno, "mkdir %s", path);
 	return 0;
 }
 
@@ -416,10 +416,10 @@ int mmt_bd_mount(struct mmt_journal *jr, const char *src, const char *dir,
 	int seq = mmt_journal_addv(jr, "mount", dir, NULL);
 
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal mount %s", dir);
+		return log_err_errno(seq, "journal mount %s", dir);
 	*ret_seq = seq;
 	if (mount(src, dir, fstype, flags, data) < 0)
-		return mmt_log_errno(-errno, "mount -t %s %s %s", fstype, src, dir);
+		return log_err_errno(-errno, "mount -t %s %s %s", fstype, src, dir);
 	return 0;
 }
 
@@ -483,10 +483,10 @@ int mmt_bd_loop_attach(struct mmt_journal *jr, const char *backing,
 
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0)
-		return mmt_log_errno(-errno, "open /dev/loop-control");
+		return log_err_errno(-errno, "open /dev/loop-control");
 	bfd = open(backing, O_RDWR | O_CLOEXEC);
 	if (bfd < 0) {
-		r = mmt_log_errno(-errno, "open %s", backing);
+		r = log_err_errno(-errno, "open %s", backing);
 		goto out_ctl;
 	}
 	for (int tries = 0; tries < 16 && r == -EBUSY; tries++) {
@@ -494,13 +494,13 @@ int mmt_bd_loop_attach(struct mmt_journal *jr, const char *backing,
 		int seq, lfd;
 
 		if (n < 0) {
-			r = mmt_log_errno(-errno, "LOOP_CTL_GET_FREE");
+			r = log_err_errno(-errno, "LOOP_CTL_GET_FREE");
 			break;
 		}
 		snprintf(ret_dev, len, "/dev/loop%d", n);
 		seq = mmt_journal_addv(jr, "loop", ret_dev, backing, NULL);
 		if (seq < 0) {
-			r = mmt_log_errno(seq, "journal loop %s", ret_dev);
+			r = log_err_errno(seq, "journal loop %s", ret_dev);
 			break;
 		}
 		lfd = open(ret_dev, O_RDWR | O_CLOEXEC);
@@ -522,7 +522,7 @@ int mmt_bd_loop_attach(struct mmt_journal *jr, const char *backing,
 		mmt_journal_undo(jr, seq);
 	}
 	if (r < 0)
-		mmt_log_errno(r, "attach a loop device to %s", backing);
+		log_err_errno(r, "attach a loop device to %s", backing);
 	close(bfd);
 out_ctl:
 	close(ctl);
@@ -562,30 +562,30 @@ int mmt_bd_zram_add(struct mmt_journal *jr, uint64_t size, const char *comp,
 
 	r = mmt_read_u64("/sys/class/zram-control/hot_add", &id);
 	if (r < 0)
-		return mmt_log_errno(r, "zram hot_add");
+		return log_err_errno(r, "zram hot_add");
 	snprintf(buf, sizeof(buf), "%" PRIu64, id);
 	seq = mmt_journal_addv(jr, "zram", buf, NULL);
 	if (seq < 0) {
 		/* Could not journal it: give it back now. */
 		mmt_write_file("/sys/class/zram-control/hot_remove", buf);
-		return mmt_log_errno(seq, "journal zram %s", buf);
+		return log_err_errno(seq, "journal zram %s", buf);
 	}
 	*ret_seq = seq;
 	if (comp && *comp) {
 		snprintf(path, sizeof(path), "/sys/block/zram%" PRIu64 "/comp_algorithm", id);
 		r = mmt_write_file(path, comp);
 		if (r < 0)
-			return mmt_log_errno(r, "zram%" PRIu64 ": comp_algorithm %s", id, comp);
+			return log_err_errno(r, "zram%" PRIu64 ": comp_algorithm %s", id, comp);
 	}
 	snprintf(path, sizeof(path), "/sys/block/zram%" PRIu64 "/disksize", id);
 	snprintf(buf, sizeof(buf), "%" PRIu64, size);
 	r = mmt_write_file(path, buf);
 	if (r < 0)
-		return mmt_log_errno(r, "zram%" PRIu64 ": disksize %s", id, buf);
+		return log_err_errno(r, "zram%" PRIu64 ": disksize %s", id, buf);
 	snprintf(ret_dev, len, "/dev/zram%" PRIu64, id);
 	for (int i = 0; i < 100 && access(ret_dev, F_OK) < 0; i++)
 		usleep(10000);                   /* devtmpfs makes the node */
-	return access(ret_dev, F_OK) < 0 ? mmt_log_errno(-ENOENT, "%s", ret_dev) : 0;
+	return access(ret_dev, F_OK) < 0 ? log_err_errno(-ENOENT, "%s", ret_dev) : 0;
 }
 
 /* ---- device mapper ------------------------------------------------------------------ */
@@ -777,28 +777,28 @@ static int dm_create(struct mmt_journal *jr, const char *name, const char *table
 
 	dm_setup();
 	if (!strstr(name, MMT_PREFIX "-"))
-		return mmt_log_errno(-EPERM, "refusing dm name %s", name);
+		return log_err_errno(-EPERM, "refusing dm name %s", name);
 	if (sscanf(table, "%llu %llu %31s %n", &start, &size, type, &off) != 3 || !off)
-		return mmt_log_errno(-EINVAL, "bad dm table '%s'", table);
+		return log_err_errno(-EINVAL, "bad dm table '%s'", table);
 	seq = mmt_journal_addv(jr, "dm", name, NULL);
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal dm %s", name);
+		return log_err_errno(seq, "journal dm %s", name);
 	*ret_seq = seq;
 	dmt = dm_task_create(DM_DEVICE_CREATE);
 	if (!dmt)
-		return mmt_log_errno(-ENOMEM, "dm_task_create");
+		return log_err_errno(-ENOMEM, "dm_task_create");
 	if (!dm_task_set_name(dmt, name) ||
 	    !dm_task_add_target(dmt, start, size, type, table + off)) {
-		r = mmt_log_errno(-EINVAL, "dm %s: table '%s'", name, table);
+		r = log_err_errno(-EINVAL, "dm %s: table '%s'", name, table);
 		goto out_task;
 	}
 	if (!dm_task_run(dmt)) {
 		r = -errno ? -errno : -EIO;
-		mmt_log_errno(r, "dm create %s '%s'", name, table);
+		log_err_errno(r, "dm create %s '%s'", name, table);
 		goto out_task;
 	}
 	if (!dm_task_get_info(dmt, &info) || !info.exists) {
-		r = mmt_log_errno(-ENXIO, "dm %s vanished", name);
+		r = log_err_errno(-ENXIO, "dm %s vanished", name);
 		goto out_task;
 	}
 	dm_task_update_nodes();
@@ -936,14 +936,14 @@ int mmt_bd_swapon(struct mmt_journal *jr, const char *path, int64_t prio,
 
 	if (!strstr(path, MMT_PREFIX "-") && !mmt_startswith(path, "/dev/zram") &&
 	    !mmt_startswith(path, "/dev/loop") && !mmt_startswith(path, "/dev/dm-"))
-		return mmt_log_errno(-EPERM, "refusing swapon %s: not ours", path);
+		return log_err_errno(-EPERM, "refusing swapon %s: not ours", path);
 	seq = mmt_journal_addv(jr, "swapon", path, NULL);
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal swapon %s", path);
+		return log_err_errno(seq, "journal swapon %s", path);
 	*ret_seq = seq;
 	r = mmt_bd_swapon_raw(path, prio);
 	if (r < 0)
-		return mmt_log_errno(r, "swapon %s", path);
+		return log_err_errno(r, "swapon %s", path);
 	return 0;
 }
 
@@ -1061,17 +1061,17 @@ int mmt_bd_sysctl_set(struct mmt_journal *jr, const char *path,
 
 	n = mmt_read_file(path, text, sizeof(text));
 	if (n < 0)
-		return mmt_log_errno((int)n, "read %s", path);
+		return log_err_errno((int)n, "read %s", path);
 	r = mmt_bd_sysfs_choice(text, old, sizeof(old));
 	if (r < 0)
-		return mmt_log_errno(r, "parse %s", path);
+		return log_err_errno(r, "parse %s", path);
 	seq = mmt_journal_addv(jr, "sysctl", path, old, NULL);
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal sysctl %s", path);
+		return log_err_errno(seq, "journal sysctl %s", path);
 	*ret_seq = seq;
 	r = mmt_write_file(path, value);
 	if (r < 0)
-		return mmt_log_errno(r, "write %s = %s", path, value);
+		return log_err_errno(r, "write %s = %s", path, value);
 	return 0;
 }
 

@@ -253,7 +253,7 @@ static void *lever_thread(void *arg)
 			atomic_store(&lv->max_us, dt);
 		if (r < 0) {
 			if (!atomic_fetch_add(&lv->errors, 1))
-				mmt_log_errno(r, "%s: write %s = %s", lv->inj->cfg->name,
+				log_err_errno(r, "%s: write %s = %s", lv->inj->cfg->name,
 					      lv->path, lv->values[next]);
 		} else {
 			atomic_fetch_add(&lv->count, 1);
@@ -329,7 +329,7 @@ static int lever_stop(struct mmt_inj *inj)
 		int u = mmt_journal_undo(inj->run->jr, lv->restore_seq);
 
 		if (u < 0)
-			mmt_log_errno(u, "%s: restore %s", inj->cfg->name, lv->path);
+			log_err_errno(u, "%s: restore %s", inj->cfg->name, lv->path);
 		else
 			lv->restore_seq = 0;
 		if (r == 0)

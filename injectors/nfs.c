@@ -295,11 +295,11 @@ static int start_daemon(struct nfs_state *s, const char *name, const char *const
 	strncat(pidfile, ".pid", sizeof(pidfile) - strlen(pidfile) - 1);
 	seq = mmt_journal_addv(s->inj->run->jr, "daemon", pidfile, name, NULL);
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal daemon %s", name);
+		return log_err_errno(seq, "journal daemon %s", name);
 	mmt_undo_push(&s->server_undo, seq);
 	pid = mmt_bd_spawn(argv, &pidfd);
 	if (pid < 0)
-		return mmt_log_errno(pid, "spawn %s", name);
+		return log_err_errno(pid, "spawn %s", name);
 	if (s->nr_pidfd < NFS_MAX_DAEMONS)
 		s->pidfd[s->nr_pidfd++] = pidfd;
 	else
@@ -307,11 +307,11 @@ static int start_daemon(struct nfs_state *s, const char *name, const char *const
 	snprintf(pid_text, sizeof(pid_text), "%d\n", pid);
 	fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return mmt_log_errno(-errno, "create %s", pidfile);
+		return log_err_errno(-errno, "create %s", pidfile);
 	r = mmt_write_all(fd, pid_text, strlen(pid_text));
 	close(fd);
 	if (r < 0)
-		return mmt_log_errno(r, "write %s", pidfile);
+		return log_err_errno(r, "write %s", pidfile);
 	return 0;
 }
 
@@ -375,7 +375,7 @@ static int start_server(struct nfs_state *s)
 	 */
 	if (statfs("/proc/fs/nfsd", &sf) < 0 || sf.f_type != NFSD_MAGIC) {
 		if (mount("nfsd", "/proc/fs/nfsd", "nfsd", 0, NULL) < 0)
-			return mmt_log_errno(-errno, "mount nfsd on /proc/fs/nfsd");
+			return log_err_errno(-errno, "mount nfsd on /proc/fs/nfsd");
 		s->nfsd_fs_ours = true;
 	}
 	/*
@@ -394,7 +394,7 @@ static int start_server(struct nfs_state *s)
 			if (mmt_ith_sleep(&s->ith, 100000))
 				return -ECANCELED;
 		if (!rpcbind_up())
-			return mmt_log_errno(-ECONNREFUSED, "%s: rpcbind did not come up",
+			return log_err_errno(-ECONNREFUSED, "%s: rpcbind did not come up",
 					     s->inj->cfg->name);
 	}
 	if (mmt_read_file("/proc/fs/nfsd/threads", threads, sizeof(threads)) < 0 ||
@@ -432,7 +432,7 @@ static int start_server(struct nfs_state *s)
 		int fd = open(ETAB, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
 		if (fd < 0)
-			return mmt_log_errno(-errno, "create %s", ETAB);
+			return log_err_errno(-errno, "create %s", ETAB);
 		close(fd);
 		s->etab_ours = true;
 	}
@@ -464,7 +464,7 @@ static int resolve(const char *export, char *addr, size_t len)
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - export), export);
 	r = getaddrinfo(host, NULL, &hints, &ai);
 	if (r)
-		return mmt_log_errno(-EHOSTUNREACH, "resolve %s: %s", host, gai_strerror(r));
+		return log_err_errno(-EHOSTUNREACH, "resolve %s: %s", host, gai_strerror(r));
 	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, (socklen_t)len);
 	freeaddrinfo(ai);
 	return 0;
@@ -633,7 +633,7 @@ static void *nfs_thread(void *arg)
 			unlink(ETAB);
 	}
 	if (s->nfsd_fs_ours && umount2("/proc/fs/nfsd", MNT_DETACH) < 0)
-		mmt_log_errno(-errno, "umount /proc/fs/nfsd");
+		log_err_errno(-errno, "umount /proc/fs/nfsd");
 	for (unsigned i = 0; i < s->nr_pidfd; i++) {
 		/* The daemon's undo signalled it: reap it. */
 		for (int t = 0; t < 50 && mmt_bd_waitpidfd(s->pidfd[i], true, &status) == 0; t++)

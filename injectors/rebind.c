@@ -384,7 +384,7 @@ static void account(struct mmt_rebind_loop *l, struct mmt_rebind_target *t,
 			log_info("%s: worker %d is gone; waiting for its successor",
 				 l->name, (int)t->dead_pid);
 		else if (load(&l->stats.by_errno[e]) == 1)
-			mmt_log_errno(r, "%s: first write error of this kind", l->name);
+			log_err_errno(r, "%s: first write error of this kind", l->name);
 	}
 	check_window(l, now_us);
 }
@@ -911,24 +911,24 @@ static int open_target(struct rebind *rb, unsigned i)
 		}
 		t->home_fd = mmt_cg_open(cell->cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (t->home_fd < 0)
-			return mmt_log_errno(t->home_fd, "rebind: open %s cgroup.procs", name);
+			return log_err_errno(t->home_fd, "rebind: open %s cgroup.procs", name);
 		t->peer_fd = mmt_cg_open(peer->cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (t->peer_fd < 0)
-			return mmt_log_errno(t->peer_fd, "rebind: open %s cgroup.procs",
+			return log_err_errno(t->peer_fd, "rebind: open %s cgroup.procs",
 					     peer->cfg->name);
 		return 0;
 	}
 	file = rb->mode == MODE_MEMS ? "cpuset.mems" : "cpuset.cpus";
 	r = target_values(rb, cell, t);
 	if (r < 0)
-		return mmt_log_errno(r, "rebind: cell %s: sequence", name);
+		return log_err_errno(r, "rebind: cell %s: sequence", name);
 	/* Remember the configured value, restored at stop, and don't start
 	 * with a write of the value the cgroup already holds. */
 	r = mmt_cg_get(cell->cg, file, rb->orig[i].s, sizeof(rb->orig[i].s));
 	if (r < 0) {
 		hwloc_const_bitmap_t set = rb->mode == MODE_MEMS ? cell->mems : cell->cpus;
 
-		mmt_log_errno(r, "rebind: cell %s: read %s (restoring the configured "
+		log_err_errno(r, "rebind: cell %s: read %s (restoring the configured "
 			      "value at stop)", name, file);
 		rb->orig[i].s[0] = '\0';
 		if (set)
@@ -939,7 +939,7 @@ static int open_target(struct rebind *rb, unsigned i)
 		t->next = 1;
 	t->fd = mmt_cg_open(cell->cg, file, O_WRONLY | O_CLOEXEC);
 	if (t->fd < 0)
-		return mmt_log_errno(t->fd, "rebind: open %s of cell %s", file, name);
+		return log_err_errno(t->fd, "rebind: open %s of cell %s", file, name);
 	return 0;
 }
 
@@ -990,7 +990,7 @@ static int rebind_start(struct mmt_inj *inj)
 		 rb->o->rate ? "rate-limited" : "as fast as possible");
 	r = -pthread_create(&rb->thread, NULL, rebind_thread, rb);
 	if (r < 0) {
-		mmt_log_errno(r, "rebind: pthread_create");
+		log_err_errno(r, "rebind: pthread_create");
 		for (unsigned i = 0; i < rb->nr_cells; i++)
 			rb->targets[i].cell->rebinding = false;
 		goto out_close;
@@ -1042,7 +1042,7 @@ static void restore(struct rebind *rb)
 				r = 0;
 		}
 		if (r < 0)
-			mmt_log_errno(r, "rebind: cell %s: restore", name);
+			log_err_errno(r, "rebind: cell %s: restore", name);
 		/* cell->rebinding stays true: the OOM classifier may still
 		 * look at kills reported after the stop. */
 	}

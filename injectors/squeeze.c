@@ -203,7 +203,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 	close(pfd[0]);
 	if (pid < 0) {
 		close(pfd[1]);
-		return mmt_log_errno(pid, "%s: spawn the hog", s->inj->cfg->name);
+		return log_err_errno(pid, "%s: spawn the hog", s->inj->cfg->name);
 	}
 	r = mmt_cg_attach(s->cg, pid);
 	if (r == 0 && write(pfd[1], "g", 1) != 1)
@@ -212,7 +212,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 	if (r < 0) {
 		/* Never let it run outside its memcg. */
 		kill_pidfd(pidfd);
-		mmt_log_errno(r, "%s: attach the hog to %s", s->inj->cfg->name, s->cg_name);
+		log_err_errno(r, "%s: attach the hog to %s", s->inj->cfg->name, s->cg_name);
 	}
 	t0 = mmt_now_us();
 	atomic_fetch_add(&s->spawns, 1);
@@ -310,7 +310,7 @@ static int hog_start_do(struct mmt_inj *inj)
 		struct mmt_cell_rt *cell = mmt_run_cell(run, s->o->cell);
 
 		if (!cell || !cell->cpus || !cell->mems)
-			return mmt_log_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name,
+			return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name,
 					     s->o->cell);
 		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), cell->cpus);
 		hwloc_bitmap_list_snprintf(mems, sizeof(mems), cell->mems);
@@ -329,7 +329,7 @@ static int hog_start_do(struct mmt_inj *inj)
 	/* A hog never runs without a limit: read it back. */
 	if (mmt_cg_get(s->cg, "memory.max", max, sizeof(max)) < 0 ||
 	    mmt_parse_u64(mmt_strstrip(max), &limit) < 0 || limit > s->o->memory_max) {
-		r = mmt_log_errno(-EPERM, "%s: %s has no memory limit (memory.max '%s')",
+		r = log_err_errno(-EPERM, "%s: %s has no memory limit (memory.max '%s')",
 				  inj->cfg->name, s->cg_name, max);
 		mmt_cg_destroy(s->cg);
 		s->cg = NULL;
@@ -568,26 +568,26 @@ static int sq_start_do(struct mmt_inj *inj)
 	inj->priv = s;
 	s->cell = mmt_run_cell(inj->run, s->o->cell);
 	if (!s->cell || !s->cell->cg)
-		return mmt_log_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name, s->o->cell);
+		return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name, s->o->cell);
 	r = mmt_cg_get(s->cell->cg, "memory.max", s->orig, sizeof(s->orig));
 	if (r < 0)
-		return mmt_log_errno(r, "%s: read memory.max of %s", inj->cfg->name, s->o->cell);
+		return log_err_errno(r, "%s: read memory.max of %s", inj->cfg->name, s->o->cell);
 	mmt_strstrip(s->orig);
 	if (mmt_parse_u64(s->orig, &v) < 0 || v > (1ULL << 50)) {
 		/* No limit ("max", or v1's huge number): start from usage. */
 		if (mmt_cg_get(s->cell->cg, "memory.current", cur, sizeof(cur)) < 0 ||
 		    mmt_parse_u64(mmt_strstrip(cur), &v) < 0)
-			return mmt_log_errno(-EINVAL, "%s: cell %s has no limit and no usage",
+			return log_err_errno(-EINVAL, "%s: cell %s has no limit and no usage",
 					     inj->cfg->name, s->o->cell);
 	}
 	s->orig_bytes = v;
 	atomic_store(&s->limit, v);
 	r = mmt_cg_path(s->cell->cg, "memory.max", path, sizeof(path));
 	if (r < 0)
-		return mmt_log_errno(r, "%s: path of memory.max", inj->cfg->name);
+		return log_err_errno(r, "%s: path of memory.max", inj->cfg->name);
 	s->restore_seq = mmt_journal_addv(inj->run->jr, "sysctl", path, s->orig, NULL);
 	if (s->restore_seq < 0)
-		return mmt_log_errno(s->restore_seq, "%s: journal memory.max", inj->cfg->name);
+		return log_err_errno(s->restore_seq, "%s: journal memory.max", inj->cfg->name);
 	return mmt_ith_start(&s->ith, sq_thread, s);
 }
 
@@ -635,7 +635,7 @@ static int sq_stop(struct mmt_inj *inj)
 	if (s->restore_seq > 0) {
 		u = mmt_journal_undo(inj->run->jr, s->restore_seq);
 		if (u < 0)
-			mmt_log_errno(u, "%s: restore memory.max of %s", inj->cfg->name,
+			log_err_errno(u, "%s: restore memory.max of %s", inj->cfg->name,
 				      s->o->cell);
 		else
 			s->restore_seq = 0;

@@ -309,7 +309,7 @@ static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 		return r;
 	/* Canonical: the loop undo compares it with sysfs backing_file. */
 	if (!realpath(dir, real))
-		return mmt_log_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
+		return log_err_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
 	if ((size_t)snprintf(s->img, sizeof(s->img), "%s/%s", real, name) >= sizeof(s->img))
 		return -ENAMETOOLONG;
 	/*
@@ -329,7 +329,7 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
 	mmt_bd_nfs_dir(s->inj->run->dir, dir, len);
 	while (!mmt_bd_is_nfs(dir)) {
 		if (mmt_now_us() > end)
-			return mmt_log_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
+			return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
 					     s->inj->cfg->name, dir);
 		if (mmt_ith_sleep(&s->ith, 200000))
 			return -ECANCELED;
@@ -462,7 +462,7 @@ static void churn_once(struct swap_state *s)
 			log_warn("%s: swapoff %s: no room to swap its pages in; it stays on",
 				 s->inj->cfg->name, s->dev);
 		else
-			mmt_log_errno(r, "%s: swapoff %s", s->inj->cfg->name, s->dev);
+			log_err_errno(r, "%s: swapoff %s", s->inj->cfg->name, s->dev);
 		return;
 	}
 	atomic_store(&s->on, false);
@@ -474,7 +474,7 @@ static void churn_once(struct swap_state *s)
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0) {
 		atomic_fetch_add(&s->swapon_fail, 1);
-		mmt_log_errno(r, "%s: swapon %s", s->inj->cfg->name, s->dev);
+		log_err_errno(r, "%s: swapon %s", s->inj->cfg->name, s->dev);
 		return;
 	}
 	atomic_store(&s->on, true);

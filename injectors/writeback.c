@@ -227,7 +227,7 @@ static int make_path(struct wb_state *s, const char *dir, const char *suffix,
 		return r;
 	/* Canonical: the loop undo compares it with sysfs backing_file. */
 	if (!realpath(dir, real))
-		return mmt_log_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
+		return log_err_errno(-errno, "%s: %s", s->inj->cfg->name, dir);
 	if ((size_t)snprintf(buf, len, "%s/%s", real, name) >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -247,7 +247,7 @@ static int setup_fs(struct wb_state *s)
 		mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
 		while (!mmt_bd_is_nfs(s->mnt)) {
 			if (mmt_now_us() > end)
-				return mmt_log_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
+				return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
 						     s->inj->cfg->name, s->mnt);
 			if (mmt_ith_sleep(&s->ith, 200000))
 				return -ECANCELED;
@@ -384,7 +384,7 @@ static void *wb_thread(void *arg)
 	mmt_undo_push(&s->undo, seq);
 	fd = open(s->data, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = mmt_log_errno(-errno, "open %s", s->data);
+		r = log_err_errno(-errno, "open %s", s->data);
 		goto out_failed;
 	}
 	buf = aligned_alloc(4096, (s->o->chunk + 4095) & ~4095ULL);
@@ -443,17 +443,17 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 	if (r == 0)
 		r = mmt_read_u64(bp, &bv);
 	if (r < 0)
-		return mmt_log_errno(r, "read vm.%s/vm.%s", ratio, bytes);
+		return log_err_errno(r, "read vm.%s/vm.%s", ratio, bytes);
 	mmt_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
 	snprintf(old, sizeof(old), "%" PRIu64, undo_v);
 	seq = mmt_journal_addv(s->inj->run->jr, "sysctl", name, old, NULL);
 	if (seq < 0)
-		return mmt_log_errno(seq, "journal sysctl %s", name);
+		return log_err_errno(seq, "journal sysctl %s", name);
 	mmt_undo_push(&s->sysctl_undo, seq);
 	snprintf(val, sizeof(val), "%" PRIu64, value);
 	r = mmt_write_file(set_bytes ? bp : rp, val);
 	if (r < 0)
-		return mmt_log_errno(r, "write vm.%s = %s", set_bytes ? bytes : ratio, val);
+		return log_err_errno(r, "write vm.%s = %s", set_bytes ? bytes : ratio, val);
 	snprintf(s->sysctls + strlen(s->sysctls), sizeof(s->sysctls) - strlen(s->sysctls),
 		 "%svm.%s=%s", s->sysctls[0] ? " " : "", set_bytes ? bytes : ratio, val);
 	return 0;

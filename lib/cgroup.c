@@ -512,7 +512,7 @@ static int v2_enable(const char *mount, const char *parent_rel, const char *ctrl
 	snprintf(val, sizeof(val), "+%s", ctrl);
 	r = mmt_write_file(path, val);
 	if (r < 0)
-		return mmt_log_errno(r, "cgroup: write %s to %s", val, path);
+		return log_err_errno(r, "cgroup: write %s to %s", val, path);
 	return 0;
 }
 
@@ -554,7 +554,7 @@ static int create_level(const struct mmt_cg_sys *sys, struct mmt_journal *jr,
 		if (jr) {
 			r = mmt_journal_addv(jr, "cgroup", dirs[d], NULL);
 			if (r < 0)
-				return mmt_log_errno(r, "cgroup %s: journal", rel);
+				return log_err_errno(r, "cgroup %s: journal", rel);
 		}
 	}
 	parent_of(rel, parent, sizeof(parent));
@@ -628,7 +628,7 @@ static int create_level(const struct mmt_cg_sys *sys, struct mmt_journal *jr,
 	r = cgroup_create_cgroup(lcg, 0);
 	if (r) {
 		r = lcg_errno(r);
-		mmt_log_errno(r, "cgroup %s: create", rel);
+		log_err_errno(r, "cgroup %s: create", rel);
 		goto out_free;
 	}
 	if (ret_lcg) {
@@ -653,20 +653,20 @@ int mmt_cg_create(const struct mmt_cg_sys *sys, struct mmt_journal *jr,
 	int i, r;
 
 	if (!mmt_cg_name_is_ours(name))
-		return mmt_log_errno(-EPERM, "cgroup %s: not an " CG_PREFIX "* name",
+		return log_err_errno(-EPERM, "cgroup %s: not an " CG_PREFIX "* name",
 				     name ? name : "(null)");
 	if (!sys->libcgroup_ok)
-		return mmt_log_errno(-ENODEV, "cgroup %s: libcgroup unavailable", name);
+		return log_err_errno(-ENODEV, "cgroup %s: libcgroup unavailable", name);
 	for (i = 0; i < MMT_CG_NR_CTRLS; i++) {
 		if (!ctrls[i])
 			continue;
 		if (sys->mode[i] == MMT_CG_NONE)
-			return mmt_log_errno(-ENODEV, "cgroup %s: controller %s", name,
+			return log_err_errno(-ENODEV, "cgroup %s: controller %s", name,
 					     ctrl_names[i]);
 		any = true;
 	}
 	if (!any)
-		return mmt_log_errno(-EINVAL, "cgroup %s: no controller", name);
+		return log_err_errno(-EINVAL, "cgroup %s: no controller", name);
 	while (*name == '/')
 		name++;
 	if (strlen(name) >= sizeof(rel))
@@ -756,21 +756,21 @@ int mmt_cg_set(struct mmt_cg *cg, const char *v2_name, const char *value)
 		return -EINVAL;
 	r = resolve(cg, v2_name, &ctrl, &file);
 	if (r < 0)
-		return mmt_log_errno(r, "cgroup %s: %s", cg->name, v2_name);
+		return log_err_errno(r, "cgroup %s: %s", cg->name, v2_name);
 	v = mmt_cg_translate_value(cg->sys->mode[ctrl], v2_name, value, vbuf,
 				   sizeof(vbuf));
 	if (!v && cg->sys->mode[ctrl] == MMT_CG_V1 &&
 	    strcmp(v2_name, "memory.swap.max") == 0) {
 		r = v1_swap_value(cg, value, vbuf, sizeof(vbuf));
 		if (r < 0)
-			return mmt_log_errno(r, "cgroup %s: %s=%s", cg->name, v2_name, value);
+			return log_err_errno(r, "cgroup %s: %s=%s", cg->name, v2_name, value);
 		v = vbuf;
 	}
 	if (!v)
-		return mmt_log_errno(-EINVAL, "cgroup %s: %s=%s", cg->name, v2_name, value);
+		return log_err_errno(-EINVAL, "cgroup %s: %s=%s", cg->name, v2_name, value);
 	r = lcg_write(cg->name, ctrl_names[ctrl], file, v);
 	if (r < 0)
-		return mmt_log_errno(r, "cgroup %s: write %s=%s", cg->name, file, v);
+		return log_err_errno(r, "cgroup %s: write %s=%s", cg->name, file, v);
 	return 0;
 }
 
@@ -851,7 +851,7 @@ int mmt_cg_attach(struct mmt_cg *cg, pid_t pid)
 		snprintf(path, sizeof(path), "%s/cgroup.procs", dirs[d]);
 		r = mmt_write_file(path, val);
 		if (r < 0)
-			return mmt_log_errno(r, "cgroup %s: attach pid %d", dirs[d], (int)pid);
+			return log_err_errno(r, "cgroup %s: attach pid %d", dirs[d], (int)pid);
 	}
 	return 0;
 }
@@ -864,11 +864,11 @@ int mmt_cg_attach_thread(struct mmt_cg *cg, pid_t tid)
 		return -EINVAL;
 	for (i = 0; i < MMT_CG_NR_CTRLS; i++)
 		if (cg->has[i] && cg->sys->mode[i] == MMT_CG_V2)
-			return mmt_log_errno(-EOPNOTSUPP, "cgroup %s: v2 thread attach",
+			return log_err_errno(-EOPNOTSUPP, "cgroup %s: v2 thread attach",
 					     cg->name);
 	r = lcg_errno(cgroup_attach_task_pid(cg->lcg, tid));
 	if (r < 0)
-		return mmt_log_errno(r, "cgroup %s: attach tid %d", cg->name, (int)tid);
+		return log_err_errno(r, "cgroup %s: attach tid %d", cg->name, (int)tid);
 	return 0;
 }
 
@@ -1020,9 +1020,9 @@ static int destroy_tree(const char *abs_path, int depth)
 		if (rmdir(abs_path) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
-			return mmt_log_errno(-errno, "cgroup: rmdir %s", abs_path);
+			return log_err_errno(-errno, "cgroup: rmdir %s", abs_path);
 		if (mmt_now_us() >= deadline)
-			return mmt_log_errno(-EBUSY, "cgroup: rmdir %s: tasks remain",
+			return log_err_errno(-EBUSY, "cgroup: rmdir %s: tasks remain",
 					     abs_path);
 		kill_tasks(abs_path);
 		sleep_us(DESTROY_POLL_US);
@@ -1032,7 +1032,7 @@ static int destroy_tree(const char *abs_path, int depth)
 int mmt_cg_destroy_path(const char *abs_path)
 {
 	if (!mmt_cg_path_is_ours(abs_path))
-		return mmt_log_errno(-EPERM, "cgroup: refusing to remove %s",
+		return log_err_errno(-EPERM, "cgroup: refusing to remove %s",
 				     abs_path ? abs_path : "(null)");
 	return destroy_tree(abs_path, 0);
 }

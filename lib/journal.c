@@ -307,7 +307,7 @@ int mmt_journal_add(struct mmt_journal *jr, const char *kind, int argc,
 	pthread_mutex_unlock(&jr->lock);
 	free(line);
 	if (r < 0)
-		return mmt_log_errno(r, "journal %s: append %s", jr->path, kind);
+		return log_err_errno(r, "journal %s: append %s", jr->path, kind);
 	return seq;
 }
 
@@ -357,14 +357,14 @@ static int run_undo(const struct mmt_journal_kind *kinds, struct record *rec)
 	int r;
 
 	if (!k)
-		return mmt_log_errno(-EINVAL, "journal: record %d: unknown kind %s",
+		return log_err_errno(-EINVAL, "journal: record %d: unknown kind %s",
 				     rec->seq, rec->kind);
 	if (rec->argc < k->min_args)
-		return mmt_log_errno(-EINVAL, "journal: record %d (%s): %d args, want %d",
+		return log_err_errno(-EINVAL, "journal: record %d (%s): %d args, want %d",
 				     rec->seq, rec->kind, rec->argc, k->min_args);
 	r = k->undo(rec->argc, rec->argv);
 	if (r < 0)
-		return mmt_log_errno(r, "journal: undo %d %s %s", rec->seq, rec->kind,
+		return log_err_errno(r, "journal: undo %d %s %s", rec->seq, rec->kind,
 				     rec->argc ? rec->argv[0] : "");
 	return 0;
 }
@@ -409,7 +409,7 @@ int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds)
 		kinds = mmt_journal_kinds;
 	r = load(path, &text, &recs, &nr);
 	if (r < 0)
-		return mmt_log_errno(r, "journal %s: read", path);
+		return log_err_errno(r, "journal %s: read", path);
 	r = mmt_journal_open(path, &jr);
 	if (r < 0)
 		log_warn("journal %s: cannot append done markers: %s", path, strerror(-r));
@@ -509,7 +509,7 @@ static int undo_sysctl(int argc, char **argv)
 	/* /proc/fs/nfsd/threads: the loopback NFS server's thread count */
 	if (!mmt_startswith(argv[0], "/proc/sys/") && !mmt_startswith(argv[0], "/sys/") &&
 	    strcmp(argv[0], "/proc/fs/nfsd/threads"))
-		return mmt_log_errno(-EPERM, "journal: sysctl: refusing %s", argv[0]);
+		return log_err_errno(-EPERM, "journal: sysctl: refusing %s", argv[0]);
 	if (strstr(argv[0], "/../"))
 		return -EPERM;
 	r = mmt_write_file(argv[0], argv[1]);
@@ -538,7 +538,7 @@ static int undo_loop(int argc, char **argv)
 
 	(void)argc;
 	if (!mmt_startswith(argv[0], "/dev/loop"))
-		return mmt_log_errno(-EPERM, "journal: loop: refusing %s", argv[0]);
+		return log_err_errno(-EPERM, "journal: loop: refusing %s", argv[0]);
 	name = argv[0] + strlen("/dev/");
 	snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", name);
 	len = mmt_read_file(sys, back, sizeof(back));
@@ -686,7 +686,7 @@ static int undo_daemon(int argc, char **argv)
 	if (mmt_read_file(argv[0], buf, sizeof(buf)) < 0)
 		return 0;    /* no pidfile: never started or already reaped */
 	if (mmt_parse_i64(mmt_strstrip(buf), &v) < 0 || v <= 1 || v > INT32_MAX)
-		return mmt_log_errno(-EINVAL, "journal: daemon: bad pidfile %s", argv[0]);
+		return log_err_errno(-EINVAL, "journal: daemon: bad pidfile %s", argv[0]);
 	pid = (pid_t)v;
 	/* A reused pid belongs to somebody else: check the name. */
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
@@ -735,7 +735,7 @@ static int undo_zram(int argc, char **argv)
 
 	(void)argc;
 	if (mmt_parse_i64(argv[0], &id) < 0 || id < 0 || id > 1000000)
-		return mmt_log_errno(-EINVAL, "journal: zram: bad id %s", argv[0]);
+		return log_err_errno(-EINVAL, "journal: zram: bad id %s", argv[0]);
 	snprintf(path, sizeof(path), "/sys/block/zram%" PRId64 "/reset", id);
 	r = mmt_write_file(path, "1");
 	if (r == -ENOENT)

@@ -1371,12 +1371,12 @@ int mmt_kmsg_open(void)
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
-		return mmt_log_errno(-errno, "open /dev/kmsg");
+		return log_err_errno(-errno, "open /dev/kmsg");
 	if (lseek(fd, 0, SEEK_END) < 0) {
 		int r = -errno;
 
 		close(fd);
-		return mmt_log_errno(r, "seek /dev/kmsg");
+		return log_err_errno(r, "seek /dev/kmsg");
 	}
 	return fd;
 }

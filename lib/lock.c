@@ -61,7 +61,7 @@ int mmt_lock_take(const char *path, const char *run_id, char *holder,
 		holder[0] = '\0';
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return mmt_log_errno(-errno, "lock %s: open", path);
+		return log_err_errno(-errno, "lock %s: open", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = -errno;
 		if (r == -EWOULDBLOCK) {
@@ -78,7 +78,7 @@ int mmt_lock_take(const char *path, const char *run_id, char *holder,
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n) {
 		r = -errno;
 		close(fd);
-		return mmt_log_errno(r ? r : -EIO, "lock %s: write", path);
+		return log_err_errno(r ? r : -EIO, "lock %s: write", path);
 	}
 	return fd;
 }

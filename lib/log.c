@@ -64,15 +64,18 @@ void mmt_log(enum mmt_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-int mmt_log_errno(int err, const char *fmt, ...)
+int mmt_log_errno(enum mmt_log_level level, int err, const char *fmt, ...)
 {
-	char suffix[160];
+	char prefix[64], suffix[160];
 	va_list ap;
 	int saved = errno;
 
+	if ((int)level > atomic_load(&log_level))
+		return err;
+	snprintf(prefix, sizeof(prefix), "mmtorture: %s", level_name[level]);
 	snprintf(suffix, sizeof(suffix), ": %s", strerror(err < 0 ? -err : err));
 	va_start(ap, fmt);
-	emit("mmtorture: error: ", fmt, ap, suffix);
+	emit(prefix, fmt, ap, suffix);
 	va_end(ap);
 	errno = saved;
 	return err;

@@ -17,11 +17,11 @@ int mmt_topo_load(struct mmt_topo *topo)
 
 	memset(topo, 0, sizeof(*topo));
 	if (hwloc_topology_init(&topo->hw) < 0)
-		return mmt_log_errno(-errno, "hwloc: init");
+		return log_err_errno(-errno, "hwloc: init");
 	/* Keep memory-less and CPU-less NUMA nodes: both are useful cases. */
 	hwloc_topology_set_flags(topo->hw, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
 	if (hwloc_topology_load(topo->hw) < 0) {
-		r = mmt_log_errno(-errno, "hwloc: load topology");
+		r = log_err_errno(-errno, "hwloc: load topology");
 		goto out_destroy;
 	}
 	topo->all_cpus = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topo->hw));

@@ -125,7 +125,7 @@ static int one_loop(struct fault_run *run)
 			complete = mmt_pattern_verify(&region);
 	}
 	if (munmap(base, run->len) < 0)
-		return mmt_log_errno(-errno, "fault: munmap");
+		return log_err_errno(-errno, "fault: munmap");
 	/* stats->loops counts complete rounds only (not one cut by stop). */
 	if (complete)
 		atomic_fetch_add_explicit(&run->ctx->stats->loops, 1, memory_order_relaxed);
@@ -146,7 +146,7 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 	run.nr_pages = run.len / run.page_size;
 	r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
 	if (r < 0)
-		return mmt_log_errno(r, "fault: thread %u: nodemask of the cell", ctx->thread);
+		return log_err_errno(r, "fault: thread %u: nodemask of the cell", ctx->thread);
 	mmt_wctx_progress(ctx, 0);
 	r = 0;
 	while (!mmt_wctx_stopping(ctx)) {

@@ -164,7 +164,7 @@ static int hog_thread_run(struct mmt_wctx *ctx)
 	if (run.o->shmem) {
 		run.memfd = memfd_create(MMT_PREFIX "-hog", MFD_CLOEXEC);
 		if (run.memfd < 0) {
-			r = mmt_log_errno(-errno, "hog: thread %u: memfd_create", ctx->thread);
+			r = log_err_errno(-errno, "hog: thread %u: memfd_create", ctx->thread);
 			goto out_release;
 		}
 	}

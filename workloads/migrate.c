@@ -201,7 +201,7 @@ static int setup_region(struct migrate_run *run)
 			 -1, 0);
 	if (run->base == MAP_FAILED) {
 		run->base = NULL;
-		return mmt_log_errno(-errno, "migrate: thread %u: mmap %zu bytes",
+		return log_err_errno(-errno, "migrate: thread %u: mmap %zu bytes",
 				     run->ctx->thread, run->len);
 	}
 	/* Best effort: a kernel without THP refuses the advice, harmlessly. */
@@ -210,12 +210,12 @@ static int setup_region(struct migrate_run *run)
 				    hwloc_bitmap_last(run->ctx->mems) /
 				    (sizeof(long) * CHAR_BIT) + 1);
 	if (maxnode < 0)
-		return mmt_log_errno((int)maxnode, "migrate: nodemask of the cell");
+		return log_err_errno((int)maxnode, "migrate: nodemask of the cell");
 	/* mbind() may fail with ENOMEM while a rebind races it: retry. */
 	while (mbind(run->base, run->len, MPOL_BIND, mask, (unsigned long)maxnode, 0) < 0) {
 		r = errno;
 		if (r != ENOMEM || mmt_wctx_stopping(run->ctx))
-			return mmt_log_errno(-r, "migrate: thread %u: mbind", run->ctx->thread);
+			return log_err_errno(-r, "migrate: thread %u: mbind", run->ctx->thread);
 		mmt_wctx_error(run->ctx, r, "mbind");
 		mmt_wctx_backoff(run->ctx, MMT_BACKOFF_US);
 	}
@@ -235,7 +235,7 @@ static int migrate_thread_run(struct mmt_wctx *ctx)
 	unsigned i = 0;
 
 	if (w <= 0)
-		return mmt_log_errno(-EINVAL, "migrate: thread %u: the cell has no nodes",
+		return log_err_errno(-EINVAL, "migrate: thread %u: the cell has no nodes",
 				     ctx->thread);
 	run.len = mmt_round_up(run.o->size, mmt_page_size());
 	run.nr_pages = run.len / run.page_size;
@@ -245,7 +245,7 @@ static int migrate_thread_run(struct mmt_wctx *ctx)
 	run.nodes = calloc(batch, sizeof(*run.nodes));
 	run.status = calloc(batch, sizeof(*run.status));
 	if (!run.cell_nodes || !run.targets || !run.pages || !run.nodes || !run.status) {
-		r = mmt_log_errno(-ENOMEM, "migrate: thread %u: work arrays", ctx->thread);
+		r = log_err_errno(-ENOMEM, "migrate: thread %u: work arrays", ctx->thread);
 		goto free_arrays;
 	}
 	hwloc_bitmap_foreach_begin(node, ctx->mems)
@@ -263,7 +263,7 @@ static int migrate_thread_run(struct mmt_wctx *ctx)
 	}
 unmap:
 	if (run.base && munmap(run.base, run.len) < 0 && r == 0)
-		r = mmt_log_errno(-errno, "migrate: munmap");
+		r = log_err_errno(-errno, "migrate: munmap");
 free_arrays:
 	free(run.status);
 	free(run.nodes);

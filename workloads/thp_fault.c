@@ -131,7 +131,7 @@ static int one_loop(struct thp_run *run)
 			complete = mmt_pattern_verify(&region);
 	}
 	if (munmap(base, run->len) < 0)
-		return mmt_log_errno(-errno, "thp-fault: munmap");
+		return log_err_errno(-errno, "thp-fault: munmap");
 	if (complete)
 		atomic_fetch_add_explicit(&run->ctx->stats->loops, 1, memory_order_relaxed);
 	run->loop++;
@@ -148,7 +148,7 @@ static int thp_thread_run(struct mmt_wctx *ctx)
 	run.nr_pages = run.len / SMALL_PAGE;
 	r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
 	if (r < 0)
-		return mmt_log_errno(r, "thp-fault: thread %u: nodemask of the cell", ctx->thread);
+		return log_err_errno(r, "thp-fault: thread %u: nodemask of the cell", ctx->thread);
 	mmt_wctx_progress(ctx, 0);
 	r = 0;
 	while (!mmt_wctx_stopping(ctx)) {
