@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
 #include "results/results.h"
 #include "lib/util.h"
 
@@ -64,9 +65,14 @@ static void sanitize_name(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/*
+ * Nothing inside a run directory is followed through a symlink: a link
+ * planted in a shared results directory cannot redirect our writes.
+ */
 static int open_append(int dir_fd, const char *name)
 {
-	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, FILE_MODE);
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+			FILE_MODE);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -234,13 +240,44 @@ void mmt_results_set_start(struct mmt_results *res, uint64_t start_mono_us,
 }
 
 /* One line, one write(2), under the lock. */
+/*
+ * The results boundary's one sanitising step (lib/utf8.h): whatever bytes
+ * came from outside (job text, file and cell names, kernel lines, comms),
+ * what reaches a results file is valid UTF-8.  JSON text needs no more
+ * (json-c escapes the controls); XML also loses its forbidden controls.
+ * *ret_fixed is NULL when text was fine as it is.
+ */
+static int sanitize(const char *text, size_t len, unsigned flags, char **ret_fixed)
+{
+	*ret_fixed = NULL;
+	if (mmt_utf8_ok(text, len, flags))
+		return (int)len;
+	return mmt_utf8_sanitize(text, len, flags, ret_fixed);
+}
+
 static int write_line(struct mmt_results *res, int fd, const char *buf, size_t len)
 {
+	char *fixed;
 	int r;
 
+	r = sanitize(buf, len, 0, &fixed);
+	if (r < 0)
+		return r;
 	pthread_mutex_lock(&res->lock);
-	r = mmt_write_all(fd, buf, len);
+	r = mmt_write_all(fd, fixed ? fixed : buf, fixed ? (size_t)r : len);
 	pthread_mutex_unlock(&res->lock);
+	free(fixed);
+	return r;
+}
+
+int mmt_results_sync(struct mmt_results *res)
+{
+	int r = 0;
+
+	if (fdatasync(res->events_fd) < 0)
+		r = -errno;
+	if (fdatasync(res->kmsg_fd) < 0 && r == 0)
+		r = -errno;
 	return r;
 }
 
@@ -383,14 +420,15 @@ int mmt_results_samples_header(struct mmt_results *res, const char *const *cols,
 	if (r < 0)
 		goto out_free;
 	pthread_mutex_lock(&res->lock);
-	if (res->nr_cols) {
-		r = -EEXIST;
-	} else {
-		r = mmt_write_all(res->samples_fd, lb.p, lb.len);
-		if (r == 0)
-			res->nr_cols = nr_cols;
-	}
+	r = res->nr_cols ? -EEXIST : 0;
 	pthread_mutex_unlock(&res->lock);
+	if (r == 0)
+		r = write_line(res, res->samples_fd, lb.p, lb.len);
+	if (r == 0) {
+		pthread_mutex_lock(&res->lock);
+		res->nr_cols = nr_cols;
+		pthread_mutex_unlock(&res->lock);
+	}
 out_free:
 	free(lb.p);
 	return r;
@@ -449,14 +487,26 @@ static bool valid_file_name(const char *name)
 	return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
+static bool is_xml(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && !strcmp(name + n - 4, ".xml");
+}
+
 int mmt_results_write_file(struct mmt_results *res, const char *name, const char *text)
 {
-	char tmp[NAME_MAX + 1];
+	char tmp[NAME_MAX + 1], *fixed;
 	unsigned seq;
 	int fd, r;
 
 	if (!text || !valid_file_name(name))
 		return -EINVAL;
+	r = sanitize(text, strlen(text), is_xml(name) ? MMT_UTF8_NO_CONTROLS : 0, &fixed);
+	if (r < 0)
+		return r;
+	if (fixed)
+		text = fixed;
 	pthread_mutex_lock(&res->lock);
 	seq = res->tmp_seq++;
 	pthread_mutex_unlock(&res->lock);

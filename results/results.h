@@ -41,6 +41,12 @@ const char *mmt_results_dir(const struct mmt_results *res);
  */
 int mmt_results_event(struct mmt_results *res, const char *type,
 		      json_object *ev);
+/*
+ * Put events.jsonl and kmsg.log on stable storage (fdatasync), for a
+ * critical event (an OOM kill, a hung task, a lockup, a panic-bound line):
+ * a freeze right after it must not lose it.  Returns 0 or the first -errno.
+ */
+int mmt_results_sync(struct mmt_results *res);
 /* Set the run's start for "t_us" (CLOCK_MONOTONIC us). */
 void mmt_results_set_start(struct mmt_results *res, uint64_t start_mono_us,
 			   uint64_t start_real_us);
