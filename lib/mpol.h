@@ -60,7 +60,11 @@
  *   - moving a task to another cpuset (cpuset_attach()) rebinds both,
  *     the VMA policies to effective_mems;
  *   - shared policies (shmem/tmpfs, vm_ops->set_policy) are not in
- *     vma->vm_policy and are never rebound.
+ *     vma->vm_policy and are never rebound;
+ *   - a policy fork() copies while the cpuset is being rebound is rebound
+ *     in __mpol_dup() to the forking task's mems_allowed.
+ *   (6.1 calls it update_tasks_nodemask(); later kernels
+ *   cpuset_update_tasks_nodemask().)
  *
  * What userspace can see: get_mempolicy() returns the user nodemask for
  * STATIC and RELATIVE (do_get_mempolicy(), mpol_store_user_nodemask()), and
