@@ -150,15 +150,13 @@ void mmt_mpol_fini(struct mmt_mpol_state *st)
 	st->user = st->nodes = st->mems = NULL;
 }
 
-int mmt_mpol_create(struct mmt_mpol_state *st, enum mmt_mpol_flags flags,
-		    hwloc_const_bitmap_t user, hwloc_const_bitmap_t mems,
-		    hwloc_const_bitmap_t memory)
+int mmt_mpol_create(struct mmt_mpol_state *st, enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
+		    hwloc_const_bitmap_t mems, hwloc_const_bitmap_t memory)
 {
 	hwloc_bitmap_t allowed, nodes;
 	int err;
 
-	if (flags != MMT_MPOL_F_NONE && flags != MMT_MPOL_F_STATIC &&
-	    flags != MMT_MPOL_F_RELATIVE)
+	if (flags != MMT_MPOL_F_NONE && flags != MMT_MPOL_F_STATIC && flags != MMT_MPOL_F_RELATIVE)
 		return -EINVAL;
 	if (!is_finite(user) || !is_finite(mems) || (memory && !is_finite(memory)))
 		return -EINVAL;

@@ -121,14 +121,13 @@ void mmt_mpol_fini(struct mmt_mpol_state *st);
  * kernel would divide by zero; a task always has a node with memory, so
  * this is a caller's error); -ENOMEM.  ST is unchanged on -EINVAL/-EDOM.
  */
-int mmt_mpol_create(struct mmt_mpol_state *st, enum mmt_mpol_flags flags,
-		    hwloc_const_bitmap_t user, hwloc_const_bitmap_t mems,
-		    hwloc_const_bitmap_t memory);
+int mmt_mpol_create(struct mmt_mpol_state *st, enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
+		    hwloc_const_bitmap_t mems, hwloc_const_bitmap_t memory);
 
 /* What one rebind did (mmt_mpol_rebind()'s non-negative results). */
 enum mmt_mpol_rebind_result {
 	MMT_MPOL_REBIND_SKIPPED,  /* NONE and NEW == old mems: untouched */
-	MMT_MPOL_REBIND_MAPPED,   /* the rule gave a non-empty set */
+	MMT_MPOL_REBIND_MAPPED,	  /* the rule gave a non-empty set */
 	MMT_MPOL_REBIND_FALLBACK, /* the rule gave ∅; nodes = NEW */
 };
 
