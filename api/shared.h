@@ -22,6 +22,8 @@ struct mmt_thread_stats {
 	_Atomic uint64_t loops;         /* mmap..munmap rounds */
 	_Atomic uint64_t heartbeat_us;  /* CLOCK_MONOTONIC of last progress */
 	_Atomic uint64_t errors;        /* syscalls that failed */
+	_Atomic uint64_t bytes_written; /* dirty: bytes written by a writer */
+	_Atomic uint64_t syncs;         /* dirty: fsync/fdatasync/range syncs done */
 	_Atomic int32_t last_errno;
 	_Atomic int32_t tid;
 	_Atomic uint32_t state;         /* enum mmt_thread_state */

@@ -78,6 +78,18 @@ struct mmt_hog_opts {
 	bool shmem;               /* memfd (shmem) instead of anonymous memory */
 };
 
+/* Options of the dirty workload (workloads/dirty.c). */
+struct mmt_dirty_opts {
+	char dir[MMT_OPT_STRLEN]; /* MMT_OPT_STR: where the writers' files go */
+	uint64_t file_size;       /* bytes per writer file; writes wrap */
+	uint64_t chunk;           /* bytes per write(), 4K multiple */
+	int sync;                 /* none | fsync | fdatasync | range */
+	uint64_t sync_every;      /* bytes between syncs */
+	bool direct;              /* O_DIRECT */
+	uint64_t writers;         /* threads 0..writers-1 write; the rest fault */
+	uint64_t anon_share;      /* percent of memory_max held by the faulters */
+};
+
 /* ---- shared by the workloads (workloads/common.c) ---------------------- */
 
 /*

@@ -12,7 +12,8 @@
 	X(fault, "fault")         \
 	X(hog, "hog")             \
 	X(thp_fault, "thp-fault") \
-	X(migrate, "migrate")
+	X(migrate, "migrate")     \
+	X(dirty, "dirty")
 
 #define X(n, name) extern const struct mmt_workload_ops mmt_workload_##n;
 MMT_WORKLOADS(X)

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The dirty workload (workloads/dirty.c): its job-file checks, a writer
+ * that wraps its file and syncs, and a faulter that holds its share.  The
+ * threads are stopped on a condition (bytes, passes), never on a clock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api/shared.h"
+#include "lib/opt.h"
+#include "workloads/workloads.h"
+
+struct fixture {
+	struct mmt_thread_stats stats;
+	_Atomic uint32_t stop;
+	int pipe[2];
+	struct mmt_cell_cfg cell;
+	struct mmt_dirty_opts o;
+	struct mmt_wctx ctx;
+	char dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f || pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	if (mmt_opt_defaults(mmt_workload_dirty.opts, &f->o) < 0)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mmtorture-test-dirty.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->o.dir, sizeof(f->o.dir), "%s", f->dir);
+	snprintf(f->cell.name, sizeof(f->cell.name), "d");
+	snprintf(f->cell.src.file, sizeof(f->cell.src.file), "t.ini");
+	f->cell.src.line = 7;
+	f->cell.o.threads = 2;
+	f->cell.o.memory_max = 8 << 20;
+	f->cell.wl = &mmt_workload_dirty;
+	f->cell.wl_opts = &f->o;
+	f->ctx.cell = &f->cell;
+	f->ctx.opts = &f->o;
+	f->ctx.stats = &f->stats;
+	f->ctx.stop = &f->stop;
+	f->ctx.msg_fd = f->pipe[1];
+	f->ctx.seed = 5;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	close(f->pipe[0]);
+	close(f->pipe[1]);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_validate(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), 0);
+	f->o.dir[0] = '\0';
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.ini:7: [cell:d] dir: the dirty workload needs a directory "
+			    "on the device under test");
+	snprintf(f->o.dir, sizeof(f->o.dir), "relative");
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "dir: must be an absolute path"));
+	snprintf(f->o.dir, sizeof(f->o.dir), "%s", f->dir);
+	f->o.chunk = 6000;
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "chunk: must be a multiple of 4K"));
+	f->o.chunk = 1 << 20;
+	f->o.writers = 3;
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "writers: is more than the cell's threads"));
+	f->o.writers = 1;
+	f->cell.o.memory_max = 0;
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "memory_max: "));
+	/* Writers only: no share to hold, no limit needed. */
+	f->o.writers = 2;
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, err, sizeof(err)), 0);
+}
+
+static void *run_thread(void *arg)
+{
+	struct fixture *f = arg;
+
+	return (void *)(intptr_t)mmt_workload_dirty.thread_run(&f->ctx);
+}
+
+static unsigned files_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+
+	while (d && (e = readdir(d)))
+		n += !strncmp(e->d_name, "mmtorture-dirty-", 16);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A writer wraps its file twice, syncing, then stops and removes it. */
+static void test_writer(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t;
+	void *ret;
+
+	f->o.file_size = 256 << 10;
+	f->o.chunk = 64 << 10;
+	f->o.sync_every = 128 << 10;
+	f->ctx.thread = 0;                     /* < writers: a writer */
+	assert_int_equal(pthread_create(&t, NULL, run_thread, f), 0);
+	while (atomic_load(&f->stats.loops) < 2)
+		sched_yield();
+	assert_int_equal(files_in(f->dir), 1);
+	atomic_store(&f->stop, 1);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, 0);
+	assert_true(atomic_load(&f->stats.bytes_written) >= 2 * f->o.file_size);
+	/* Two syncs per wrap at least (every 128K of a 256K file). */
+	assert_true(atomic_load(&f->stats.syncs) >= 4);
+	assert_int_equal(atomic_load(&f->stats.errors), 0);
+	assert_true(atomic_load(&f->stats.pages) >= 2 * (256 / 4));
+	assert_int_equal(files_in(f->dir), 0);
+}
+
+/* A faulter holds its share of memory_max, touched, then re-touches it. */
+static void test_faulter(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t;
+	void *ret;
+
+	f->o.anon_share = 50;                  /* 4M of 8M, one faulter */
+	f->ctx.thread = 1;                     /* >= writers: a faulter */
+	assert_int_equal(pthread_create(&t, NULL, run_thread, f), 0);
+	while (atomic_load(&f->stats.loops) < 2)
+		sched_yield();
+	atomic_store(&f->stop, 1);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, 0);
+	/* Each page touched for the first time once: 4M of 4K pages. */
+	assert_int_equal(atomic_load(&f->stats.pages), (4 << 20) / sysconf(_SC_PAGESIZE));
+	assert_int_equal(atomic_load(&f->stats.bytes_written), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faulter, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
