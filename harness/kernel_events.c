@@ -163,6 +163,19 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 	oom_finding(run, f, rep, &v);
 }
 
+/* Kernel events that are a finding by themselves, their line the reason. */
+static const struct {
+	enum mmt_kev_type type;
+	enum mmt_finding finding;
+} line_findings[] = {
+	{ MMT_KEV_HUNG_TASK, MMT_F_HUNG_TASK },
+	{ MMT_KEV_LOCKUP, MMT_F_LOCKUP },
+	{ MMT_KEV_RCU_STALL, MMT_F_RCU_STALL },
+	{ MMT_KEV_BUG, MMT_F_KERNEL_BUG },
+	{ MMT_KEV_PANIC, MMT_F_KERNEL_BUG },
+	{ MMT_KEV_WARN, MMT_F_KERNEL_WARN },
+};
+
 static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 {
 	struct mmt_run *run = o->run;
@@ -171,37 +184,16 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 
 	if (!ev)
 		return;
-	switch (kev->type) {
-	case MMT_KEV_OOM_KILL:
+	if (kev->type == MMT_KEV_OOM_KILL) {
 		on_oom_kill(o, kev, ev);
-		break;
-	case MMT_KEV_HUNG_TASK:
-		mmt_run_finding(run, MMT_F_HUNG_TASK, "%s", kev->line);
-		break;
-	case MMT_KEV_LOCKUP:
-		mmt_run_finding(run, MMT_F_LOCKUP, "%s", kev->line);
-		break;
-	case MMT_KEV_RCU_STALL:
-		mmt_run_finding(run, MMT_F_RCU_STALL, "%s", kev->line);
-		break;
-	case MMT_KEV_BUG:
-	case MMT_KEV_PANIC:
-		mmt_run_finding(run, MMT_F_KERNEL_BUG, "%s", kev->line);
-		break;
-	case MMT_KEV_WARN:
-		mmt_run_finding(run, MMT_F_KERNEL_WARN, "%s", kev->line);
-		break;
-	case MMT_KEV_KMSG_LOST:
+	} else if (kev->type == MMT_KEV_KMSG_LOST) {
 		o->kmsg_lost += kev->u.lost.missing;
 		mmt_run_finding(run, MMT_F_KMSG_LOST, "%" PRIu64 " kernel log records were lost",
 				kev->u.lost.missing);
-		break;
-	case MMT_KEV_OOM_REAPED:
-	case MMT_KEV_ALLOC_FAIL:
-	case MMT_KEV_ALLOC_STALL:
-	case MMT_KEV_NR:
-		break;
 	}
+	for (unsigned i = 0; i < MMT_ARRAY_SIZE(line_findings); i++)
+		if (line_findings[i].type == kev->type)
+			mmt_run_finding(run, line_findings[i].finding, "%s", kev->line);
 	/* How late we learnt of it: printk's clock runs with CLOCK_MONOTONIC. */
 	now = mmt_now_us();
 	if (kev->has_ts && kev->kernel_ts_us > 0 && kev->kernel_ts_us <= now)

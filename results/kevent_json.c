@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,51 +54,111 @@ static json_object *per_node(const int64_t *kb, unsigned nr)
 	return o;
 }
 
+/* A plain field of struct mmt_kevent: left out when unknown (-1 or ""). */
+struct kfield {
+	const char *key;
+	bool str;
+	size_t off, size;
+};
+
+#define KI64(k, m) { k, false, offsetof(struct mmt_kevent, u.m), 0 }
+#define KSTR(k, m) { k, true, offsetof(struct mmt_kevent, u.m), \
+		     sizeof(((struct mmt_kevent *)0)->u.m) }
+#define KEND { NULL, false, 0, 0 }
+
+/* The oom_kill fields that are neither flags nor objects (mmt_oom_report). */
+static const struct kfield oom_fields[] = {
+	KI64("pid", oom.pid), KSTR("comm", oom.comm), KI64("uid", oom.uid),
+	KSTR("constraint", oom.constraint), KSTR("nodemask", oom.nodemask),
+	KSTR("cpuset", oom.cpuset), KSTR("mems_allowed", oom.mems_allowed),
+	KSTR("oom_memcg", oom.oom_memcg), KSTR("task_memcg", oom.task_memcg),
+	KSTR("gfp_mask", oom.gfp_mask), KI64("order", oom.order),
+	KSTR("invoker_comm", oom.invoker_comm), KI64("invoker_pid", oom.invoker_pid),
+	KI64("total_vm_kb", oom.total_vm_kb), KI64("anon_rss_kb", oom.anon_rss_kb),
+	KI64("file_rss_kb", oom.file_rss_kb), KI64("shmem_rss_kb", oom.shmem_rss_kb),
+	KI64("pgtables_kb", oom.pgtables_kb), KI64("score", oom.score),
+	KI64("selected_pid", oom.selected_pid), KSTR("selected_comm", oom.selected_comm),
+	KI64("memcg_usage_kb", oom.memcg_usage_kb), KI64("memcg_limit_kb", oom.memcg_limit_kb),
+	KI64("memcg_failcnt", oom.memcg_failcnt), KI64("reaped_ts_us", oom.reaped_ts_us),
+	KI64("reaped_anon_rss_kb", oom.reaped_anon_rss_kb),
+	KI64("reaped_file_rss_kb", oom.reaped_file_rss_kb),
+	KI64("reaped_shmem_rss_kb", oom.reaped_shmem_rss_kb),
+	KEND
+};
+
+/* The other events' fields, by type (lockup, bug and kmsg_lost add more). */
+static const struct kfield *const fields[MMT_KEV_NR] = {
+	[MMT_KEV_OOM_KILL] = oom_fields,
+	[MMT_KEV_HUNG_TASK] = (const struct kfield[]){
+		KI64("pid", task.pid), KSTR("comm", task.comm), KI64("seconds", task.seconds),
+		KEND },
+	[MMT_KEV_LOCKUP] = (const struct kfield[]){
+		KI64("cpu", lockup.cpu), KI64("seconds", lockup.seconds),
+		KI64("pid", lockup.pid), KSTR("comm", lockup.comm), KEND },
+	[MMT_KEV_RCU_STALL] = (const struct kfield[]){ KI64("cpu", cpu), KEND },
+	[MMT_KEV_WARN] = (const struct kfield[]){
+		KI64("cpu", warn.cpu), KI64("pid", warn.pid), KEND },
+	[MMT_KEV_ALLOC_FAIL] = (const struct kfield[]){
+		KSTR("comm", alloc.comm), KI64("order", alloc.order),
+		KSTR("gfp_mask", alloc.gfp_mask), KSTR("nodemask", alloc.nodemask),
+		KSTR("cpuset", alloc.cpuset), KSTR("mems_allowed", alloc.mems_allowed),
+		KI64("stall_ms", alloc.stall_ms), KEND },
+	[MMT_KEV_OOM_REAPED] = (const struct kfield[]){
+		KI64("pid", reaped.pid), KSTR("comm", reaped.comm),
+		KI64("anon_rss_kb", reaped.anon_rss_kb), KI64("file_rss_kb", reaped.file_rss_kb),
+		KI64("shmem_rss_kb", reaped.shmem_rss_kb), KEND },
+};
+
+static const struct kfield *fields_of(enum mmt_kev_type type)
+{
+	if (type == MMT_KEV_ALLOC_STALL)
+		type = MMT_KEV_ALLOC_FAIL;
+	return (unsigned)type < MMT_KEV_NR ? fields[type] : NULL;
+}
+
+static void fields_to_json(const struct mmt_kevent *ev, json_object *o)
+{
+	for (const struct kfield *f = fields_of(ev->type); f && f->key; f++) {
+		const char *p = (const char *)ev + f->off;
+
+		if (f->str)
+			add_str(o, f->key, p);
+		else
+			add_i64(o, f->key, *(const int64_t *)p);
+	}
+}
+
+static void fields_from_json(json_object *o, struct mmt_kevent *ev)
+{
+	for (const struct kfield *f = fields_of(ev->type); f && f->key; f++) {
+		char *p = (char *)ev + f->off;
+		const char *s;
+
+		if (f->str) {
+			s = mmt_json_str(o, f->key);
+			snprintf(p, f->size, "%s", s ? s : "");
+		} else {
+			*(int64_t *)p = -1;
+			mmt_json_i64(o, f->key, (int64_t *)p);
+		}
+	}
+}
+
 static void oom_to_json(const struct mmt_oom_report *r, json_object *o)
 {
 	add(o, "complete", json_object_new_boolean(r->complete));
-	add_i64(o, "pid", r->pid);
-	add_str(o, "comm", r->comm);
-	add_i64(o, "uid", r->uid);
-	add_str(o, "constraint", r->constraint);
-	add_str(o, "nodemask", r->nodemask);
-	add_str(o, "cpuset", r->cpuset);
-	add_str(o, "mems_allowed", r->mems_allowed);
-	add_str(o, "oom_memcg", r->oom_memcg);
-	add_str(o, "task_memcg", r->task_memcg);
 	if (r->has_global_oom)
 		add(o, "global_oom", json_object_new_boolean(r->global_oom));
+	if (r->has_oom_score_adj)
+		add(o, "oom_score_adj", json_object_new_int64(r->oom_score_adj));
 	if (r->has_header) {
-		add_str(o, "gfp_mask", r->gfp_mask);
-		add_i64(o, "order", r->order);
-		if (r->has_oom_score_adj)
-			add(o, "oom_score_adj", json_object_new_int64(r->oom_score_adj));
-		add_str(o, "invoker_comm", r->invoker_comm);
 		add(o, "header_seq", i64_or_null(r->has_header_seq, (int64_t)r->header_seq));
 		add(o, "header_ts_us", i64_or_null(r->has_header_ts, (int64_t)r->header_ts_us));
 	}
-	add_i64(o, "invoker_pid", r->invoker_pid);
-	add_i64(o, "total_vm_kb", r->total_vm_kb);
-	add_i64(o, "anon_rss_kb", r->anon_rss_kb);
-	add_i64(o, "file_rss_kb", r->file_rss_kb);
-	add_i64(o, "shmem_rss_kb", r->shmem_rss_kb);
-	add_i64(o, "pgtables_kb", r->pgtables_kb);
 	if (r->has_victim_oom_score_adj)
 		add(o, "victim_oom_score_adj", json_object_new_int64(r->victim_oom_score_adj));
-	add_i64(o, "score", r->score);
-	add_i64(o, "selected_pid", r->selected_pid);
-	add_str(o, "selected_comm", r->selected_comm);
-	add_i64(o, "memcg_usage_kb", r->memcg_usage_kb);
-	add_i64(o, "memcg_limit_kb", r->memcg_limit_kb);
-	add_i64(o, "memcg_failcnt", r->memcg_failcnt);
 	add(o, "node_free_kb", per_node(r->node_free_kb, MMT_KMSG_NODES));
 	add(o, "reaped", json_object_new_boolean(r->reaped));
-	if (r->reaped) {
-		add_i64(o, "reaped_ts_us", r->reaped_ts_us);
-		add_i64(o, "reaped_anon_rss_kb", r->reaped_anon_rss_kb);
-		add_i64(o, "reaped_file_rss_kb", r->reaped_file_rss_kb);
-		add_i64(o, "reaped_shmem_rss_kb", r->reaped_shmem_rss_kb);
-	}
 }
 
 json_object *mmt_kevent_to_json(const struct mmt_kevent *ev)
@@ -110,55 +171,22 @@ json_object *mmt_kevent_to_json(const struct mmt_kevent *ev)
 	add(o, "kmsg_seq", i64_or_null(ev->has_seq, (int64_t)ev->seq));
 	add(o, "kernel_ts_us", i64_or_null(ev->has_ts, (int64_t)ev->kernel_ts_us));
 	add(o, "line", json_object_new_string(ev->line));
+	fields_to_json(ev, o);
 	switch (ev->type) {
 	case MMT_KEV_OOM_KILL:
 		oom_to_json(&ev->u.oom, o);
 		break;
-	case MMT_KEV_HUNG_TASK:
-		add_i64(o, "pid", ev->u.task.pid);
-		add_str(o, "comm", ev->u.task.comm);
-		add_i64(o, "seconds", ev->u.task.seconds);
-		break;
 	case MMT_KEV_LOCKUP:
 		add_str(o, "lockup", ev->u.lockup.hard ? "hard" : "soft");
-		add_i64(o, "cpu", ev->u.lockup.cpu);
-		add_i64(o, "seconds", ev->u.lockup.seconds);
-		add_i64(o, "pid", ev->u.lockup.pid);
-		add_str(o, "comm", ev->u.lockup.comm);
-		break;
-	case MMT_KEV_RCU_STALL:
-		add_i64(o, "cpu", ev->u.cpu);
 		break;
 	case MMT_KEV_BUG:
 		add_str(o, "bug", mmt_kmsg_kind_name(ev->u.bug));
-		break;
-	case MMT_KEV_WARN:
-		add_i64(o, "cpu", ev->u.warn.cpu);
-		add_i64(o, "pid", ev->u.warn.pid);
-		break;
-	case MMT_KEV_ALLOC_FAIL:
-	case MMT_KEV_ALLOC_STALL:
-		add_str(o, "comm", ev->u.alloc.comm);
-		add_i64(o, "order", ev->u.alloc.order);
-		add_str(o, "gfp_mask", ev->u.alloc.gfp_mask);
-		add_str(o, "nodemask", ev->u.alloc.nodemask);
-		add_str(o, "cpuset", ev->u.alloc.cpuset);
-		add_str(o, "mems_allowed", ev->u.alloc.mems_allowed);
-		add_i64(o, "stall_ms", ev->u.alloc.stall_ms);
-		break;
-	case MMT_KEV_OOM_REAPED:
-		add_i64(o, "pid", ev->u.reaped.pid);
-		add_str(o, "comm", ev->u.reaped.comm);
-		add_i64(o, "anon_rss_kb", ev->u.reaped.anon_rss_kb);
-		add_i64(o, "file_rss_kb", ev->u.reaped.file_rss_kb);
-		add_i64(o, "shmem_rss_kb", ev->u.reaped.shmem_rss_kb);
 		break;
 	case MMT_KEV_KMSG_LOST:
 		add(o, "missing", json_object_new_int64((int64_t)ev->u.lost.missing));
 		add(o, "epipe", json_object_new_boolean(ev->u.lost.epipe));
 		break;
-	case MMT_KEV_PANIC:
-	case MMT_KEV_NR:
+	default:
 		break;
 	}
 	return o;
@@ -166,67 +194,37 @@ json_object *mmt_kevent_to_json(const struct mmt_kevent *ev)
 
 /* ---- reading an oom_kill event back --------------------------------------- */
 
-static int64_t get_i64(json_object *o, const char *k)
-{
-	int64_t v = -1;
-
-	mmt_json_i64(o, k, &v);
-	return v;
-}
-
-static void get_str(json_object *o, const char *k, char *dst, size_t n)
-{
-	const char *v = mmt_json_str(o, k);
-
-	snprintf(dst, n, "%s", v ? v : "");
-}
-
-#define GET_STR(o, k, r) get_str((o), #k, (r)->k, sizeof((r)->k))
-#define GET_I64(o, k, r) ((r)->k = get_i64((o), #k))
-
 int mmt_oom_report_from_json(json_object *o, struct mmt_oom_report *r)
 {
 	const char *type = mmt_json_str(o, "type");
+	struct mmt_kevent *ev;
 	json_object *nf;
 
 	if (!type || strcmp(type, mmt_kev_type_name(MMT_KEV_OOM_KILL)))
 		return -EINVAL;
-	memset(r, 0, sizeof(*r));
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	ev->type = MMT_KEV_OOM_KILL;
+	fields_from_json(o, ev);
+	*r = ev->u.oom;
+	free(ev);
 	r->complete = mmt_json_bool(o, "complete", false);
-	r->ts_us = get_i64(o, "kernel_ts_us");
-	GET_I64(o, pid, r);
-	GET_STR(o, comm, r);
-	GET_I64(o, uid, r);
-	GET_STR(o, constraint, r);
-	GET_STR(o, nodemask, r);
-	GET_STR(o, cpuset, r);
-	GET_STR(o, mems_allowed, r);
-	GET_STR(o, oom_memcg, r);
-	GET_STR(o, task_memcg, r);
+	r->ts_us = -1;
+	mmt_json_i64(o, "kernel_ts_us", &r->ts_us);
 	r->has_global_oom = json_object_object_get_ex(o, "global_oom", NULL);
 	r->global_oom = mmt_json_bool(o, "global_oom", false);
 	r->has_header = json_object_object_get_ex(o, "header_seq", NULL) ||
 			json_object_object_get_ex(o, "header_ts_us", NULL);
-	GET_STR(o, gfp_mask, r);
-	GET_I64(o, order, r);
 	r->has_oom_score_adj = mmt_json_i64(o, "oom_score_adj", &r->oom_score_adj);
-	GET_STR(o, invoker_comm, r);
+	if (!r->has_oom_score_adj)
+		r->oom_score_adj = -1;
 	r->has_header_seq = mmt_json_i64(o, "header_seq", (int64_t *)&r->header_seq);
 	r->has_header_ts = mmt_json_i64(o, "header_ts_us", (int64_t *)&r->header_ts_us);
-	GET_I64(o, invoker_pid, r);
-	GET_I64(o, total_vm_kb, r);
-	GET_I64(o, anon_rss_kb, r);
-	GET_I64(o, file_rss_kb, r);
-	GET_I64(o, shmem_rss_kb, r);
-	GET_I64(o, pgtables_kb, r);
 	r->has_victim_oom_score_adj = mmt_json_i64(o, "victim_oom_score_adj",
 						   &r->victim_oom_score_adj);
-	GET_I64(o, score, r);
-	GET_I64(o, selected_pid, r);
-	GET_STR(o, selected_comm, r);
-	GET_I64(o, memcg_usage_kb, r);
-	GET_I64(o, memcg_limit_kb, r);
-	GET_I64(o, memcg_failcnt, r);
+	if (!r->has_victim_oom_score_adj)
+		r->victim_oom_score_adj = -1;
 	for (unsigned i = 0; i < MMT_KMSG_NODES; i++)
 		r->node_free_kb[i] = -1;
 	nf = mmt_json_get(o, "node_free_kb");
@@ -240,10 +238,6 @@ int mmt_oom_report_from_json(json_object *o, struct mmt_oom_report *r)
 		}
 	}
 	r->reaped = mmt_json_bool(o, "reaped", false);
-	GET_I64(o, reaped_ts_us, r);
-	GET_I64(o, reaped_anon_rss_kb, r);
-	GET_I64(o, reaped_file_rss_kb, r);
-	GET_I64(o, reaped_shmem_rss_kb, r);
 	return 0;
 }
 

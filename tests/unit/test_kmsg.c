@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness/commands.h"
+#include "lib/jsonget.h"
 #include "lib/kmsg.h"
 #include "results/kevent_json.h"
 
@@ -801,6 +802,60 @@ static void test_parse_text(void **state)
 	}
 }
 
+/* An oom_kill event read back (mmt_oom_report_from_json) writes the same JSON. */
+static void test_oom_json_roundtrip(void **state)
+{
+	size_t nfiles;
+	char **files = corpus_files(&nfiles);
+	unsigned compared = 0;
+	struct mmt_kevent *back = calloc(1, sizeof(*back));
+
+	(void)state;
+	assert_non_null(back);
+	assert_int_equal(mmt_oom_report_from_json(NULL, &back->u.oom), -EINVAL);
+	for (size_t i = 0; i < nfiles; i++) {
+		struct corpus c;
+		json_object **all;
+		size_t n;
+
+		corpus_load(files[i], &c);
+		all = combine(&c, &n);
+		for (size_t k = 0; k < n; k++) {
+			json_object *again;
+			int64_t v;
+
+			if (strcmp(json_object_get_string(json_object_object_get(all[k], "type")),
+				   "oom_kill")) {
+				assert_int_equal(mmt_oom_report_from_json(all[k], &back->u.oom),
+						 -EINVAL);
+				continue;
+			}
+			assert_int_equal(mmt_oom_report_from_json(all[k], &back->u.oom), 0);
+			back->type = MMT_KEV_OOM_KILL;
+			back->has_seq = mmt_json_i64(all[k], "kmsg_seq", &v);
+			back->seq = back->has_seq ? (uint64_t)v : 0;
+			back->has_ts = mmt_json_i64(all[k], "kernel_ts_us", &v);
+			back->kernel_ts_us = back->has_ts ? (uint64_t)v : 0;
+			snprintf(back->line, sizeof(back->line), "%s",
+				 mmt_json_str(all[k], "line"));
+			again = mmt_kevent_to_json(back);
+			if (strcmp(json_object_to_json_string(all[k]),
+				   json_object_to_json_string(again)))
+				fail_msg("%s: event %zu differs read back:\n  %s\n  %s", files[i], k,
+					 json_object_to_json_string(all[k]),
+					 json_object_to_json_string(again));
+			json_object_put(again);
+			compared++;
+		}
+		free_events(all, n);
+		corpus_free(&c);
+		free(files[i]);
+	}
+	free(files);
+	free(back);
+	assert_true(compared >= 20);
+}
+
 /* kmsg.log (mmt_kmsg_format_log) read back gives the same events */
 static void test_kmsglog_roundtrip(void **state)
 {
@@ -1067,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_combine),
 		cmocka_unit_test(test_full_report),
 		cmocka_unit_test(test_kmsglog_roundtrip),
+		cmocka_unit_test(test_oom_json_roundtrip),
 		cmocka_unit_test(test_seq_gap),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_parse_record),

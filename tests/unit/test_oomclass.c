@@ -112,8 +112,9 @@ static void load_cell(json_object *j, struct mmt_oom_cell *c)
 }
 
 /*
- * Classify a JSON oom_kill event (read back as a report) and judge it; the
- * verdict is added to ev as a run writes it.  Returns the class.
+ * Judge a JSON oom_kill event (read back as a report) and add the verdict
+ * to it as a run writes it.  The judge starts from the classifier's answer
+ * and only J2 changes it.  Returns the class.
  */
 static enum mmt_oom_class classify_json(json_object *ev, const struct mmt_oom_ctx *ctx,
 					enum mmt_finding *ret_finding)
@@ -127,15 +128,16 @@ static enum mmt_oom_class classify_json(json_object *ev, const struct mmt_oom_ct
 	cls = mmt_oom_classify(&rep, ctx, &v);
 	assert_int_equal(cls, v.cls);
 	f = mmt_oom_judge(&rep, -1, ctx, &judged);
-	/* the judge starts from the classifier's answer */
 	if (strcmp(judged.rule, "injector_memcg")) {
 		assert_int_equal(judged.cls, v.cls);
 		assert_string_equal(judged.rule, v.rule);
+	} else {
+		assert_int_equal(v.cls, MMT_OOM_FOREIGN);
 	}
 	if (ret_finding)
 		*ret_finding = f;
-	mmt_oom_verdict_to_json(&v, ev);
-	return v.cls;
+	mmt_oom_verdict_to_json(&judged, ev);
+	return judged.cls;
 }
 
 static int run_case(const char *file)
