@@ -274,8 +274,8 @@ int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 
 /*
  * Tell the combiner that records were overwritten (read() gave EPIPE).
- * Returns 0: the "kmsg_lost" event, with the count, comes with the next
- * record fed (its sequence gap), marked "epipe": true.
+ * Returns 0, or -EINVAL for a NULL st: the kmsg_lost event, with the count,
+ * comes with the next record fed (its sequence gap), with u.lost.epipe set.
  */
 int mmt_kmsg_lost(struct mmt_kmsg_state *st);
 
