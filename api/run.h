@@ -30,6 +30,24 @@ enum mmt_cell_state {
 	MMT_CELL_EXITED,     /* reaped */
 };
 
+/*
+ * What an injector does to a cell under its running workers, racing the
+ * allocator: rewrite its cpuset (cpuset.mems or cpuset.cpus), or move its
+ * worker to another cgroup and back.
+ */
+enum mmt_disturb {
+	MMT_DISTURB_CPUSET,
+	MMT_DISTURB_MOVE,
+	MMT_DISTURB_NR,
+};
+
+/* Disturbances of one cell (mmt_run_cell_disturbed()); any thread reads. */
+struct mmt_cell_disturb {
+	atomic_bool active;               /* an injector works on the cell */
+	_Atomic uint64_t count[MMT_DISTURB_NR];
+	_Atomic uint64_t last_boot_us;    /* CLOCK_BOOTTIME of the last one */
+};
+
 /* A cell at run time: its cgroup and its worker process. */
 struct mmt_cell_rt {
 	const struct mmt_cell_cfg *cfg;
@@ -53,10 +71,7 @@ struct mmt_cell_rt {
 	uint64_t stall_reported;      /* bitmask of threads already reported */
 	uint64_t pages_carry;         /* pages of earlier (dead) workers */
 	uint64_t loops_carry;
-	/* Rebinder bookkeeping (written by its thread). */
-	_Atomic uint64_t rebinds;
-	_Atomic uint64_t last_rebind_boot_us;
-	bool rebinding;
+	struct mmt_cell_disturb disturb;  /* mmt_run_cell_disturbed() */
 };
 
 struct mmt_run {
@@ -91,6 +106,24 @@ struct mmt_cell_rt *mmt_run_cell(struct mmt_run *run, const char *name);
 static inline bool mmt_run_stopping(struct mmt_run *run)
 {
 	return atomic_load(&run->stopping);
+}
+/*
+ * An injector says it disturbs cell c (active = true before its first
+ * disturbance; false only when it never started), and, from its own thread,
+ * each disturbance of kind what done at boot_us (CLOCK_BOOTTIME, us).  The
+ * OOM classifier reads them: a kill right after one is "in flight".
+ */
+void mmt_run_cell_disturbing(struct mmt_cell_rt *c, bool active);
+void mmt_run_cell_disturbed(struct mmt_cell_rt *c, enum mmt_disturb what,
+			    uint64_t boot_us);
+/*
+ * Disturbances of c so far, of every kind; *ret_last_boot_us (if not NULL)
+ * gets the time of the last one (0 when none).
+ */
+uint64_t mmt_run_cell_disturbances(const struct mmt_cell_rt *c, uint64_t *ret_last_boot_us);
+static inline bool mmt_run_cell_is_disturbed(const struct mmt_cell_rt *c)
+{
+	return atomic_load(&c->disturb.active);
 }
 /* Path of a file inside the run directory. */
 void mmt_run_path(const struct mmt_run *run, const char *name, char *buf,

@@ -63,3 +63,28 @@ void mmt_run_path(const struct mmt_run *run, const char *name, char *buf,
 	snprintf(buf, len, "%s/%s", run->dir, name);
 }
 
+
+void mmt_run_cell_disturbing(struct mmt_cell_rt *c, bool active)
+{
+	atomic_store(&c->disturb.active, active);
+}
+
+void mmt_run_cell_disturbed(struct mmt_cell_rt *c, enum mmt_disturb what, uint64_t boot_us)
+{
+	if ((unsigned)what >= MMT_DISTURB_NR)
+		return;
+	/* the time first: a reader that sees the new count sees its time */
+	atomic_store(&c->disturb.last_boot_us, boot_us);
+	atomic_fetch_add(&c->disturb.count[what], 1);
+}
+
+uint64_t mmt_run_cell_disturbances(const struct mmt_cell_rt *c, uint64_t *ret_last_boot_us)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < MMT_DISTURB_NR; i++)
+		n += atomic_load(&c->disturb.count[i]);
+	if (ret_last_boot_us)
+		*ret_last_boot_us = n ? atomic_load(&c->disturb.last_boot_us) : 0;
+	return n;
+}

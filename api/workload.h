@@ -149,6 +149,21 @@ struct mmt_bind_policy {
 int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
 			  struct mmt_bind_policy *ret);
 
+/*
+ * The NUMA policy a cell's threads allocate under, as the OOM classifier
+ * records it with each kill: MPOL_BIND to the cell's nodes (cpuset.mems),
+ * set with policy_api and mode_flags.
+ */
+struct mmt_wl_bind {
+	int policy_api;           /* enum mmt_policy_api */
+	int mode_flags;           /* enum mmt_mode_flags */
+};
+/* Their option names: "mbind"/"set_mempolicy", "none"/"static"/"relative". */
+extern const char *const mmt_policy_api_names[];
+extern const char *const mmt_mode_flags_names[];
+/* bind_policy() of workloads whose options start with struct mmt_fault_opts. */
+int mmt_fault_bind_policy(const struct mmt_cell_cfg *cell, struct mmt_wl_bind *ret);
+
 /* The second word written into each page: never equal to the first. */
 static inline uint64_t mmt_workload_tail(uint64_t head)
 {
@@ -213,6 +228,9 @@ struct mmt_workload_ops {
 	int (*thread_run)(struct mmt_wctx *ctx);
 	/* Optional: facts for run.json ("policy_api": "mbind", ...). */
 	void (*describe)(const struct mmt_cell_cfg *cell, json_object *out);
+	/* Optional: the MPOL_BIND policy its threads set (0), for the OOM
+	 * classifier; absent when they set none. */
+	int (*bind_policy)(const struct mmt_cell_cfg *cell, struct mmt_wl_bind *ret);
 };
 
 #endif

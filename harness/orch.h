@@ -18,6 +18,7 @@
 
 #include "lib/kmsg.h"
 #include "lib/monitor.h"
+#include "lib/oomclass.h"
 #include "harness/run.h"
 #include "lib/set.h"
 
@@ -54,6 +55,7 @@ struct orch {
 	int epfd, sigfd, tickfd, endfd, kmsgfd;
 	int msg_wfd[MMT_MAX_CELLS];
 	struct mmt_kmsg_state *kst;
+	struct mmt_kevent *kev;   /* KMSG_BATCH events out of kst */
 	uint64_t kmsg_records;
 	uint64_t kmsg_lost;
 	struct mmt_vmstat vm_start, vm_prev;
@@ -90,6 +92,7 @@ struct orch {
 
 enum { TAG_SIG = 1, TAG_TICK, TAG_END, TAG_KMSG, TAG_PSI = 50, TAG_CELL = 100 };
 
+/* A new JSON string; NULL becomes "". */
 static inline json_object *jstr(const char *s)
 {
 	return json_object_new_string(s ? s : "");
@@ -115,7 +118,12 @@ void mmt_orch_sample(struct orch *o, uint64_t now);
 /* kernel_events.c */
 struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid);
 void mmt_orch_kmsg_drain(struct orch *o);
-void mmt_orch_kmsg_dispatch(struct orch *o, json_object **evs, int n);
+/* Events held back for a follow-up line: those older than now_us (printk
+ * clock), or all at the end of the run. */
+void mmt_orch_kmsg_expire(struct orch *o, uint64_t now_us);
+void mmt_orch_kmsg_flush(struct orch *o);
+/* The OOM classifier's view of the run now (cells[] has MMT_MAX_CELLS). */
+void mmt_orch_oom_ctx(struct orch *o, struct mmt_oom_cell *cells, struct mmt_oom_ctx *ctx);
 /* watchdog.c */
 void mmt_orch_watchdog(struct orch *o, uint64_t now);
 /* runjson.c */

@@ -16,60 +16,55 @@
 #include <json-c/json.h>
 
 #include "harness/commands.h"
+#include "lib/jsonget.h"
 #include "lib/kmsg.h"
+#include "results/kevent_json.h"
 
 
-static const char *jstr(json_object *ev, const char *k)
-{
-	json_object *v = json_object_object_get(ev, k);
-
-	return v ? json_object_get_string(v) : NULL;
-}
-
-static void print_text(FILE *out, json_object *ev)
+static void print_text(FILE *out, const struct mmt_kevent *kev, json_object *ev)
 {
 	static const char *const keys[] = {
 		"pid", "comm", "constraint", "nodemask", "cpuset", "mems_allowed",
 		"oom_memcg", "task_memcg", "anon_rss_kb", "reaped", "seconds", "cpu",
 		"lockup", "bug", "order", "gfp_mask", "stall_ms", "missing", NULL
 	};
-	json_object *ts = json_object_object_get(ev, "kernel_ts_us");
-	const char *type = jstr(ev, "type");
 
-	if (ts) {
-		int64_t t = json_object_get_int64(ts);
-
-		fprintf(out, "[%5" PRId64 ".%06" PRId64 "] ", t / 1000000, t % 1000000);
-	} else {
+	if (kev->has_ts)
+		fprintf(out, "[%5" PRIu64 ".%06" PRIu64 "] ", kev->kernel_ts_us / 1000000,
+			kev->kernel_ts_us % 1000000);
+	else
 		fprintf(out, "[      -      ] ");
-	}
-	fprintf(out, "%s", type ? type : "?");
+	fprintf(out, "%s", mmt_kev_type_name(kev->type));
 	for (int i = 0; keys[i]; i++) {
-		const char *v = jstr(ev, keys[i]);
+		const char *v = mmt_json_text(ev, keys[i]);
 
 		if (v)
 			fprintf(out, " %s=%s", keys[i], v);
 	}
-	if (type && strcmp(type, "oom_kill") && strcmp(type, "kmsg_lost"))
-		fprintf(out, ": %s", jstr(ev, "line") ? jstr(ev, "line") : "");
+	if (kev->type != MMT_KEV_OOM_KILL && kev->type != MMT_KEV_KMSG_LOST)
+		fprintf(out, ": %s", kev->line);
 	fputc('\n', out);
 }
 
-static void emit_all(FILE *out, json_object **ev, int n, bool text)
+static void emit_all(FILE *out, const struct mmt_kevent *kev, int n, bool text)
 {
 	for (int i = 0; i < n; i++) {
+		json_object *ev = mmt_kevent_to_json(&kev[i]);
+
+		if (!ev)
+			continue;
 		if (text)
-			print_text(out, ev[i]);
+			print_text(out, &kev[i], ev);
 		else
-			fprintf(out, "%s\n", json_object_to_json_string_ext(ev[i],
+			fprintf(out, "%s\n", json_object_to_json_string_ext(ev,
 				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(ev[i]);
+		json_object_put(ev);
 	}
 }
 
 int mmt_cmd_parse_kmsg(int argc, char **argv)
 {
-	json_object *ev[MMT_KMSG_MAX_EVENTS];
+	struct mmt_kevent *ev = NULL;
 	struct mmt_kmsg_state *st;
 	struct mmt_kmsg_rec *rec;
 	const char *file = NULL;
@@ -105,7 +100,8 @@ int mmt_cmd_parse_kmsg(int argc, char **argv)
 	}
 	st = mmt_kmsg_state_new();
 	rec = malloc(sizeof(*rec));
-	if (!st || !rec) {
+	ev = calloc(MMT_KMSG_MAX_EVENTS, sizeof(*ev));
+	if (!st || !rec || !ev) {
 		fprintf(stderr, "parse-kmsg: out of memory\n");
 		r = 2;
 		goto out_free;
@@ -134,6 +130,7 @@ out_free:
 	fflush(stdout);
 	free(line);
 	free(rec);
+	free(ev);
 	mmt_kmsg_state_free(st);
 	if (in != stdin)
 		fclose(in);

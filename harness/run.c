@@ -254,6 +254,10 @@ static void resolve_deaths(struct orch *o, bool final)
 		/* No kernel report: the memcg's own counter is the evidence. */
 		if (o->memcg_kills[d->cell] > o->memcg_kills_matched[d->cell]) {
 			json_object *ev = json_object_new_object();
+			struct mmt_oom_cell cells[MMT_MAX_CELLS];
+			struct mmt_oom_verdict verdict;
+			struct mmt_oom_ctx ctx;
+			enum mmt_finding f;
 
 			o->memcg_kills_matched[d->cell]++;
 			c->oom_kills++;
@@ -265,17 +269,12 @@ static void resolve_deaths(struct orch *o, bool final)
 			json_object_object_add(ev, "cell", jstr(c->cfg->name));
 			json_object_object_add(ev, "pid", json_object_new_int(d->pid));
 			json_object_object_add(ev, "source", jstr("memcg oom_kill counter"));
-			json_object_object_add(ev, "class",
-					       jstr(c->expect_oom != MMT_EXPECT_OOM_NONE ? "expected" : "unexpected"));
+			mmt_orch_oom_ctx(o, cells, &ctx);
+			f = mmt_oom_judge(NULL, d->cell, &ctx, &verdict);
+			json_object_object_add(ev, "class", jstr(mmt_oom_class_name(verdict.cls)));
 			mmt_run_event(o->run, "oom_kill", ev);
-			if (c->expect_oom != MMT_EXPECT_OOM_NONE)
-				mmt_run_finding(o->run, MMT_F_OOM_EXPECTED,
-						"cell %s: worker %d OOM-killed in its memcg (counter)",
-						c->cfg->name, (int)d->pid);
-			else
-				mmt_run_finding(o->run, MMT_F_OOM_UNEXPECTED,
-						"cell %s: worker %d OOM-killed in its memcg (counter)",
-						c->cfg->name, (int)d->pid);
+			mmt_run_finding(o->run, f, "cell %s: worker %d OOM-killed in its memcg (counter)",
+					c->cfg->name, (int)d->pid);
 			schedule_respawn(o, c);
 			continue;
 		}
@@ -567,13 +566,8 @@ static void tick(struct orch *o)
 	reap_children(o);
 	if (o->kst) {
 		/* Reports held back for a reaper line that never came. */
-		json_object *evs[KMSG_BATCH];
-		int n;
-
 		mmt_orch_kmsg_drain(o);
-		n = mmt_kmsg_expire(o->kst, now, evs, KMSG_BATCH);
-		if (n > 0)
-			mmt_orch_kmsg_dispatch(o, evs, n);
+		mmt_orch_kmsg_expire(o, now);
 	}
 	mmt_orch_sample(o, now);
 	mmt_orch_watchdog(o, now);
@@ -908,6 +902,7 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 	o->kmsgfd = mmt_kmsg_open();
 	if (o->kmsgfd >= 0) {
 		o->kst = mmt_kmsg_state_new();
+		o->kev = calloc(KMSG_BATCH, sizeof(*o->kev));
 		epoll_add(o->epfd, o->kmsgfd, TAG_KMSG);
 	} else {
 		mmt_run_finding(run, MMT_F_MISSING, "/dev/kmsg: %s: OOM kills cannot be seen",
@@ -981,13 +976,7 @@ out_stop:
 		while (mmt_now_us() - t0 < 300000)
 			loop_once(o, 50);
 		mmt_orch_kmsg_drain(o);
-		if (o->kst) {
-			json_object *evs[KMSG_BATCH];
-			int n = mmt_kmsg_flush(o->kst, evs, KMSG_BATCH);
-
-			if (n > 0)
-				mmt_orch_kmsg_dispatch(o, evs, n);
-		}
+		mmt_orch_kmsg_flush(o);
 	}
 	reap_children(o);
 	resolve_deaths(o, true);
@@ -1008,6 +997,7 @@ out_verdict:
 			log_info("  %s: %s", mmt_finding_name(run->verdict.reasons[i].finding),
 				 run->verdict.reasons[i].text);
 	mmt_kmsg_state_free(o->kst);
+	free(o->kev);
 	for (unsigned i = 0; i < o->nr_psi; i++)
 		close(o->psi_fd[i]);
 	close_fds(o);

@@ -120,7 +120,8 @@ static json_object *run_json(struct orch *o)
 				       json_object_new_double(elapsed ? (double)pages * 1e6 / (double)elapsed : 0));
 		json_object_object_add(cj, "spawns", json_object_new_int((int)c->spawns));
 		json_object_object_add(cj, "oom_kills", json_object_new_int64((int64_t)c->oom_kills));
-		json_object_object_add(cj, "rebinds", json_object_new_int64((int64_t)atomic_load(&c->rebinds)));
+		json_object_object_add(cj, "rebinds", json_object_new_int64(
+				       (int64_t)mmt_run_cell_disturbances(c, NULL)));
 		for (unsigned k = 0; k < c->nr_pids; k++)
 			json_object_array_add(pids, json_object_new_int(c->pids[k]));
 		json_object_object_add(cj, "pids", pids);

@@ -25,7 +25,7 @@
  * failed within a second" harness finding.
  *
  * stop puts back the cells' configured cpuset values (and a moved worker);
- * cell->rebinding stays true so that late OOM reports still see it.
+ * The cells stay marked disturbed so that late OOM reports still see it.
  *
  * Lifecycle of priv: allocated by probe (or start when probe was skipped),
  * freed at the end of report.  report(inj, NULL) only frees.
@@ -366,11 +366,9 @@ static void account(struct mmt_rebind_loop *l, struct mmt_rebind_target *t,
 	l->win_tries++;
 	if (r == 0) {
 		count(&l->stats.writes);
-		if (t->cell) {
-			/* Read by the OOM classifier in another thread. */
-			atomic_fetch_add(&t->cell->rebinds, 1);
-			atomic_store(&t->cell->last_rebind_boot_us, now_us);
-		}
+		if (t->cell)   /* read by the OOM classifier */
+			mmt_run_cell_disturbed(t->cell, t->fd >= 0 ? MMT_DISTURB_CPUSET :
+					       MMT_DISTURB_MOVE, now_us);
 	} else {
 		int e = -r < MMT_REBIND_NR_ERRNO ? -r : MMT_REBIND_NR_ERRNO - 1;
 
@@ -972,7 +970,7 @@ static int rebind_start(struct mmt_inj *inj)
 			goto out_close;
 	}
 	for (unsigned i = 0; i < rb->nr_cells; i++)
-		rb->targets[i].cell->rebinding = true;
+		mmt_run_cell_disturbing(rb->targets[i].cell, true);
 	if (rb->mems_exercised)
 		mmt_run_fact(inj->run, "mems_race_exercised", json_object_new_boolean(true));
 	rb->loop = (struct mmt_rebind_loop) {
@@ -992,7 +990,7 @@ static int rebind_start(struct mmt_inj *inj)
 	if (r < 0) {
 		log_err_errno(r, "rebind: pthread_create");
 		for (unsigned i = 0; i < rb->nr_cells; i++)
-			rb->targets[i].cell->rebinding = false;
+			mmt_run_cell_disturbing(rb->targets[i].cell, false);
 		goto out_close;
 	}
 	rb->thread_running = true;
@@ -1043,7 +1041,7 @@ static void restore(struct rebind *rb)
 		}
 		if (r < 0)
 			log_err_errno(r, "rebind: cell %s: restore", name);
-		/* cell->rebinding stays true: the OOM classifier may still
+		/* The cells stay disturbed: the OOM classifier may still
 		 * look at kills reported after the stop. */
 	}
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@
 #include "lib/kmsg.h"
 #include "lib/log.h"
 
-#define NODES 64
+#define NODES MMT_KMSG_NODES
 
 /* ------------------------------------------------------------------ */
 /* small string helpers                                                */
@@ -889,7 +890,8 @@ struct mmt_kmsg_state {
 	uint64_t last_seq;
 	bool epipe;
 	struct oom_report oom;
-	json_object *held;            /* alloc_fail waiting for its cpuset line */
+	bool has_held;
+	struct mmt_kevent held;       /* alloc_fail waiting for its cpuset line */
 };
 
 struct mmt_kmsg_state *mmt_kmsg_state_new(void)
@@ -899,55 +901,70 @@ struct mmt_kmsg_state *mmt_kmsg_state_new(void)
 
 void mmt_kmsg_state_free(struct mmt_kmsg_state *st)
 {
-	if (!st)
-		return;
-	json_object_put(st->held);
 	free(st);
 }
 
+static const char *const kev_names[] = {
+	[MMT_KEV_OOM_KILL] = "oom_kill",
+	[MMT_KEV_OOM_REAPED] = "oom_reaped",
+	[MMT_KEV_HUNG_TASK] = "hung_task",
+	[MMT_KEV_LOCKUP] = "lockup",
+	[MMT_KEV_RCU_STALL] = "rcu_stall",
+	[MMT_KEV_BUG] = "bug",
+	[MMT_KEV_WARN] = "warn",
+	[MMT_KEV_PANIC] = "panic",
+	[MMT_KEV_ALLOC_FAIL] = "alloc_fail",
+	[MMT_KEV_ALLOC_STALL] = "alloc_stall",
+	[MMT_KEV_KMSG_LOST] = "kmsg_lost",
+};
+_Static_assert(sizeof(kev_names) / sizeof(kev_names[0]) == MMT_KEV_NR, "one name per type");
+
+const char *mmt_kev_type_name(enum mmt_kev_type type)
+{
+	if ((unsigned)type >= MMT_KEV_NR)
+		return "unknown";
+	return kev_names[type];
+}
+
 struct out {
-	json_object **ev;
+	struct mmt_kevent *ev;
 	size_t max, n;
 };
 
-static void push(struct out *o, json_object *ev)
+static void kev_init(struct mmt_kevent *ev, enum mmt_kev_type type,
+		     const struct mmt_kmsg_rec *rec)
 {
-	if (!ev)
-		return;
+	memset(ev, 0, offsetof(struct mmt_kevent, line));
+	memset(&ev->u, 0, sizeof(ev->u));
+	ev->type = type;
+	ev->has_seq = rec && rec->has_seq;
+	ev->seq = ev->has_seq ? rec->seq : 0;
+	ev->has_ts = rec && rec->has_ts;
+	ev->kernel_ts_us = ev->has_ts ? rec->ts_us : 0;
+	snprintf(ev->line, sizeof(ev->line), "%s", rec ? rec->msg : "");
+}
+
+/* The next free slot of the output, initialized; NULL (logged) when full. */
+static struct mmt_kevent *slot(struct out *o, enum mmt_kev_type type,
+			       const struct mmt_kmsg_rec *rec)
+{
 	if (o->n >= o->max) {
-		log_warn("kmsg: event buffer full, dropping %s event",
-			 json_object_get_string(json_object_object_get(ev, "type")));
-		json_object_put(ev);
-		return;
+		log_warn("kmsg: event buffer full, dropping %s event", mmt_kev_type_name(type));
+		return NULL;
 	}
-	o->ev[o->n++] = ev;
+	kev_init(&o->ev[o->n], type, rec);
+	return &o->ev[o->n++];
 }
 
-/* Unknown numbers are -1 and left out (oom_score_adj is added explicitly). */
-static void add_i64(json_object *o, const char *k, int64_t v)
+static void push(struct out *o, const struct mmt_kevent *ev)
 {
-	if (v >= 0)
-		json_object_object_add(o, k, json_object_new_int64(v));
+	struct mmt_kevent *s = slot(o, ev->type, NULL);
+
+	if (s)
+		*s = *ev;
 }
 
-static void add_str(json_object *o, const char *k, const char *v)
-{
-	if (v && *v)
-		json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static json_object *new_event(const char *type, const struct mmt_kmsg_rec *rec)
-{
-	json_object *ev = json_object_new_object();
-
-	json_object_object_add(ev, "type", json_object_new_string(type));
-	json_object_object_add(ev, "kmsg_seq", rec && rec->has_seq ?
-			       json_object_new_int64((int64_t)rec->seq) : NULL);
-	json_object_object_add(ev, "kernel_ts_us", rec && rec->has_ts ?
-			       json_object_new_int64((int64_t)rec->ts_us) : NULL);
-	json_object_object_add(ev, "line", json_object_new_string(rec ? rec->msg : ""));
-	return ev;
-}
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
 static void oom_start(struct oom_report *r, const struct mmt_kmsg_rec *rec)
 {
@@ -958,178 +975,195 @@ static void oom_start(struct oom_report *r, const struct mmt_kmsg_rec *rec)
 		r->node_free_kb[i] = -1;
 }
 
-static json_object *oom_event(struct oom_report *r)
+static void oom_report(struct oom_report *r, struct mmt_oom_report *e)
 {
 	const struct mmt_kmsg_match *k = &r->kill, *c = &r->cons;
-	const struct mmt_kmsg_rec *rec = r->killed ? &r->kill_rec : &r->first;
-	json_object *ev = new_event("oom_kill", rec), *nf;
-	const char *comm = "";
-	int64_t pid = -1;
 
-	json_object_object_add(ev, "complete", json_object_new_boolean(r->killed));
+	e->complete = r->killed;
+	e->pid = -1;
 	if (r->killed) {
-		pid = k->pid;
-		comm = k->comm;
+		e->pid = k->pid;
+		COPY(e->comm, k->comm);
 	} else if (r->has_sel) {
-		pid = r->sel.pid;
-		comm = r->sel.comm;
+		e->pid = r->sel.pid;
+		COPY(e->comm, r->sel.comm);
 	} else if (r->has_cons) {
-		pid = c->pid;
-		comm = c->comm;
+		e->pid = c->pid;
+		COPY(e->comm, c->comm);
 	}
-	add_i64(ev, "pid", pid);
-	add_str(ev, "comm", comm);
-	if (r->killed && k->uid >= 0)
-		add_i64(ev, "uid", k->uid);
-	else if (r->has_cons)
-		add_i64(ev, "uid", c->uid);
+	e->uid = r->killed && k->uid >= 0 ? k->uid : r->has_cons ? c->uid : -1;
 
 	if (r->has_cons) {
-		add_str(ev, "constraint", c->constraint);
-		add_str(ev, "nodemask", c->nodemask);
-		add_str(ev, "cpuset", c->cpuset);
-		add_str(ev, "mems_allowed", c->mems_allowed);
-		add_str(ev, "oom_memcg", c->oom_memcg);
-		add_str(ev, "task_memcg", c->task_memcg);
-		json_object_object_add(ev, "global_oom", json_object_new_boolean(c->global_oom));
+		COPY(e->constraint, c->constraint);
+		COPY(e->nodemask, c->nodemask);
+		COPY(e->cpuset, c->cpuset);
+		COPY(e->mems_allowed, c->mems_allowed);
+		COPY(e->oom_memcg, c->oom_memcg);
+		COPY(e->task_memcg, c->task_memcg);
+		e->has_global_oom = true;
+		e->global_oom = c->global_oom;
 	} else {
 		if (r->has_cpuset) {
-			add_str(ev, "cpuset", r->cpuset.cpuset);
-			add_str(ev, "mems_allowed", r->cpuset.mems_allowed);
+			COPY(e->cpuset, r->cpuset.cpuset);
+			COPY(e->mems_allowed, r->cpuset.mems_allowed);
 		}
 		if (r->has_mtask) {
-			add_str(ev, "oom_memcg", r->mtask.oom_memcg);
-			add_str(ev, "task_memcg", r->mtask.task_memcg);
+			COPY(e->oom_memcg, r->mtask.oom_memcg);
+			COPY(e->task_memcg, r->mtask.task_memcg);
 		}
-		if (r->has_inv && r->inv.nodemask[0])
-			add_str(ev, "nodemask", r->inv.nodemask);
+		if (r->has_inv)
+			COPY(e->nodemask, r->inv.nodemask);
 	}
+	e->order = e->oom_score_adj = -1;
 	if (r->has_inv) {
-		add_str(ev, "gfp_mask", r->inv.gfp_mask);
-		add_i64(ev, "order", r->inv.order);
-		if (strstr(r->inv.text, "oom_score_adj="))
-			json_object_object_add(ev, "oom_score_adj",
-					       json_object_new_int64(r->inv.oom_score_adj));
-		add_str(ev, "invoker_comm", r->inv.comm);
-		json_object_object_add(ev, "header_seq", r->first.has_seq ?
-				       json_object_new_int64((int64_t)r->first.seq) : NULL);
-		json_object_object_add(ev, "header_ts_us", r->first.has_ts ?
-				       json_object_new_int64((int64_t)r->first.ts_us) : NULL);
+		e->has_header = true;
+		COPY(e->gfp_mask, r->inv.gfp_mask);
+		e->order = r->inv.order;
+		e->has_oom_score_adj = strstr(r->inv.text, "oom_score_adj=") != NULL;
+		e->oom_score_adj = e->has_oom_score_adj ? r->inv.oom_score_adj : -1;
+		COPY(e->invoker_comm, r->inv.comm);
+		e->has_header_seq = r->first.has_seq;
+		e->header_seq = r->first.seq;
+		e->has_header_ts = r->first.has_ts;
+		e->header_ts_us = r->first.ts_us;
 	}
-	if (r->has_cpu)
-		add_i64(ev, "invoker_pid", r->cpu.pid);
+	e->invoker_pid = r->has_cpu ? r->cpu.pid : -1;
+	e->total_vm_kb = e->anon_rss_kb = e->file_rss_kb = -1;
+	e->shmem_rss_kb = e->pgtables_kb = e->victim_oom_score_adj = -1;
 	if (r->killed) {
-		add_i64(ev, "total_vm_kb", k->total_vm_kb);
-		add_i64(ev, "anon_rss_kb", k->anon_rss_kb);
-		add_i64(ev, "file_rss_kb", k->file_rss_kb);
-		add_i64(ev, "shmem_rss_kb", k->shmem_rss_kb);
-		add_i64(ev, "pgtables_kb", k->pgtables_kb);
-		if (strstr(k->text, "oom_score_adj:"))
-			json_object_object_add(ev, "victim_oom_score_adj",
-					       json_object_new_int64(k->oom_score_adj));
+		e->total_vm_kb = k->total_vm_kb;
+		e->anon_rss_kb = k->anon_rss_kb;
+		e->file_rss_kb = k->file_rss_kb;
+		e->shmem_rss_kb = k->shmem_rss_kb;
+		e->pgtables_kb = k->pgtables_kb;
+		e->has_victim_oom_score_adj = strstr(k->text, "oom_score_adj:") != NULL;
+		if (e->has_victim_oom_score_adj)
+			e->victim_oom_score_adj = k->oom_score_adj;
 	}
+	e->score = e->selected_pid = -1;
 	if (r->has_sel) {
-		add_i64(ev, "score", r->sel.score);
+		e->score = r->sel.score;
 		if (r->killed && r->sel.pid != k->pid) {
-			add_i64(ev, "selected_pid", r->sel.pid);
-			add_str(ev, "selected_comm", r->sel.comm);
+			e->selected_pid = r->sel.pid;
+			COPY(e->selected_comm, r->sel.comm);
 		}
 	}
-	if (r->has_usage) {
-		add_i64(ev, "memcg_usage_kb", r->usage.usage_kb);
-		add_i64(ev, "memcg_limit_kb", r->usage.limit_kb);
-		add_i64(ev, "memcg_failcnt", r->usage.failcnt);
-	}
-	nf = json_object_new_object();
-	for (int i = 0; i < NODES; i++) {
-		char key[16];
-
-		if (r->node_free_kb[i] < 0)
-			continue;
-		snprintf(key, sizeof(key), "%d", i);
-		json_object_object_add(nf, key, json_object_new_int64(r->node_free_kb[i]));
-	}
-	json_object_object_add(ev, "node_free_kb", nf);
-	json_object_object_add(ev, "reaped", json_object_new_boolean(r->has_reap));
-	if (r->has_reap) {
-		if (r->has_reap_ts)
-			add_i64(ev, "reaped_ts_us", (int64_t)r->reap_ts_us);
-		add_i64(ev, "reaped_anon_rss_kb", r->reap.anon_rss_kb);
-		add_i64(ev, "reaped_file_rss_kb", r->reap.file_rss_kb);
-		add_i64(ev, "reaped_shmem_rss_kb", r->reap.shmem_rss_kb);
-	}
-	r->active = false;
-	return ev;
+	e->memcg_usage_kb = r->has_usage ? r->usage.usage_kb : -1;
+	e->memcg_limit_kb = r->has_usage ? r->usage.limit_kb : -1;
+	e->memcg_failcnt = r->has_usage ? r->usage.failcnt : -1;
+	for (int i = 0; i < NODES; i++)
+		e->node_free_kb[i] = r->node_free_kb[i];
+	e->reaped = r->has_reap;
+	e->reaped_ts_us = r->has_reap && r->has_reap_ts ? (int64_t)r->reap_ts_us : -1;
+	e->reaped_anon_rss_kb = r->has_reap ? r->reap.anon_rss_kb : -1;
+	e->reaped_file_rss_kb = r->has_reap ? r->reap.file_rss_kb : -1;
+	e->reaped_shmem_rss_kb = r->has_reap ? r->reap.shmem_rss_kb : -1;
 }
 
 static void oom_emit(struct mmt_kmsg_state *st, struct out *o)
 {
-	if (st->oom.active)
-		push(o, oom_event(&st->oom));
+	struct oom_report *r = &st->oom;
+	struct mmt_kevent *ev;
+
+	if (!r->active)
+		return;
+	ev = slot(o, MMT_KEV_OOM_KILL, r->killed ? &r->kill_rec : &r->first);
+	if (ev) {
+		oom_report(r, &ev->u.oom);
+		ev->u.oom.ts_us = ev->has_ts ? (int64_t)ev->kernel_ts_us : -1;
+	}
+	r->active = false;
 }
 
-static json_object *simple_event(const struct mmt_kmsg_rec *rec,
-				 const struct mmt_kmsg_match *m)
+/* Fill ev (already initialized with its type) from one line's match. */
+static void simple_fill(struct mmt_kevent *ev, const struct mmt_kmsg_match *m)
 {
-	json_object *ev = NULL;
-
-	switch (m->kind) {
-	case MMT_KMSG_HUNG_TASK:
-		ev = new_event("hung_task", rec);
-		add_i64(ev, "pid", m->pid);
-		add_str(ev, "comm", m->comm);
-		add_i64(ev, "seconds", m->seconds);
+	switch (ev->type) {
+	case MMT_KEV_HUNG_TASK:
+		ev->u.task.pid = m->pid;
+		COPY(ev->u.task.comm, m->comm);
+		ev->u.task.seconds = m->seconds;
 		break;
-	case MMT_KMSG_SOFT_LOCKUP:
-	case MMT_KMSG_HARD_LOCKUP:
-		ev = new_event("lockup", rec);
-		add_str(ev, "lockup", m->kind == MMT_KMSG_SOFT_LOCKUP ? "soft" : "hard");
-		add_i64(ev, "cpu", m->cpu);
-		add_i64(ev, "seconds", m->seconds);
-		add_i64(ev, "pid", m->pid);
-		add_str(ev, "comm", m->comm);
+	case MMT_KEV_LOCKUP:
+		ev->u.lockup.hard = m->kind == MMT_KMSG_HARD_LOCKUP;
+		ev->u.lockup.cpu = m->cpu;
+		ev->u.lockup.seconds = m->seconds;
+		ev->u.lockup.pid = m->pid;
+		COPY(ev->u.lockup.comm, m->comm);
 		break;
-	case MMT_KMSG_RCU_STALL:
-		ev = new_event("rcu_stall", rec);
-		add_i64(ev, "cpu", m->cpu);
+	case MMT_KEV_RCU_STALL:
+		ev->u.cpu = m->cpu;
 		break;
-	case MMT_KMSG_BUG:
-	case MMT_KMSG_OOPS:
-	case MMT_KMSG_GPF:
-		ev = new_event("bug", rec);
-		add_str(ev, "bug", mmt_kmsg_kind_name(m->kind));
+	case MMT_KEV_BUG:
+		ev->u.bug = m->kind;
 		break;
-	case MMT_KMSG_WARNING:
-		ev = new_event("warn", rec);
-		add_i64(ev, "cpu", m->cpu);
-		add_i64(ev, "pid", m->pid);
+	case MMT_KEV_WARN:
+		ev->u.warn.cpu = m->cpu;
+		ev->u.warn.pid = m->pid;
 		break;
-	case MMT_KMSG_PANIC:
-		ev = new_event("panic", rec);
+	case MMT_KEV_ALLOC_FAIL:
+	case MMT_KEV_ALLOC_STALL:
+		COPY(ev->u.alloc.comm, m->comm);
+		ev->u.alloc.order = m->order;
+		COPY(ev->u.alloc.gfp_mask, m->gfp_mask);
+		COPY(ev->u.alloc.nodemask, m->nodemask);
+		COPY(ev->u.alloc.cpuset, m->cpuset);
+		COPY(ev->u.alloc.mems_allowed, m->mems_allowed);
+		ev->u.alloc.stall_ms = m->stall_ms;
 		break;
-	case MMT_KMSG_ALLOC_FAIL:
-	case MMT_KMSG_ALLOC_STALL:
-		ev = new_event(m->kind == MMT_KMSG_ALLOC_FAIL ? "alloc_fail" : "alloc_stall", rec);
-		add_str(ev, "comm", m->comm);
-		add_i64(ev, "order", m->order);
-		add_str(ev, "gfp_mask", m->gfp_mask);
-		add_str(ev, "nodemask", m->nodemask);
-		add_str(ev, "cpuset", m->cpuset);
-		add_str(ev, "mems_allowed", m->mems_allowed);
-		add_i64(ev, "stall_ms", m->stall_ms);
-		break;
-	case MMT_KMSG_OOM_REAPED:
-		ev = new_event("oom_reaped", rec);
-		add_i64(ev, "pid", m->pid);
-		add_str(ev, "comm", m->comm);
-		add_i64(ev, "anon_rss_kb", m->anon_rss_kb);
-		add_i64(ev, "file_rss_kb", m->file_rss_kb);
-		add_i64(ev, "shmem_rss_kb", m->shmem_rss_kb);
+	case MMT_KEV_OOM_REAPED:
+		ev->u.reaped.pid = m->pid;
+		COPY(ev->u.reaped.comm, m->comm);
+		ev->u.reaped.anon_rss_kb = m->anon_rss_kb;
+		ev->u.reaped.file_rss_kb = m->file_rss_kb;
+		ev->u.reaped.shmem_rss_kb = m->shmem_rss_kb;
 		break;
 	default:
 		break;
 	}
-	return ev;
+}
+
+/* The event a line that is not part of an OOM report makes, if any. */
+static bool simple_type(enum mmt_kmsg_kind kind, enum mmt_kev_type *ret)
+{
+	static const struct {
+		enum mmt_kmsg_kind kind;
+		enum mmt_kev_type type;
+	} map[] = {
+		{ MMT_KMSG_HUNG_TASK, MMT_KEV_HUNG_TASK },
+		{ MMT_KMSG_SOFT_LOCKUP, MMT_KEV_LOCKUP },
+		{ MMT_KMSG_HARD_LOCKUP, MMT_KEV_LOCKUP },
+		{ MMT_KMSG_RCU_STALL, MMT_KEV_RCU_STALL },
+		{ MMT_KMSG_BUG, MMT_KEV_BUG },
+		{ MMT_KMSG_OOPS, MMT_KEV_BUG },
+		{ MMT_KMSG_GPF, MMT_KEV_BUG },
+		{ MMT_KMSG_WARNING, MMT_KEV_WARN },
+		{ MMT_KMSG_PANIC, MMT_KEV_PANIC },
+		{ MMT_KMSG_ALLOC_FAIL, MMT_KEV_ALLOC_FAIL },
+		{ MMT_KMSG_ALLOC_STALL, MMT_KEV_ALLOC_STALL },
+		{ MMT_KMSG_OOM_REAPED, MMT_KEV_OOM_REAPED },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].kind == kind) {
+			*ret = map[i].type;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void simple_event(struct out *o, const struct mmt_kmsg_rec *rec,
+			 const struct mmt_kmsg_match *m)
+{
+	enum mmt_kev_type type;
+	struct mmt_kevent *ev;
+
+	if (!simple_type(m->kind, &type))
+		return;
+	ev = slot(o, type, rec);
+	if (ev)
+		simple_fill(ev, m);
 }
 
 /* Should a finished report stop waiting for its reaper line? */
@@ -1184,7 +1218,7 @@ static void feed_oom(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 			r->reap_ts_us = rec->ts_us;
 			oom_emit(st, o);
 		} else {
-			push(o, simple_event(rec, m));
+			simple_event(o, rec, m);
 		}
 		break;
 	default:
@@ -1232,8 +1266,16 @@ static void attach_oom(struct oom_report *r, const struct mmt_kmsg_match *m)
 	}
 }
 
+/* Give out an allocation failure held for its cpuset line. */
+static void release_held(struct mmt_kmsg_state *st, struct out *o)
+{
+	if (st->has_held)
+		push(o, &st->held);
+	st->has_held = false;
+}
+
 int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
-		  json_object **ret_events, size_t max)
+		  struct mmt_kevent *ret_events, size_t max)
 {
 	struct out o = { ret_events, max, 0 };
 	struct mmt_kmsg_match m;
@@ -1246,13 +1288,13 @@ int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 
 	if (rec->has_seq) {
 		if (st->has_last_seq && rec->seq > st->last_seq + 1) {
-			json_object *ev = new_event("kmsg_lost", rec);
+			struct mmt_kevent *ev = slot(&o, MMT_KEV_KMSG_LOST, rec);
 
-			json_object_object_add(ev, "missing", json_object_new_int64(
-					       (int64_t)(rec->seq - st->last_seq - 1)));
-			json_object_object_add(ev, "epipe", json_object_new_boolean(st->epipe));
-			json_object_object_add(ev, "line", json_object_new_string(""));
-			push(&o, ev);
+			if (ev) {
+				ev->line[0] = '\0';
+				ev->u.lost.missing = rec->seq - st->last_seq - 1;
+				ev->u.lost.epipe = st->epipe;
+			}
 		}
 		st->has_last_seq = true;
 		st->last_seq = rec->seq;
@@ -1261,18 +1303,13 @@ int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 
 	kind = mmt_kmsg_classify(rec->msg, &m);
 
-	if (st->held) {
-		json_object *h = st->held;
-
-		st->held = NULL;
-		if (kind == MMT_KMSG_ALLOC_CPUSET) {
-			add_str(h, "cpuset", m.cpuset);
-			add_str(h, "mems_allowed", m.mems_allowed);
-			push(&o, h);
-			return (int)o.n;
-		}
-		push(&o, h);
+	if (st->has_held && kind == MMT_KMSG_ALLOC_CPUSET) {
+		COPY(st->held.u.alloc.cpuset, m.cpuset);
+		COPY(st->held.u.alloc.mems_allowed, m.mems_allowed);
+		release_held(st, &o);
+		return (int)o.n;
 	}
+	release_held(st, &o);
 
 	if (r->active && r->killed) {
 		r->recs_since_kill++;
@@ -1303,34 +1340,35 @@ int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 		break;
 	case MMT_KMSG_ALLOC_FAIL:
 	case MMT_KMSG_ALLOC_STALL:
-		if (m.cpuset[0])
-			push(&o, simple_event(rec, &m));
-		else
-			st->held = simple_event(rec, &m);
+		if (m.cpuset[0]) {
+			simple_event(&o, rec, &m);
+		} else {
+			kev_init(&st->held, kind == MMT_KMSG_ALLOC_FAIL ? MMT_KEV_ALLOC_FAIL :
+				 MMT_KEV_ALLOC_STALL, rec);
+			simple_fill(&st->held, &m);
+			st->has_held = true;
+		}
 		break;
 	default:
-		push(&o, simple_event(rec, &m));
+		simple_event(&o, rec, &m);
 		break;
 	}
 	return (int)o.n;
 }
 
-int mmt_kmsg_flush(struct mmt_kmsg_state *st, json_object **ret_events, size_t max)
+int mmt_kmsg_flush(struct mmt_kmsg_state *st, struct mmt_kevent *ret_events, size_t max)
 {
 	struct out o = { ret_events, max, 0 };
 
 	if (!st || (!ret_events && max))
 		return -EINVAL;
-	if (st->held) {
-		push(&o, st->held);
-		st->held = NULL;
-	}
+	release_held(st, &o);
 	oom_emit(st, &o);
 	return (int)o.n;
 }
 
 int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
-		    json_object **ret_events, size_t max)
+		    struct mmt_kevent *ret_events, size_t max)
 {
 	struct out o = { ret_events, max, 0 };
 	struct oom_report *r;
@@ -1338,10 +1376,7 @@ int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 	if (!st || (!ret_events && max))
 		return -EINVAL;
 	r = &st->oom;
-	if (st->held) {
-		push(&o, st->held);
-		st->held = NULL;
-	}
+	release_held(st, &o);
 	/* a finished report, or one whose kill line never came (no victim) */
 	if (r->active) {
 		const struct mmt_kmsg_rec *last = r->killed ? &r->kill_rec : &r->first;
@@ -1352,10 +1387,8 @@ int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 	return (int)o.n;
 }
 
-int mmt_kmsg_lost(struct mmt_kmsg_state *st, json_object **ret_events, size_t max)
+int mmt_kmsg_lost(struct mmt_kmsg_state *st)
 {
-	(void)ret_events;
-	(void)max;
 	if (!st)
 		return -EINVAL;
 	/* the count is known at the next record: the sequence gap */

@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 /*
  * Kernel log: record parsing, a pure table-driven line classifier and the
  * combiner that turns the lines of one OOM report into one oom_kill event.
@@ -105,37 +103,140 @@ struct mmt_kmsg_match {
  */
 enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret);
 
+/* Nodes a kernel OOM report's per-node free dump is kept for. */
+#define MMT_KMSG_NODES 64
+
+/*
+ * One OOM report, gathered by the combiner from the lines of the kernel's
+ * dump_header()/oom_kill_process()/__oom_kill_process() (mm/oom_kill.c),
+ * __show_mem() (mm/show_mem.c) and mem_cgroup_print_oom_meminfo()
+ * (mm/memcontrol.c).  Unknown numbers are -1, unknown strings "".  The
+ * seq/ts/line of the event are those of the kill line, or of the header
+ * when the kill line never came (complete = false).
+ * Before 5.0 cpuset/mems_allowed come from the "comm cpuset=... mems_allowed="
+ * line and the memcgs from "Task in ... killed as a result of limit of ...".
+ */
+struct mmt_oom_report {
+	bool complete;             /* the kill line was seen */
+	int64_t ts_us;             /* the event's kernel_ts_us; -1: unknown */
+	int64_t pid;               /* victim (else selected, else constraint pid) */
+	char comm[64];
+	int64_t uid;
+	/* from "oom-kill:constraint=..." (5.0+), or the older lines */
+	char constraint[48];       /* "CONSTRAINT_MEMCG", ... */
+	char nodemask[64];
+	char cpuset[256];
+	char mems_allowed[64];
+	char oom_memcg[256];
+	char task_memcg[256];
+	bool has_global_oom;       /* the constraint line was seen */
+	bool global_oom;
+	/* from "X invoked oom-killer: gfp_mask=..., order=..., oom_score_adj=" */
+	bool has_header;
+	char gfp_mask[96];
+	int64_t order;
+	bool has_oom_score_adj;
+	int64_t oom_score_adj;     /* of the invoking task */
+	char invoker_comm[64];
+	bool has_header_seq, has_header_ts;
+	uint64_t header_seq, header_ts_us;
+	int64_t invoker_pid;       /* "CPU: n PID: p Comm: ..." after the header */
+	/* from the kill line (kB) */
+	int64_t total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb, pgtables_kb;
+	bool has_victim_oom_score_adj;
+	int64_t victim_oom_score_adj;
+	/* < 5.1 "Kill process N (x) score S or sacrifice child" */
+	int64_t score;
+	int64_t selected_pid;      /* only when a child was sacrificed */
+	char selected_comm[64];
+	/* "memory: usage NkB, limit NkB, failcnt N" */
+	int64_t memcg_usage_kb, memcg_limit_kb, memcg_failcnt;
+	/* the sum of the zones of each node in the kernel's dump (kB) */
+	int64_t node_free_kb[MMT_KMSG_NODES];
+	/* "oom_reaper: reaped process ..." of the same pid */
+	bool reaped;
+	int64_t reaped_ts_us;
+	int64_t reaped_anon_rss_kb, reaped_file_rss_kb, reaped_shmem_rss_kb;
+};
+
+/* What a kernel event is; its JSON "type" is mmt_kev_type_name(). */
+enum mmt_kev_type {
+	MMT_KEV_OOM_KILL,          /* "oom_kill": u.oom */
+	MMT_KEV_OOM_REAPED,        /* "oom_reaped": u.reaped (reaper line after the window) */
+	MMT_KEV_HUNG_TASK,         /* "hung_task": u.task (pid, comm, seconds) */
+	MMT_KEV_LOCKUP,            /* "lockup": u.lockup */
+	MMT_KEV_RCU_STALL,         /* "rcu_stall": u.cpu */
+	MMT_KEV_BUG,               /* "bug": u.bug (BUG, Oops, general protection) */
+	MMT_KEV_WARN,              /* "warn": u.warn */
+	MMT_KEV_PANIC,             /* "panic" */
+	MMT_KEV_ALLOC_FAIL,        /* "alloc_fail": u.alloc */
+	MMT_KEV_ALLOC_STALL,       /* "alloc_stall": u.alloc */
+	MMT_KEV_KMSG_LOST,         /* "kmsg_lost": u.lost */
+	MMT_KEV_NR,
+};
+
+const char *mmt_kev_type_name(enum mmt_kev_type type);
+
+/*
+ * One kernel event.  Numbers unknown are -1, strings unknown "".
+ * hung_task: pid, comm, seconds.  lockup: soft/hard, cpu, seconds, pid,
+ * comm.  rcu_stall: cpu.  bug: kind (MMT_KMSG_BUG/OOPS/GPF).  warn: cpu,
+ * pid.  alloc_fail/alloc_stall: comm, order, gfp_mask, nodemask, cpuset,
+ * mems_allowed, stall_ms.  oom_reaped: pid, comm, rss.  kmsg_lost: missing
+ * (count of skipped sequence numbers), epipe (read() gave EPIPE); its line
+ * is "".
+ */
+struct mmt_kevent {
+	enum mmt_kev_type type;
+	bool has_seq, has_ts;
+	uint64_t seq;              /* /dev/kmsg sequence number */
+	uint64_t kernel_ts_us;     /* printk timestamp (local_clock, us) */
+	char line[MMT_KMSG_MAX];   /* the record's text */
+	union {
+		struct mmt_oom_report oom;
+		struct {
+			int64_t pid, seconds;
+			char comm[64];
+		} task;
+		struct {
+			bool hard;
+			int64_t cpu, seconds, pid;
+			char comm[64];
+		} lockup;
+		int64_t cpu;
+		enum mmt_kmsg_kind bug;
+		struct {
+			int64_t cpu, pid;
+		} warn;
+		struct {
+			char comm[64];
+			int64_t order, stall_ms;
+			char gfp_mask[96];
+			char nodemask[64];
+			char cpuset[256];
+			char mems_allowed[64];
+		} alloc;
+		struct {
+			int64_t pid, anon_rss_kb, file_rss_kb, shmem_rss_kb;
+			char comm[64];
+		} reaped;
+		struct {
+			uint64_t missing;
+			bool epipe;
+		} lost;
+	} u;
+};
+
 /*
  * The combiner: feed records in order; it returns finished events.
  * An oom_kill event gathers the invoked header, the per-node free dump, the
  * constraint line, the kill line and the reaper line.  Other kinds become
- * one event each: "hung_task", "lockup", "rcu_stall", "bug", "warn",
- * "alloc_fail", "alloc_stall", "panic".
- * Every event has "type", "kmsg_seq", "kernel_ts_us" and "line" (null when
- * the input had no sequence number / timestamp).
- *
- * "oom_kill" (seq/ts/line are those of the kill line; unknown numbers are
- * left out): complete (the kill line was seen), pid, comm, uid, constraint,
- * nodemask, cpuset, mems_allowed, oom_memcg, task_memcg, global_oom,
- * gfp_mask, order, oom_score_adj (of the invoking task), invoker_comm,
- * invoker_pid, header_seq, header_ts_us, total_vm_kb, anon_rss_kb,
- * file_rss_kb, shmem_rss_kb, pgtables_kb, victim_oom_score_adj, score and
- * selected_pid/selected_comm (< 5.1 "Kill process ... or sacrifice child"),
- * memcg_usage_kb, memcg_limit_kb, memcg_failcnt, node_free_kb {"0": kB, ...}
- * (sum of the zones of each node in the kernel's dump), reaped, reaped_ts_us,
- * reaped_anon_rss_kb, reaped_file_rss_kb, reaped_shmem_rss_kb.
- * Before 5.0 cpuset/mems_allowed come from the "comm cpuset=... mems_allowed="
- * line and the memcgs from "Task in ... killed as a result of limit of ...".
+ * one event each.
  *
  * The kill line completes a report, but it is held back for the reaper line
  * of the same pid (MMT_KMSG_REAP_WINDOW_US / _RECS, the next OOM line,
  * mmt_kmsg_expire() or mmt_kmsg_flush()); a reaper line that comes later is
- * an "oom_reaped" event {pid, comm, anon_rss_kb, file_rss_kb, shmem_rss_kb}.
- * "kmsg_lost": missing (count of skipped sequence numbers), epipe.
- * "hung_task": pid, comm, seconds.  "lockup": lockup ("soft"/"hard"), cpu,
- * seconds, pid, comm.  "rcu_stall": cpu.  "bug": bug ("bug"/"oops"/"gpf").
- * "warn": cpu, pid.  "alloc_fail"/"alloc_stall": comm, order, gfp_mask,
- * nodemask, cpuset, mems_allowed, stall_ms.  "panic".
+ * an oom_reaped event.
  */
 struct mmt_kmsg_state;
 
@@ -143,14 +244,13 @@ struct mmt_kmsg_state *mmt_kmsg_state_new(void);
 void mmt_kmsg_state_free(struct mmt_kmsg_state *st);   /* accepts NULL */
 
 /*
- * Feed one record.  Up to max finished events are stored in ret_events
- * (caller owns them).  Returns how many, or -errno.  Sequence gaps produce a
- * "kmsg_lost" event with "missing" = count.
+ * Feed one record.  Up to max finished events are stored in ret_events.
+ * Returns how many, or -EINVAL.  Sequence gaps produce a kmsg_lost event.
  */
 int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
-		  json_object **ret_events, size_t max);
+		  struct mmt_kevent *ret_events, size_t max);
 /* Flush an OOM report still being assembled (end of input). */
-int mmt_kmsg_flush(struct mmt_kmsg_state *st, json_object **ret_events,
+int mmt_kmsg_flush(struct mmt_kmsg_state *st, struct mmt_kevent *ret_events,
 		   size_t max);
 /*
  * Emit what is only being held back for a possible follow-up line: an OOM
@@ -160,7 +260,7 @@ int mmt_kmsg_flush(struct mmt_kmsg_state *st, json_object **ret_events,
  * event loop when /dev/kmsg is idle.
  */
 int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
-		    json_object **ret_events, size_t max);
+		    struct mmt_kevent *ret_events, size_t max);
 
 /* Events one feed/flush/expire/lost call can return at most. */
 #define MMT_KMSG_MAX_EVENTS 8
@@ -174,11 +274,10 @@ int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 
 /*
  * Tell the combiner that records were overwritten (read() gave EPIPE).
- * Returns 0: the "kmsg_lost" event, with the count, comes with the next
- * record fed (its sequence gap), marked "epipe": true.
+ * Returns 0, or -EINVAL for a NULL st: the kmsg_lost event, with the count,
+ * comes with the next record fed (its sequence gap), with u.lost.epipe set.
  */
-int mmt_kmsg_lost(struct mmt_kmsg_state *st, json_object **ret_events,
-		  size_t max);
+int mmt_kmsg_lost(struct mmt_kmsg_state *st);
 
 /*
  * /dev/kmsg reader.  mmt_kmsg_open() opens it non-blocking and seeks to the

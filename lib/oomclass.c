@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * OOM classification (docs/design.md section 4): a pure function of one
- * "oom_kill" event and what the orchestrator knew at the time.
+ * kernel OOM report (struct mmt_oom_report) and what the orchestrator knew
+ * at the time; and the judge, the one place that turns a kill into a
+ * finding (rules J1-J4 at mmt_oom_judge()).
  *
  * Rules, first match wins (the rule that fired is evidence.rule):
  *  1. foreign "victim_not_ours": neither the pid nor the memcg is a cell's.
@@ -22,6 +24,15 @@
  * cpuset.mems write lies within REBIND_WINDOW_US before the kill; the two
  * clocks (CLOCK_BOOTTIME and the printk clock) agree unless the machine
  * suspended, so the raw numbers are kept in the event too.
+ *
+ * The judge, first match wins:
+ *  J1. a kill seen only through the memcg counter: expected if the cell
+ *      expects kills, else unexpected (FAIL; why not BROK: at J1).
+ *  J2. foreign, but the memcg is in the run's cgroup tree: expected
+ *      "injector_memcg" (an injector's hog).
+ *  J3. expected (memcg limit, budget) in a cell that expects no kill:
+ *      MMT_F_HARNESS (BROK).
+ *  J4. class -> finding; foreign is a FAIL only when the job says so.
  */
 #include "config.h"
 
@@ -95,34 +106,6 @@ int mmt_oom_find_cell(const struct mmt_oom_ctx *ctx, pid_t pid, const char *memc
 	return -1;
 }
 
-static int64_t ev_i64(json_object *ev, const char *key, int64_t def)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(ev, key, &v) || !v)
-		return def;
-	return json_object_get_int64(v);
-}
-
-static const char *ev_str(json_object *ev, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(ev, key, &v) || !v)
-		return "";
-	return json_object_get_string(v);
-}
-
-static void set(json_object *o, const char *k, json_object *v)
-{
-	json_object_object_add(o, k, v);
-}
-
-static void set_str_or_null(json_object *o, const char *k, const char *v)
-{
-	set(o, k, v ? json_object_new_string(v) : NULL);
-}
-
 /* Within 2% or 1 MiB of the limit. */
 static bool near_limit(int64_t usage, int64_t limit)
 {
@@ -131,217 +114,176 @@ static bool near_limit(int64_t usage, int64_t limit)
 	return usage >= 0 && limit > 0 && usage + slack >= limit;
 }
 
-struct free_sum {
-	int64_t kb;     /* -1: no allowed node known */
-	json_object *per_node;
-};
-
-/* Sum free kB over the cell's allowed nodes (all known nodes if unset). */
-static struct free_sum sum_sample(const struct mmt_oom_ctx *ctx, const struct mmt_oom_cell *c)
+static bool node_allowed(const struct mmt_oom_cell *c, unsigned n)
 {
-	struct free_sum s = { -1, json_object_new_object() };
+	bool allowed = c->nr_nodes == 0;
+
+	for (unsigned i = 0; i < c->nr_nodes && i < 64; i++)
+		allowed |= c->nodes[i] == n;
+	return allowed;
+}
+
+/*
+ * Sum free kB over the cell's allowed nodes (all known nodes if unset) into
+ * per_node (the allowed ones, -1 elsewhere); returns -1 if none is known.
+ */
+static int64_t sum_free(const int64_t *free_kb, unsigned nr, const struct mmt_oom_cell *c,
+			int64_t *per_node)
+{
+	int64_t sum = -1;
 
 	for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
-		bool allowed = c->nr_nodes == 0;
-		char key[16];
-
-		for (unsigned i = 0; i < c->nr_nodes && i < 64; i++)
-			allowed |= c->nodes[i] == n;
-		if (!allowed || ctx->node_free_kb[n] < 0)
+		per_node[n] = -1;
+		if (n >= nr || free_kb[n] < 0 || !node_allowed(c, n))
 			continue;
-		snprintf(key, sizeof(key), "%u", n);
-		set(s.per_node, key, json_object_new_int64(ctx->node_free_kb[n]));
-		s.kb = (s.kb < 0 ? 0 : s.kb) + ctx->node_free_kb[n];
+		per_node[n] = free_kb[n];
+		sum = (sum < 0 ? 0 : sum) + free_kb[n];
 	}
-	return s;
+	return sum;
 }
 
-static struct free_sum sum_kernel(json_object *ev, const struct mmt_oom_cell *c)
+static void rebind_info(const struct mmt_oom_report *rep, const struct mmt_oom_cell *c,
+			struct mmt_oom_rebind *ret)
 {
-	struct free_sum s = { -1, json_object_new_object() };
-	json_object *nf;
-
-	if (!json_object_object_get_ex(ev, "node_free_kb", &nf) ||
-	    !json_object_is_type(nf, json_type_object))
-		return s;
-	json_object_object_foreach(nf, key, val) {
-		unsigned n;
-		bool allowed;
-
-		if (sscanf(key, "%u", &n) != 1 || n >= MMT_MAX_NODES)
-			continue;
-		allowed = c->nr_nodes == 0;
-		for (unsigned i = 0; i < c->nr_nodes && i < 64; i++)
-			allowed |= c->nodes[i] == n;
-		if (!allowed)
-			continue;
-		set(s.per_node, key, json_object_new_int64(json_object_get_int64(val)));
-		s.kb = (s.kb < 0 ? 0 : s.kb) + json_object_get_int64(val);
+	memset(ret, 0, sizeof(*ret));
+	ret->rebinding = c->rebinding;
+	ret->rebind_count = c->rebind_count;
+	ret->last_rebind_us = c->last_rebind_us;
+	ret->kill_ts_us = rep->ts_us >= 0 ? rep->ts_us : -1;
+	ret->window_us = REBIND_WINDOW_US;
+	if (ret->kill_ts_us >= 0 && c->rebind_count) {
+		ret->has_delta = true;
+		ret->delta_us = ret->kill_ts_us - (int64_t)c->last_rebind_us;
+		ret->in_flight = ret->delta_us >= 0 && ret->delta_us <= REBIND_WINDOW_US;
 	}
-	return s;
 }
 
-static json_object *rebind_info(json_object *ev, const struct mmt_oom_cell *c)
+static enum mmt_oom_class finish(struct mmt_oom_verdict *v, enum mmt_oom_class cls,
+				 const char *rule)
 {
-	json_object *o = json_object_new_object();
-	int64_t kill_ts = ev_i64(ev, "kernel_ts_us", -1);
-	bool in_flight = false;
-
-	set(o, "rebinding", json_object_new_boolean(c->rebinding));
-	set(o, "rebind_count", json_object_new_int64((int64_t)c->rebind_count));
-	set(o, "last_rebind_us", c->rebind_count ?
-	    json_object_new_int64((int64_t)c->last_rebind_us) : NULL);
-	set(o, "kill_ts_us", kill_ts >= 0 ? json_object_new_int64(kill_ts) : NULL);
-	if (kill_ts >= 0 && c->rebind_count) {
-		int64_t delta = kill_ts - (int64_t)c->last_rebind_us;
-
-		set(o, "delta_us", json_object_new_int64(delta));
-		in_flight = delta >= 0 && delta <= REBIND_WINDOW_US;
-	} else {
-		set(o, "delta_us", NULL);
-	}
-	set(o, "window_us", json_object_new_int64(REBIND_WINDOW_US));
-	set(o, "in_flight", json_object_new_boolean(in_flight));
-	return o;
-}
-
-static enum mmt_oom_class finish(json_object *ev, json_object *evidence,
-				 enum mmt_oom_class cls, const char *rule)
-{
-	set(evidence, "rule", json_object_new_string(rule));
-	set(ev, "class", json_object_new_string(mmt_oom_class_name(cls)));
-	set(ev, "evidence", evidence);
+	v->cls = cls;
+	v->rule = rule;
 	return cls;
 }
 
-enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *ctx)
+/*
+ * Which nodes the failing allocation could use: a policy OOM names them in
+ * nodemask=, a cpuset OOM in mems_allowed=.  The victim's cell may span
+ * more nodes than the allocation that failed (the victim is chosen among
+ * tasks with memory there), so the free-memory test looks at the
+ * allocation's nodes when the report gives them.  Returns the mask used,
+ * or NULL (then *alloc is untouched).
+ */
+static const char *allocation_nodes(const struct mmt_oom_report *rep,
+				    const struct mmt_oom_cell *c, struct mmt_oom_cell *alloc)
 {
-	const char *constraint = ev_str(ev, "constraint");
-	const char *task_memcg = ev_str(ev, "task_memcg");
-	const char *oom_memcg = ev_str(ev, "oom_memcg");
-	int64_t pid = ev_i64(ev, "pid", -1);
-	int64_t usage_kb = ev_i64(ev, "memcg_usage_kb", -1);
-	int64_t limit_kb = ev_i64(ev, "memcg_limit_kb", -1);
-	json_object *evidence = json_object_new_object(), *nodes;
+	const char *mask = "", *why;
+	hwloc_bitmap_t bm;
+	bool ok;
+	int id;
+
+	if (!strcmp(rep->constraint, "CONSTRAINT_MEMORY_POLICY"))
+		mask = rep->nodemask;
+	else if (!strcmp(rep->constraint, "CONSTRAINT_CPUSET"))
+		mask = rep->mems_allowed;
+	if (!*mask || !strcmp(mask, "(null)"))
+		return NULL;
+	bm = hwloc_bitmap_alloc();
+	ok = bm && mmt_set_parse(mask, bm, &why) == 0 && !hwloc_bitmap_iszero(bm);
+	if (ok) {
+		*alloc = *c;
+		alloc->nr_nodes = 0;
+		hwloc_bitmap_foreach_begin(id, bm)
+			if (alloc->nr_nodes < 64)
+				alloc->nodes[alloc->nr_nodes++] = (unsigned)id;
+		hwloc_bitmap_foreach_end();
+	}
+	hwloc_bitmap_free(bm);
+	return ok ? mask : NULL;
+}
+
+enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
+				    const struct mmt_oom_ctx *ctx,
+				    struct mmt_oom_verdict *ret)
+{
+	struct mmt_oom_evidence *e = &ret->evidence;
 	const struct mmt_oom_cell *c, *c_nodes;
 	struct mmt_oom_cell alloc_cell;
-	struct free_sum sample, kernel;
-	uint64_t threshold_kb;
-	bool memcg_oom, at_limit_sample, race;
+	bool at_limit_sample;
 	int idx;
 
-	if (!json_object_is_type(ev, json_type_object)) {
-		/* not an event: a harness bug, never hidden as "foreign" */
-		json_object_put(evidence);
-		return MMT_OOM_UNEXPECTED;
+	memset(ret, 0, sizeof(*ret));
+	ret->cell = -1;
+	e->allowed_free_kb_sample = e->allowed_free_kb_kernel = -1;
+	e->memcg_usage_kb = e->memcg_limit_kb = e->available_kb = -1;
+	if (!rep || !ctx) {
+		/* not a report: a harness bug, never hidden as "foreign" */
+		e->pid = -1;
+		e->task_memcg = "";
+		return finish(ret, MMT_OOM_UNEXPECTED, "no_report");
 	}
-	set(evidence, "pid", json_object_new_int64(pid));
-	set(evidence, "task_memcg", json_object_new_string(task_memcg));
-	idx = mmt_oom_find_cell(ctx, pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0,
-				*task_memcg ? task_memcg : oom_memcg);
-	if (idx < 0) {
-		set(ev, "cell", NULL);
-		set(ev, "race", json_object_new_boolean(false));
-		set(ev, "rebind_in_flight", NULL);
-		set(ev, "policy_api", NULL);
-		set(ev, "mode_flags", NULL);
-		return finish(ev, evidence, MMT_OOM_FOREIGN, "victim_not_ours");
-	}
+	e->pid = rep->pid;
+	e->task_memcg = rep->task_memcg;
+	idx = mmt_oom_find_cell(ctx, rep->pid > 0 && rep->pid <= INT32_MAX ? (pid_t)rep->pid : 0,
+				*rep->task_memcg ? rep->task_memcg : rep->oom_memcg);
+	if (idx < 0)
+		return finish(ret, MMT_OOM_FOREIGN, "victim_not_ours");
 	c = &ctx->cells[idx];
-	c_nodes = c;
+	ret->cell = idx;
+	ret->cell_name = c->name;
+	ret->race = c->rebinding && (!strcmp(rep->constraint, "CONSTRAINT_MEMORY_POLICY") ||
+				     !strcmp(rep->constraint, "CONSTRAINT_CPUSET"));
+	rebind_info(rep, c, &ret->rebind);
+	ret->policy_api = c->policy_api;
+	ret->mode_flags = c->mode_flags;
 
-	race = c->rebinding && (!strcmp(constraint, "CONSTRAINT_MEMORY_POLICY") ||
-				!strcmp(constraint, "CONSTRAINT_CPUSET"));
-	set_str_or_null(ev, "cell", c->name);
-	set(ev, "race", json_object_new_boolean(race));
-	set(ev, "rebind_in_flight", rebind_info(ev, c));
-	set_str_or_null(ev, "policy_api", c->policy_api);
-	set_str_or_null(ev, "mode_flags", c->mode_flags);
-
-	/*
-	 * Which nodes the failing allocation could use: a policy OOM names
-	 * them in nodemask=, a cpuset OOM in mems_allowed=.  The victim's
-	 * cell may span more nodes than the allocation that failed (the
-	 * victim is chosen among tasks with memory there), so the free-memory
-	 * test looks at the allocation's nodes when the report gives them.
-	 */
-	{
-		const char *mask = "";
-
-		if (!strcmp(constraint, "CONSTRAINT_MEMORY_POLICY"))
-			mask = ev_str(ev, "nodemask");
-		else if (!strcmp(constraint, "CONSTRAINT_CPUSET"))
-			mask = ev_str(ev, "mems_allowed");
-		if (*mask && strcmp(mask, "(null)")) {
-			hwloc_bitmap_t bm = hwloc_bitmap_alloc();
-			const char *why;
-			int id;
-
-			if (bm && mmt_set_parse(mask, bm, &why) == 0 && !hwloc_bitmap_iszero(bm)) {
-				alloc_cell = *c;
-				alloc_cell.nr_nodes = 0;
-				hwloc_bitmap_foreach_begin(id, bm)
-					if (alloc_cell.nr_nodes < 64)
-						alloc_cell.nodes[alloc_cell.nr_nodes++] = (unsigned)id;
-				hwloc_bitmap_foreach_end();
-				set(evidence, "allocation_nodes", json_object_new_string(mask));
-				c_nodes = &alloc_cell;
-			}
-			hwloc_bitmap_free(bm);
-		}
-	}
+	e->allocation_nodes = allocation_nodes(rep, c, &alloc_cell);
+	c_nodes = e->allocation_nodes ? &alloc_cell : c;
 
 	/* what we knew */
-	threshold_kb = ctx->spurious_threshold_kb ? ctx->spurious_threshold_kb :
-		       c->region_bytes / 1024;
-	nodes = json_object_new_array();
+	e->threshold_kb = ctx->spurious_threshold_kb ? ctx->spurious_threshold_kb :
+			  c->region_bytes / 1024;
 	for (unsigned i = 0; i < c_nodes->nr_nodes && i < 64; i++)
-		json_object_array_add(nodes, json_object_new_int64(c_nodes->nodes[i]));
-	sample = sum_sample(ctx, c_nodes);
-	kernel = sum_kernel(ev, c_nodes);
-	set(evidence, "constraint", *constraint ? json_object_new_string(constraint) : NULL);
-	set(evidence, "threshold_kb", json_object_new_int64((int64_t)threshold_kb));
-	set(evidence, "allowed_nodes", nodes);
-	set(evidence, "node_free_kb_sample", sample.per_node);
-	set(evidence, "allowed_free_kb_sample", sample.kb >= 0 ?
-	    json_object_new_int64(sample.kb) : NULL);
-	set(evidence, "sample_ts_us", ctx->sample_ts_us ?
-	    json_object_new_int64((int64_t)ctx->sample_ts_us) : NULL);
-	set(evidence, "node_free_kb_kernel", kernel.per_node);
-	set(evidence, "allowed_free_kb_kernel", kernel.kb >= 0 ?
-	    json_object_new_int64(kernel.kb) : NULL);
-	set(evidence, "mem_free_kb", json_object_new_int64((int64_t)ctx->mem_free_kb));
-	set(evidence, "memcg_usage_kb", usage_kb >= 0 ? json_object_new_int64(usage_kb) : NULL);
-	set(evidence, "memcg_limit_kb", limit_kb >= 0 ? json_object_new_int64(limit_kb) : NULL);
-	set(evidence, "cell_memory_max", json_object_new_int64((int64_t)c->memory_max));
-	set(evidence, "cell_memory_usage", json_object_new_int64((int64_t)c->memory_usage));
-	set(evidence, "cell_memcg_oom_kills", json_object_new_int64((int64_t)c->memcg_oom_kills));
-	set(evidence, "budget_kb", json_object_new_int64((int64_t)(c->budget_bytes / 1024)));
-	set(evidence, "oom_expected", json_object_new_boolean(c->oom_expected));
+		e->allowed_nodes[e->nr_allowed_nodes++] = c_nodes->nodes[i];
+	e->allowed_free_kb_sample = sum_free(ctx->node_free_kb, MMT_MAX_NODES, c_nodes,
+					     e->node_free_kb_sample);
+	e->sample_ts_us = ctx->sample_ts_us;
+	e->allowed_free_kb_kernel = sum_free(rep->node_free_kb, MMT_KMSG_NODES, c_nodes,
+					     e->node_free_kb_kernel);
+	e->constraint = *rep->constraint ? rep->constraint : NULL;
+	e->mem_free_kb = ctx->mem_free_kb;
+	e->memcg_usage_kb = rep->memcg_usage_kb >= 0 ? rep->memcg_usage_kb : -1;
+	e->memcg_limit_kb = rep->memcg_limit_kb >= 0 ? rep->memcg_limit_kb : -1;
+	e->cell_memory_max = c->memory_max;
+	e->cell_memory_usage = c->memory_usage;
+	e->cell_memcg_oom_kills = c->memcg_oom_kills;
+	e->budget_kb = c->budget_bytes / 1024;
+	e->oom_expected = c->oom_expected;
 
 	/* 2: the kernel's own verdict that a memcg limit was hit */
-	if (*constraint)
-		memcg_oom = !strcmp(constraint, "CONSTRAINT_MEMCG");
+	if (*rep->constraint)
+		e->memcg_oom = !strcmp(rep->constraint, "CONSTRAINT_MEMCG");
 	else
-		memcg_oom = *oom_memcg || near_limit(usage_kb, limit_kb);
-	set(evidence, "memcg_oom", json_object_new_boolean(memcg_oom));
-	if (memcg_oom)
-		return finish(ev, evidence, MMT_OOM_EXPECTED, "memcg_limit");
+		e->memcg_oom = *rep->oom_memcg ||
+			       near_limit(rep->memcg_usage_kb, rep->memcg_limit_kb);
+	if (e->memcg_oom)
+		return finish(ret, MMT_OOM_EXPECTED, "memcg_limit");
 
 	/* 3: free memory where the victim was allowed to allocate */
-	if (threshold_kb && kernel.kb > (int64_t)threshold_kb)
-		return finish(ev, evidence, MMT_OOM_SPURIOUS, "free_above_threshold_kernel_dump");
-	if (threshold_kb && sample.kb > (int64_t)threshold_kb)
-		return finish(ev, evidence, MMT_OOM_SPURIOUS, "free_above_threshold_sample");
+	if (e->threshold_kb && e->allowed_free_kb_kernel > (int64_t)e->threshold_kb)
+		return finish(ret, MMT_OOM_SPURIOUS, "free_above_threshold_kernel_dump");
+	if (e->threshold_kb && e->allowed_free_kb_sample > (int64_t)e->threshold_kb)
+		return finish(ret, MMT_OOM_SPURIOUS, "free_above_threshold_sample");
 
 	/* 4: the cell asked for more than its nodes could give */
 	if (c->budget_bytes) {
-		int64_t avail = sample.kb >= 0 ? sample.kb : (int64_t)ctx->mem_free_kb;
+		int64_t avail = e->allowed_free_kb_sample >= 0 ? e->allowed_free_kb_sample :
+				(int64_t)ctx->mem_free_kb;
 
 		avail += (int64_t)(c->memory_usage / 1024);
-		set(evidence, "available_kb", json_object_new_int64(avail));
-		if ((int64_t)(c->budget_bytes / 1024) > avail)
-			return finish(ev, evidence, MMT_OOM_EXPECTED, "budget_exceeds_nodes");
+		e->available_kb = avail;
+		if ((int64_t)e->budget_kb > avail)
+			return finish(ret, MMT_OOM_EXPECTED, "budget_exceeds_nodes");
 	}
 
 	/* 5: declared, and the memcg agrees */
@@ -349,7 +291,100 @@ enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *c
 			  near_limit((int64_t)(c->memory_usage / 1024),
 				     (int64_t)(c->memory_max / 1024));
 	if (c->oom_expected && (c->memcg_oom_kills > 0 || at_limit_sample))
-		return finish(ev, evidence, MMT_OOM_EXPECTED, "declared_expected");
+		return finish(ret, MMT_OOM_EXPECTED, "declared_expected");
 
-	return finish(ev, evidence, MMT_OOM_UNEXPECTED, "no_rule");
+	return finish(ret, MMT_OOM_UNEXPECTED, "no_rule");
 }
+
+/* ---- the judge ------------------------------------------------------------ */
+
+/* Is the victim's memcg inside the run's cgroup tree "/<run_cgroup>/"? */
+static bool in_run_tree(const struct mmt_oom_report *rep, const char *run_cgroup)
+{
+	const char *const memcgs[] = { rep->task_memcg, rep->oom_memcg };
+	size_t n = run_cgroup ? strlen(run_cgroup) : 0;
+
+	if (!n)
+		return false;
+	for (unsigned i = 0; i < 2; i++)
+		if (memcgs[i][0] == '/' && !strncmp(memcgs[i] + 1, run_cgroup, n) &&
+		    memcgs[i][1 + n] == '/')
+			return true;
+	return false;
+}
+
+static enum mmt_finding class_finding(const struct mmt_oom_ctx *ctx, enum mmt_oom_class cls)
+{
+	switch (cls) {
+	case MMT_OOM_EXPECTED:
+		return MMT_F_OOM_EXPECTED;
+	case MMT_OOM_SPURIOUS:
+		return MMT_F_OOM_SPURIOUS;
+	case MMT_OOM_FOREIGN:
+		return ctx->foreign_fails ? MMT_F_OOM_FOREIGN_FAIL : MMT_F_OOM_FOREIGN;
+	case MMT_OOM_UNEXPECTED:
+		break;
+	}
+	return MMT_F_OOM_UNEXPECTED;
+}
+
+enum mmt_finding mmt_oom_judge(const struct mmt_oom_report *rep, int counter_cell,
+			       const struct mmt_oom_ctx *ctx, struct mmt_oom_verdict *ret)
+{
+	const struct mmt_oom_cell *c;
+
+	if (!rep) {
+		/*
+		 * J1, counter only: a worker died of SIGKILL, its memcg's
+		 * oom_kill counter went up, and no kernel report came.  The
+		 * counter (v2 memory.events, v1 memory.oom_control) counts
+		 * every OOM kill of a task in the memcg, a global, cpuset or
+		 * mempolicy one as much as one at the memcg limit, so it
+		 * cannot tell the kernel's fault from the job's: in a cell
+		 * that expects no kill it stays a FAIL (unexpected), never
+		 * the BROK of J3, which needs the kernel's own word that
+		 * the limit was hit.  A spurious kill must not hide as
+		 * "untestable" in a bisection.
+		 */
+		memset(ret, 0, sizeof(*ret));
+		ret->cell = -1;
+		ret->evidence.pid = -1;
+		ret->evidence.task_memcg = "";
+		if (!ctx || counter_cell < 0 || (unsigned)counter_cell >= ctx->nr_cells) {
+			finish(ret, MMT_OOM_UNEXPECTED, "no_report");
+			return MMT_F_OOM_UNEXPECTED;
+		}
+		c = &ctx->cells[counter_cell];
+		ret->cell = counter_cell;
+		ret->cell_name = c->name;
+		ret->policy_api = c->policy_api;
+		ret->mode_flags = c->mode_flags;
+		ret->evidence.oom_expected = c->oom_expected;
+		ret->evidence.cell_memcg_oom_kills = c->memcg_oom_kills;
+		finish(ret, c->oom_expected ? MMT_OOM_EXPECTED : MMT_OOM_UNEXPECTED,
+		       "memcg_counter");
+		return class_finding(ctx, ret->cls);
+	}
+
+	mmt_oom_classify(rep, ctx, ret);
+	if (!ctx)
+		return MMT_F_OOM_UNEXPECTED;
+	/*
+	 * J2: not a cell's, but inside this run's cgroup tree: an injector's
+	 * hog in its own limited memcg, whose kills are its purpose.
+	 */
+	if (ret->cls == MMT_OOM_FOREIGN && in_run_tree(rep, ctx->run_cgroup))
+		finish(ret, MMT_OOM_EXPECTED, "injector_memcg");
+	/*
+	 * J3: the kernel says a cell's memcg limit was hit (or the cell
+	 * asked for more than its nodes hold) in a job that expects no kill:
+	 * the kernel did its job, the cell was too small for its workload.
+	 * That is the harness's (or the job's) fault: BROK, not FAIL.
+	 */
+	if (ret->cls == MMT_OOM_EXPECTED && ret->cell >= 0 &&
+	    !ctx->cells[ret->cell].oom_expected)
+		return MMT_F_HARNESS;
+	/* J4: the class says the rest */
+	return class_finding(ctx, ret->cls);
+}
+

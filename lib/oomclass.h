@@ -6,14 +6,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <json-c/json.h>
-
+#include "lib/kmsg.h"
 #include "lib/topo.h"
+#include "lib/verdict.h"
 
 /*
- * OOM classification (docs/design.md section 4), a pure function of the oom_kill
- * event and what the orchestrator knew at the time.  Unit-tested on
- * recorded inputs.
+ * OOM classification (docs/design.md section 4), a pure function of the
+ * kernel's OOM report and what the orchestrator knew at the time, and the
+ * judge that turns a kill into a finding.  Unit-tested on recorded inputs
+ * (tests/data/oomclass/).
  */
 
 #define MMT_OOM_MAX_PIDS 64
@@ -31,11 +32,11 @@ struct mmt_oom_cell {
 	unsigned nodes[64];         /* allowed nodes (cpuset.mems) */
 	unsigned nr_nodes;
 	bool oom_expected;          /* job declares kills expected here */
-	bool rebinding;             /* a rebinder works on this cell */
-	uint64_t rebind_count;
+	bool rebinding;             /* an injector races the allocator here */
+	uint64_t rebind_count;      /* its writes so far */
 	uint64_t last_rebind_us;    /* CLOCK_BOOTTIME us of the last write */
-	const char *policy_api;     /* "mbind" / "set_mempolicy" */
-	const char *mode_flags;     /* "none" / "static" / "relative" */
+	const char *policy_api;     /* "mbind" / "set_mempolicy"; NULL: none */
+	const char *mode_flags;     /* "none" / "static" / "relative"; NULL: none */
 };
 
 struct mmt_oom_ctx {
@@ -46,6 +47,9 @@ struct mmt_oom_ctx {
 	uint64_t sample_ts_us;                  /* CLOCK_BOOTTIME */
 	uint64_t spurious_threshold_kb;         /* 0: the cell's region size */
 	uint64_t mem_free_kb;                   /* global MemFree */
+	/* for the judge */
+	const char *run_cgroup;     /* "mmtorture-<run>": the run's cgroup tree */
+	bool foreign_fails;         /* the job makes a foreign kill a FAIL */
 };
 
 enum mmt_oom_class {
@@ -58,13 +62,77 @@ enum mmt_oom_class {
 
 const char *mmt_oom_class_name(enum mmt_oom_class c);
 
+/* Where a cell's kill by a rewrite of its cpuset stood (design section 4). */
+struct mmt_oom_rebind {
+	bool rebinding;
+	uint64_t rebind_count;
+	uint64_t last_rebind_us;    /* valid when rebind_count */
+	int64_t kill_ts_us;         /* -1: the report had no timestamp */
+	bool has_delta;
+	int64_t delta_us;           /* kill_ts_us - last_rebind_us */
+	int64_t window_us;          /* a write this close before the kill is "in flight" */
+	bool in_flight;
+};
+
+/* What the classifier looked at; -1 (or 0 where said) is "unknown". */
+struct mmt_oom_evidence {
+	int64_t pid;
+	const char *task_memcg;     /* the report's; "" if none */
+	/* the rest is set only when the victim is a cell's */
+	const char *allocation_nodes;  /* the report's nodemask/mems_allowed; NULL */
+	const char *constraint;     /* NULL: the report gave none */
+	uint64_t threshold_kb;
+	unsigned allowed_nodes[64];
+	unsigned nr_allowed_nodes;
+	int64_t node_free_kb_sample[MMT_MAX_NODES];   /* allowed nodes only */
+	int64_t allowed_free_kb_sample;
+	uint64_t sample_ts_us;      /* 0: no sample */
+	int64_t node_free_kb_kernel[MMT_MAX_NODES];   /* allowed nodes only */
+	int64_t allowed_free_kb_kernel;
+	uint64_t mem_free_kb;
+	int64_t memcg_usage_kb, memcg_limit_kb;
+	uint64_t cell_memory_max, cell_memory_usage, cell_memcg_oom_kills;
+	uint64_t budget_kb;
+	bool oom_expected;
+	bool memcg_oom;
+	int64_t available_kb;       /* rule 4 only */
+};
+
+/* The classifier's (and then the judge's) answer for one kill. */
+struct mmt_oom_verdict {
+	enum mmt_oom_class cls;
+	const char *rule;           /* the rule that fired (static string) */
+	int cell;                   /* index into ctx->cells, -1: not ours */
+	const char *cell_name;      /* NULL: not ours */
+	bool race;                  /* policy/cpuset OOM under a rebinding cell */
+	struct mmt_oom_rebind rebind;   /* cell known only */
+	const char *policy_api, *mode_flags;   /* the cell's, or NULL */
+	struct mmt_oom_evidence evidence;
+};
+
 /*
- * Classify ev (an "oom_kill" event from the combiner).  Adds to ev:
- * "class", "cell" (or null), "evidence" {...}, "rebind_in_flight", "race"
- * (true for CONSTRAINT_MEMORY_POLICY/CPUSET under a rebinding cell),
- * "policy_api", "mode_flags".  Returns the class.
+ * Classify one OOM kill (rep->pid > 0).  Fills ret (pointers into rep and
+ * ctx, which must outlive it) and returns the class.  Never fails: a
+ * NULL rep or ctx gives MMT_OOM_UNEXPECTED, rule "no_report".
  */
-enum mmt_oom_class mmt_oom_classify(json_object *ev, const struct mmt_oom_ctx *ctx);
+enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
+				    const struct mmt_oom_ctx *ctx,
+				    struct mmt_oom_verdict *ret);
+
+/*
+ * The judge: every rule that turns an OOM kill into a finding.
+ *
+ * rep is the kernel's report of the kill; it is classified here (ret is
+ * mmt_oom_classify()'s answer, possibly overridden).  rep == NULL is a
+ * kill seen only through the memcg oom_kill counter of cell counter_cell
+ * (a worker died of SIGKILL, its memcg counted a kill, and no report
+ * came); ret then holds class, rule "memcg_counter" and the cell.
+ *
+ * Returns the finding (MMT_F_OOM_EXPECTED, _SPURIOUS, _UNEXPECTED,
+ * _FOREIGN, _FOREIGN_FAIL or MMT_F_HARNESS).  Rules and why: oomclass.c.
+ */
+enum mmt_finding mmt_oom_judge(const struct mmt_oom_report *rep, int counter_cell,
+			       const struct mmt_oom_ctx *ctx, struct mmt_oom_verdict *ret);
 
 /* Index of the cell that owns pid or whose memcg matches; -1 if none. */
 int mmt_oom_find_cell(const struct mmt_oom_ctx *ctx, pid_t pid,

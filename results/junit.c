@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/jsonget.h"
 #include "results/results.h"
 #include "lib/util.h"
 
@@ -56,28 +57,6 @@ static void put_escaped(FILE *f, const char *s, bool attr)
 	}
 }
 
-static const char *str_field(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static json_object *get_path(json_object *o, const char *k1, const char *k2)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, k1, &v))
-		return NULL;
-	if (k2 && (!json_object_is_type(v, json_type_object) ||
-		   !json_object_object_get_ex(v, k2, &v)))
-		return NULL;
-	return v;
-}
-
 /* Count the reasons of check (-1: of none). */
 static unsigned nr_reasons_of(json_object *reasons, int check)
 {
@@ -85,7 +64,7 @@ static unsigned nr_reasons_of(json_object *reasons, int check)
 	unsigned nr = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *name = str_field(json_object_array_get_idx(reasons, i), "finding");
+		const char *name = mmt_json_str(json_object_array_get_idx(reasons, i), "finding");
 
 		if (mmt_check_of_finding(name ? mmt_finding_from_name(name) : -1) == check)
 			nr++;
@@ -100,7 +79,7 @@ static void put_reasons(FILE *f, json_object *reasons, int check)
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(reasons, i);
-		const char *name = str_field(r, "finding"), *level = str_field(r, "level");
+		const char *name = mmt_json_str(r, "finding"), *level = mmt_json_str(r, "level");
 
 		if (mmt_check_of_finding(name ? mmt_finding_from_name(name) : -1) != check)
 			continue;
@@ -108,7 +87,7 @@ static void put_reasons(FILE *f, json_object *reasons, int check)
 		fputc(' ', f);
 		put_escaped(f, name ? name : "?", false);
 		fputs(": ", f);
-		put_escaped(f, str_field(r, "text"), false);
+		put_escaped(f, mmt_json_str(r, "text"), false);
 		fputc('\n', f);
 	}
 }
@@ -174,14 +153,14 @@ char *mmt_junit_render(json_object *run)
 	FILE *f;
 
 	mmt_checks_eval(run, checks);
-	reasons = get_path(run, "verdict", "reasons");
+	reasons = mmt_json_path(run, "verdict.reasons");
 	if (reasons && !json_object_is_type(reasons, json_type_array))
 		reasons = NULL;
-	id = str_field(run, "id");
-	job = str_field(get_path(run, "job", NULL), "name");
+	id = mmt_json_str(run, "id");
+	job = mmt_json_str(mmt_json_get(run, "job"), "name");
 	if (!job)
 		job = "unknown";
-	v = get_path(run, "verdict", "verdict");
+	v = mmt_json_path(run, "verdict.verdict");
 	kind = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "BROK";
 	for (int c = 0; c < MMT_NR_CHECKS; c++) {
 		failures += checks[c].status == MMT_CHECK_FAIL;
@@ -204,10 +183,10 @@ char *mmt_junit_render(json_object *run)
 	fputs("    <properties>\n", f);
 	put_property(f, "run_id", id ? id : "");
 	put_property(f, "verdict", kind);
-	v = get_path(run, "verdict", "exit_code");
+	v = mmt_json_path(run, "verdict.exit_code");
 	snprintf(num, sizeof(num), "%d", v ? json_object_get_int(v) : 125);
 	put_property(f, "exit_code", num);
-	v = get_path(run, "verdict", "dropped_reasons");
+	v = mmt_json_path(run, "verdict.dropped_reasons");
 	snprintf(num, sizeof(num), "%lld", v ? (long long)json_object_get_int64(v) : 0LL);
 	put_property(f, "dropped_reasons", num);
 	fputs("    </properties>\n", f);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/jsonget.h"
 #include "results/results.h"
 #include "lib/util.h"
 
@@ -65,15 +66,6 @@ int mmt_check_of_finding(int finding)
 	return finding_check[finding];
 }
 
-static const char *str_field(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* The first reason text of finding f, or NULL. */
 static const char *first_reason(json_object *reasons, int f)
 {
@@ -81,10 +73,10 @@ static const char *first_reason(json_object *reasons, int f)
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(reasons, i);
-		const char *name = str_field(r, "finding");
+		const char *name = mmt_json_str(r, "finding");
 
 		if (name && mmt_finding_from_name(name) == f)
-			return str_field(r, "text");
+			return mmt_json_str(r, "text");
 	}
 	return NULL;
 }
@@ -111,7 +103,7 @@ void mmt_checks_eval(json_object *run, struct mmt_check *checks)
 
 	if (run && json_object_object_get_ex(run, "verdict", &verdict) &&
 	    json_object_is_type(verdict, json_type_object)) {
-		kind = str_field(verdict, "verdict");
+		kind = mmt_json_str(verdict, "verdict");
 		if (json_object_object_get_ex(verdict, "counts", &counts) &&
 		    !json_object_is_type(counts, json_type_object))
 			counts = NULL;
@@ -176,13 +168,13 @@ static void put_reason_diags(FILE *f, json_object *reasons, int check)
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(reasons, i);
-		const char *name = str_field(r, "finding"), *level = str_field(r, "level");
+		const char *name = mmt_json_str(r, "finding"), *level = mmt_json_str(r, "level");
 		int fi = name ? mmt_finding_from_name(name) : -1;
 
 		if (mmt_check_of_finding(fi) != check)
 			continue;
 		fprintf(f, "# %s %s: ", level ? level : "?", name ? name : "?");
-		put_oneline(f, str_field(r, "text"));
+		put_oneline(f, mmt_json_str(r, "text"));
 		fputc('\n', f);
 	}
 }
@@ -212,9 +204,9 @@ char *mmt_ktap_render(json_object *run)
 	reasons = verdict_field(run, "reasons");
 	if (reasons && !json_object_is_type(reasons, json_type_array))
 		reasons = NULL;
-	id = run ? str_field(run, "id") : NULL;
+	id = run ? mmt_json_str(run, "id") : NULL;
 	if (run && json_object_object_get_ex(run, "job", &job))
-		name = str_field(job, "name");
+		name = mmt_json_str(job, "name");
 
 	f = open_memstream(&buf, &len);
 	if (!f)

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/jsonget.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "results/report.h"
@@ -136,38 +137,6 @@ static void sb_escn(struct sb *b, const char *s, size_t max)
 static void sb_esc(struct sb *b, const char *s)
 {
 	sb_escn(b, s, SIZE_MAX - 1);
-}
-
-/* ---- json helpers ------------------------------------------------------------------------ */
-
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!o || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-/* A value for display: strings as they are, other types as JSON; NULL if absent. */
-static const char *jtext(json_object *o, const char *key)
-{
-	json_object *v = jget(o, key);
-
-	if (!v)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static bool jnum(json_object *o, const char *key, double *ret)
-{
-	json_object *v = jget(o, key);
-
-	if (!v || !(json_object_is_type(v, json_type_int) ||
-		    json_object_is_type(v, json_type_double)))
-		return false;
-	*ret = json_object_get_double(v);
-	return true;
 }
 
 /* ---- number formatting ------------------------------------------------------------------ */
@@ -431,7 +400,7 @@ static bool is_bug_type(const char *t)
 
 static bool oom_expected(json_object *ev)
 {
-	const char *cls = jtext(ev, "class");
+	const char *cls = mmt_json_text(ev, "class");
 
 	return cls && !strcmp(cls, "expected");
 }
@@ -485,7 +454,7 @@ static int events_parse(const char *text, struct events *evs)
 			o = NULL;
 		}
 		json_tokener_free(tok);
-		if (!o || !jtext(o, "type")) {
+		if (!o || !mmt_json_text(o, "type")) {
 			json_object_put(o);
 			evs->bad_lines++;
 			continue;
@@ -503,8 +472,8 @@ static int events_parse(const char *text, struct events *evs)
 		}
 		e = &evs->v[evs->nr];
 		e->o = o;
-		e->type = jtext(o, "type");
-		e->t_s = jnum(o, "t_us", &t_us) ? t_us / 1e6 : NAN;
+		e->type = mmt_json_text(o, "type");
+		e->t_s = mmt_json_double(o, "t_us", &t_us) ? t_us / 1e6 : NAN;
 		e->index = evs->nr;
 		e->rank = event_rank(e);
 		evs->nr++;
@@ -754,17 +723,17 @@ static void render_chart(struct sb *b, const struct chart *ch, const struct csv 
 			  k == 0 && oom_expected(e->o) ? " stroke-dasharray=\"4 3\"" : "");
 		sb_printf(b, "%.3f s ", e->t_s);
 		sb_esc(b, e->type);
-		if (jtext(e->o, "cell")) {
+		if (mmt_json_text(e->o, "cell")) {
 			sb_puts(b, " cell ");
-			sb_esc(b, jtext(e->o, "cell"));
+			sb_esc(b, mmt_json_text(e->o, "cell"));
 		}
-		if (jtext(e->o, "pid")) {
+		if (mmt_json_text(e->o, "pid")) {
 			sb_puts(b, " pid ");
-			sb_esc(b, jtext(e->o, "pid"));
+			sb_esc(b, mmt_json_text(e->o, "pid"));
 		}
-		if (jtext(e->o, "class")) {
+		if (mmt_json_text(e->o, "class")) {
 			sb_puts(b, " ");
-			sb_esc(b, jtext(e->o, "class"));
+			sb_esc(b, mmt_json_text(e->o, "class"));
 		}
 		sb_puts(b, "</title></line>\n");
 		markers++;
@@ -862,7 +831,7 @@ static void render_charts(struct sb *b, json_object *run, const char *csv_text,
 	if (c.nr_rows)
 		tmax = c.vals[(c.nr_rows - 1) * c.nr_cols];
 	/* A finished run spans its elapsed time; an unfinished one, its samples. */
-	if (jget(run, "end") && jnum(run, "elapsed_s", &d) && d > tmax)
+	if (mmt_json_get(run, "end") && mmt_json_double(run, "elapsed_s", &d) && d > tmax)
 		tmax = d;
 	for (size_t i = 0; i < evs->nr; i++)
 		if (marker_of(&evs->v[i]) >= 0 && evs->v[i].t_s > tmax)
@@ -1019,7 +988,7 @@ static const char *verdict_class(const char *v)
 
 static const char *run_verdict(json_object *run)
 {
-	return jtext(jget(run, "verdict"), "verdict");
+	return mmt_json_text(mmt_json_get(run, "verdict"), "verdict");
 }
 
 static void kv_row(struct sb *b, const char *key, const char *val)
@@ -1046,7 +1015,7 @@ static int level_order(const char *lvl)
 
 static void render_reasons(struct sb *b, const char *heading, json_object *verdict)
 {
-	json_object *reasons = jget(verdict, "reasons"), *counts = jget(verdict, "counts");
+	json_object *reasons = mmt_json_get(verdict, "reasons"), *counts = mmt_json_get(verdict, "counts");
 	size_t n = reasons && json_object_is_type(reasons, json_type_array) ?
 			   json_object_array_length(reasons) : 0;
 	double dropped;
@@ -1062,7 +1031,7 @@ static void render_reasons(struct sb *b, const char *heading, json_object *verdi
 		for (int lvl = 0; lvl <= 5; lvl++) {
 			for (size_t i = 0; i < n; i++) {
 				json_object *r = json_object_array_get_idx(reasons, i);
-				const char *l = jtext(r, "level");
+				const char *l = mmt_json_text(r, "level");
 
 				if (level_order(l) != lvl)
 					continue;
@@ -1071,15 +1040,15 @@ static void render_reasons(struct sb *b, const char *heading, json_object *verdi
 						     l[0] == 'W' ? "warn" : "brok") : "info");
 				sb_esc(b, l ? l : "?");
 				sb_puts(b, "</td><td class=mono>");
-				sb_esc(b, jtext(r, "finding"));
+				sb_esc(b, mmt_json_text(r, "finding"));
 				sb_puts(b, "</td><td class=pre>");
-				sb_escn(b, jtext(r, "text"), 2000);
+				sb_escn(b, mmt_json_text(r, "text"), 2000);
 				sb_puts(b, "</td></tr>\n");
 			}
 		}
 		sb_puts(b, "</table>\n");
 	}
-	if (jnum(verdict, "dropped_reasons", &dropped) && dropped > 0)
+	if (mmt_json_double(verdict, "dropped_reasons", &dropped) && dropped > 0)
 		sb_printf(b, "<p class=dim>%.0f further reason%s not kept by the harness.</p>\n",
 			  dropped, dropped == 1 ? "" : "s");
 	if (counts && json_object_is_type(counts, json_type_object)) {
@@ -1100,9 +1069,9 @@ static void render_reasons(struct sb *b, const char *heading, json_object *verdi
 
 static void render_header(struct sb *b, json_object *run)
 {
-	json_object *job = jget(run, "job"), *kernel = jget(run, "kernel"),
-		    *verdict = jget(run, "verdict"), *cg = jget(run, "cgroup"), *v;
-	const char *vname = run_verdict(run), *name = jtext(job, "name"), *ver;
+	json_object *job = mmt_json_get(run, "job"), *kernel = mmt_json_get(run, "kernel"),
+		    *verdict = mmt_json_get(run, "verdict"), *cg = mmt_json_get(run, "cgroup"), *v;
+	const char *vname = run_verdict(run), *name = mmt_json_text(job, "name"), *ver;
 	char buf[256], cgbuf[256];
 	double d;
 
@@ -1113,10 +1082,10 @@ static void render_header(struct sb *b, json_object *run)
 	sb_puts(b, "</div>\n<div><h1>");
 	sb_esc(b, name ? name : "(unknown job)");
 	sb_puts(b, "</h1>\n<p class=desc>");
-	sb_esc(b, jtext(job, "description"));
+	sb_esc(b, mmt_json_text(job, "description"));
 	sb_puts(b, "</p>\n<p class=dim>Run ");
-	sb_esc(b, jtext(run, "id"));
-	if (jnum(verdict, "exit_code", &d))
+	sb_esc(b, mmt_json_text(run, "id"));
+	if (mmt_json_double(verdict, "exit_code", &d))
 		sb_printf(b, " &middot; exit code <b>%.0f</b>", d);
 	sb_puts(b, "</p></div>\n</header>\n");
 
@@ -1125,13 +1094,13 @@ static void render_header(struct sb *b, json_object *run)
 			"injectors.  The harness may have been killed before writing it.</p>\n");
 		return;
 	}
-	if (!jget(run, "end"))
+	if (!mmt_json_get(run, "end"))
 		sb_puts(b, "<p class=warn>run.json has no end time: the run did not finish "
 			"(harness killed, machine crashed, or still running).  The verdict is "
 			"what was known when it was last written.</p>\n");
-	if (jtext(run, "interrupted_by")) {
+	if (mmt_json_text(run, "interrupted_by")) {
 		sb_puts(b, "<p class=warn>Interrupted by ");
-		sb_esc(b, jtext(run, "interrupted_by"));
+		sb_esc(b, mmt_json_text(run, "interrupted_by"));
 		sb_puts(b, ".</p>\n");
 	}
 	if (!verdict)
@@ -1141,12 +1110,12 @@ static void render_header(struct sb *b, json_object *run)
 
 	sb_puts(b, "<h3>Run</h3>\n<table class=kv>\n");
 	snprintf(buf, sizeof(buf), "%s %s",
-		 jtext(kernel, "release") ? jtext(kernel, "release") : "?",
-		 jtext(kernel, "version") ? jtext(kernel, "version") : "");
+		 mmt_json_text(kernel, "release") ? mmt_json_text(kernel, "release") : "?",
+		 mmt_json_text(kernel, "version") ? mmt_json_text(kernel, "version") : "");
 	kv_row(b, "kernel", kernel ? buf : NULL);
-	kv_row(b, "kernel cmdline", jtext(kernel, "cmdline"));
-	kv_row(b, "host", jtext(kernel, "hostname"));
-	kv_row(b, "topology", jtext(jget(run, "topology"), "summary"));
+	kv_row(b, "kernel cmdline", mmt_json_text(kernel, "cmdline"));
+	kv_row(b, "host", mmt_json_text(kernel, "hostname"));
+	kv_row(b, "topology", mmt_json_text(mmt_json_get(run, "topology"), "summary"));
 	cgbuf[0] = '\0';
 	if (cg && json_object_is_type(cg, json_type_object)) {
 		size_t o = 0;
@@ -1159,37 +1128,37 @@ static void render_header(struct sb *b, json_object *run)
 		}
 	}
 	kv_row(b, "cgroup modes", cgbuf[0] ? cgbuf : NULL);
-	kv_row(b, "seed", jtext(run, "seed"));
-	kv_row(b, "start", jtext(run, "start"));
-	kv_row(b, "end", jtext(run, "end"));
-	if (jnum(run, "elapsed_s", &d)) {
+	kv_row(b, "seed", mmt_json_text(run, "seed"));
+	kv_row(b, "start", mmt_json_text(run, "start"));
+	kv_row(b, "end", mmt_json_text(run, "end"));
+	if (mmt_json_double(run, "elapsed_s", &d)) {
 		snprintf(buf, sizeof(buf), "%.1f s", d);
 		kv_row(b, "elapsed", buf);
 	} else {
 		kv_row(b, "elapsed", NULL);
 	}
-	if (jnum(run, "duration_us", &d)) {
+	if (mmt_json_double(run, "duration_us", &d)) {
 		snprintf(buf, sizeof(buf), "%.1f s", d / 1e6);
 		kv_row(b, "planned duration", buf);
 	}
-	ver = jtext(jget(run, "harness"), "version");
+	ver = mmt_json_text(mmt_json_get(run, "harness"), "version");
 	if (!ver)
-		ver = jtext(run, "harness_version");
+		ver = mmt_json_text(run, "harness_version");
 	kv_row(b, "harness version", ver);
-	kv_row(b, "job file", jtext(job, "path"));
-	v = jget(run, "kmsg");
+	kv_row(b, "job file", mmt_json_text(job, "path"));
+	v = mmt_json_get(run, "kmsg");
 	if (v) {
 		snprintf(buf, sizeof(buf), "%s records, %s lost%s",
-			 jtext(v, "records") ? jtext(v, "records") : "?",
-			 jtext(v, "lost") ? jtext(v, "lost") : "?",
-			 jtext(v, "available") && !strcmp(jtext(v, "available"), "false") ?
+			 mmt_json_text(v, "records") ? mmt_json_text(v, "records") : "?",
+			 mmt_json_text(v, "lost") ? mmt_json_text(v, "lost") : "?",
+			 mmt_json_text(v, "available") && !strcmp(mmt_json_text(v, "available"), "false") ?
 				 " (not available)" : "");
 		kv_row(b, "kernel log", buf);
 	}
 	sb_puts(b, "</table>\n");
-	if (jtext(job, "text")) {
+	if (mmt_json_text(job, "text")) {
 		sb_puts(b, "<details><summary>Job file</summary><pre>");
-		sb_escn(b, jtext(job, "text"), 65536);
+		sb_escn(b, mmt_json_text(job, "text"), 65536);
 		sb_puts(b, "</pre></details>\n");
 	}
 }
@@ -1223,7 +1192,7 @@ static bool safe_relative_name(const char *s)
 static void text_kv(struct sb *b, json_object *o, const char *key, const char *label,
 		    bool *first)
 {
-	const char *v = jtext(o, key);
+	const char *v = mmt_json_text(o, key);
 
 	if (!v)
 		return;
@@ -1244,23 +1213,23 @@ static void event_text(struct sb *b, const struct event *e)
 	double d;
 
 	if (!strcmp(e->type, "oom_kill")) {
-		json_object *rif = jget(o, "rebind_in_flight");
+		json_object *rif = mmt_json_get(o, "rebind_in_flight");
 
 		text_kv(b, o, "comm", NULL, &first);
 		text_kv(b, o, "constraint", NULL, &first);
-		text_kv(b, jget(o, "evidence"), "rule", "rule", &first);
+		text_kv(b, mmt_json_get(o, "evidence"), "rule", "rule", &first);
 		text_kv(b, o, "mems_allowed", "mems_allowed", &first);
-		if (jget(o, "race") && json_object_get_boolean(jget(o, "race"))) {
+		if (mmt_json_get(o, "race") && json_object_get_boolean(mmt_json_get(o, "race"))) {
 			sb_puts(b, "; <b>race</b>");
 		}
-		if (jget(rif, "in_flight") && json_object_get_boolean(jget(rif, "in_flight")))
+		if (mmt_json_get(rif, "in_flight") && json_object_get_boolean(mmt_json_get(rif, "in_flight")))
 			sb_puts(b, "; <b>rebind in flight</b>");
 		return;
 	}
 	if (!strcmp(e->type, "stall")) {
-		const char *ev = jtext(o, "evidence");
+		const char *ev = mmt_json_text(o, "evidence");
 
-		if (jnum(o, "stalled_for_us", &d) || jnum(o, "stalled_us", &d)) {
+		if (mmt_json_double(o, "stalled_for_us", &d) || mmt_json_double(o, "stalled_us", &d)) {
 			sb_printf(b, "no progress for %.1f s", d / 1e6);
 			first = false;
 		}
@@ -1291,11 +1260,11 @@ static void event_text(struct sb *b, const struct event *e)
 		return;
 	}
 	if (!strcmp(e->type, "victim_exit")) {
-		if (jnum(o, "time_to_exit_us", &d))
+		if (mmt_json_double(o, "time_to_exit_us", &d))
 			sb_printf(b, "exited %.1f ms after the kill", d / 1e3);
 		return;
 	}
-	if (!strcmp(e->type, "victim_stuck") && jnum(o, "waited_us", &d)) {
+	if (!strcmp(e->type, "victim_stuck") && mmt_json_double(o, "waited_us", &d)) {
 		sb_printf(b, "not exited %.1f s after the kill", d / 1e6);
 		return;
 	}
@@ -1360,7 +1329,7 @@ static void render_events(struct sb *b, const char *text, const struct events *e
 		int k = marker_of(e);
 
 		sb_printf(b, "<tr class=\"r%d\"><td class=num title=\"", e->rank);
-		sb_esc(b, jtext(e->o, "time"));
+		sb_esc(b, mmt_json_text(e->o, "time"));
 		if (isfinite(e->t_s))
 			sb_printf(b, "\">%.3f s</td>", e->t_s);
 		else
@@ -1369,12 +1338,12 @@ static void render_events(struct sb *b, const char *text, const struct events *e
 			  k >= 0 ? marker_colour(e, k) : "#ccc");
 		sb_esc(b, e->type);
 		sb_puts(b, "</span></td><td>");
-		sb_escn(b, jtext(e->o, "cell"), 100);
+		sb_escn(b, mmt_json_text(e->o, "cell"), 100);
 		sb_puts(b, "</td><td class=num>");
-		sb_escn(b, jtext(e->o, "pid"), 20);
+		sb_escn(b, mmt_json_text(e->o, "pid"), 20);
 		sb_printf(b, "</td><td class=\"cls-%s\">",
-			  !jtext(e->o, "class") ? "none" : oom_expected(e->o) ? "expected" : "bad");
-		sb_escn(b, jtext(e->o, "class"), 40);
+			  !mmt_json_text(e->o, "class") ? "none" : oom_expected(e->o) ? "expected" : "bad");
+		sb_escn(b, mmt_json_text(e->o, "class"), 40);
 		sb_puts(b, "</td><td class=pre>");
 		event_text(b, e);
 		sb_puts(b, "</td></tr>\n");
@@ -1425,7 +1394,7 @@ static void td_num(struct sb *b, json_object *o, const char *key, bool bytes)
 	char buf[64];
 
 	sb_puts(b, "<td class=num>");
-	if (!jnum(o, key, &d))
+	if (!mmt_json_double(o, key, &d))
 		sb_puts(b, "<span class=dim>\xe2\x80\x94</span>");
 	else {
 		if (bytes)
@@ -1440,13 +1409,13 @@ static void td_num(struct sb *b, json_object *o, const char *key, bool bytes)
 static void td_text(struct sb *b, json_object *o, const char *key)
 {
 	sb_puts(b, "<td>");
-	sb_escn(b, jtext(o, key), 200);
+	sb_escn(b, mmt_json_text(o, key), 200);
 	sb_puts(b, "</td>");
 }
 
 static void render_cells(struct sb *b, json_object *run)
 {
-	json_object *cells = jget(run, "cells");
+	json_object *cells = mmt_json_get(run, "cells");
 	size_t n = cells && json_object_is_type(cells, json_type_array) ?
 			   json_object_array_length(cells) : 0;
 
@@ -1461,12 +1430,12 @@ static void render_cells(struct sb *b, json_object *run)
 		"<th>pages per node (sampled)</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
 		json_object *c = json_object_array_get_idx(cells, i);
-		json_object *pl = jget(c, "placement"), *ppn = jget(pl, "pages_per_node");
+		json_object *pl = mmt_json_get(c, "placement"), *ppn = mmt_json_get(pl, "pages_per_node");
 		double outside;
 		bool any = false;
 
 		sb_puts(b, "<tr><td><b>");
-		sb_escn(b, jtext(c, "name"), 100);
+		sb_escn(b, mmt_json_text(c, "name"), 100);
 		sb_puts(b, "</b></td>");
 		td_text(b, c, "workload");
 		td_num(b, c, "threads", false);
@@ -1494,7 +1463,7 @@ static void render_cells(struct sb *b, json_object *run)
 		}
 		if (!any)
 			sb_puts(b, "<span class=dim>\xe2\x80\x94</span>");
-		if (jnum(pl, "outside_mems", &outside) && outside > 0)
+		if (mmt_json_double(pl, "outside_mems", &outside) && outside > 0)
 			sb_printf(b, " <b class=bad>%.0f outside mems</b>", outside);
 		sb_puts(b, "</td></tr>\n");
 	}
@@ -1526,7 +1495,7 @@ static void kv_flat(struct sb *b, const char *prefix, json_object *o, int depth)
 
 static void render_injectors(struct sb *b, json_object *run)
 {
-	json_object *inj = jget(run, "injectors");
+	json_object *inj = mmt_json_get(run, "injectors");
 
 	sb_puts(b, "<h2 id=injectors>Injectors</h2>\n");
 	if (!inj || !json_object_is_type(inj, json_type_object) ||
@@ -1608,18 +1577,18 @@ static double jnum_or_nan(json_object *o, const char *key)
 {
 	double d;
 
-	return jnum(o, key, &d) ? d : NAN;
+	return mmt_json_double(o, key, &d) ? d : NAN;
 }
 
 static json_object *cell_by_name(json_object *run, const char *name)
 {
-	json_object *cells = jget(run, "cells");
+	json_object *cells = mmt_json_get(run, "cells");
 	size_t n = cells && json_object_is_type(cells, json_type_array) ?
 			   json_object_array_length(cells) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *c = json_object_array_get_idx(cells, i);
-		const char *cn = jtext(c, "name");
+		const char *cn = mmt_json_text(c, "name");
 
 		if (cn && !strcmp(cn, name))
 			return c;
@@ -1630,17 +1599,17 @@ static json_object *cell_by_name(json_object *run, const char *name)
 /* A run's rebind rate: the injectors' rate_per_s summed, or cell rebinds per second. */
 static double rebind_rate(json_object *run)
 {
-	json_object *inj = jget(run, "injectors"), *cells = jget(run, "cells");
+	json_object *inj = mmt_json_get(run, "injectors"), *cells = mmt_json_get(run, "cells");
 	double sum = 0, el;
 	bool any = false;
 
 	if (inj && json_object_is_type(inj, json_type_object)) {
 		json_object_object_foreach(inj, k, rep) {
-			const char *type = jtext(rep, "type");
+			const char *type = mmt_json_text(rep, "type");
 			double r;
 
 			(void)k;
-			if (type && !strcmp(type, "rebind") && jnum(rep, "rate_per_s", &r)) {
+			if (type && !strcmp(type, "rebind") && mmt_json_double(rep, "rate_per_s", &r)) {
 				sum += r;
 				any = true;
 			}
@@ -1648,13 +1617,13 @@ static double rebind_rate(json_object *run)
 	}
 	if (any)
 		return sum;
-	if (!jnum(run, "elapsed_s", &el) || el <= 0 || !cells ||
+	if (!mmt_json_double(run, "elapsed_s", &el) || el <= 0 || !cells ||
 	    !json_object_is_type(cells, json_type_array))
 		return NAN;
 	for (size_t i = 0; i < json_object_array_length(cells); i++) {
 		double r;
 
-		if (jnum(json_object_array_get_idx(cells, i), "rebinds", &r))
+		if (mmt_json_double(json_object_array_get_idx(cells, i), "rebinds", &r))
 			sum += r;
 	}
 	return sum / el;
@@ -1671,8 +1640,8 @@ static void render_compare(struct sb *b, json_object *a, json_object *c)
 		{ "oom_foreign", "OOM kills: foreign" },
 		{ "stall", "stalls" },
 	};
-	json_object *va = jget(a, "verdict"), *vc = jget(c, "verdict");
-	json_object *cells_a = jget(a, "cells"), *cells_c = jget(c, "cells");
+	json_object *va = mmt_json_get(a, "verdict"), *vc = mmt_json_get(c, "verdict");
+	json_object *cells_a = mmt_json_get(a, "cells"), *cells_c = mmt_json_get(c, "cells");
 	size_t na = cells_a && json_object_is_type(cells_a, json_type_array) ?
 			    json_object_array_length(cells_a) : 0;
 	size_t nc = cells_c && json_object_is_type(cells_c, json_type_array) ?
@@ -1681,23 +1650,23 @@ static void render_compare(struct sb *b, json_object *a, json_object *c)
 	sb_puts(b, "<h2 id=compare>Comparison</h2>\n<p class=dim>A is this run, B the run given "
 		"with --compare; the ratio is A&divide;B.</p>\n");
 	sb_puts(b, "<table class=cmp>\n<tr><th></th><th>A: ");
-	sb_esc(b, jtext(a, "id") ? jtext(a, "id") : "(this run)");
+	sb_esc(b, mmt_json_text(a, "id") ? mmt_json_text(a, "id") : "(this run)");
 	sb_puts(b, "</th><th>B: ");
-	sb_esc(b, jtext(c, "id") ? jtext(c, "id") : "(other run)");
+	sb_esc(b, mmt_json_text(c, "id") ? mmt_json_text(c, "id") : "(other run)");
 	sb_puts(b, "</th><th>A&divide;B</th></tr>\n");
 	cmp_text_row(b, "verdict", run_verdict(a), run_verdict(c), true);
-	cmp_text_row(b, "job", jtext(jget(a, "job"), "name"), jtext(jget(c, "job"), "name"), false);
-	cmp_text_row(b, "kernel", jtext(jget(a, "kernel"), "release"),
-		     jtext(jget(c, "kernel"), "release"), false);
-	cmp_text_row(b, "topology", jtext(jget(a, "topology"), "summary"),
-		     jtext(jget(c, "topology"), "summary"), false);
+	cmp_text_row(b, "job", mmt_json_text(mmt_json_get(a, "job"), "name"), mmt_json_text(mmt_json_get(c, "job"), "name"), false);
+	cmp_text_row(b, "kernel", mmt_json_text(mmt_json_get(a, "kernel"), "release"),
+		     mmt_json_text(mmt_json_get(c, "kernel"), "release"), false);
+	cmp_text_row(b, "topology", mmt_json_text(mmt_json_get(a, "topology"), "summary"),
+		     mmt_json_text(mmt_json_get(c, "topology"), "summary"), false);
 	cmp_num_row(b, "elapsed (s)", jnum_or_nan(a, "elapsed_s"), jnum_or_nan(c, "elapsed_s"), 1);
 	cmp_num_row(b, "rebinds/s", rebind_rate(a), rebind_rate(c), 1);
 	for (size_t i = 0; i < MMT_ARRAY_SIZE(ooms); i++)
-		cmp_num_row(b, ooms[i].label, jnum_or_nan(jget(va, "counts"), ooms[i].count),
-			    jnum_or_nan(jget(vc, "counts"), ooms[i].count), 0);
-	cmp_num_row(b, "OOM kills (vmstat)", jnum_or_nan(jget(a, "vmstat"), "oom_kill"),
-		    jnum_or_nan(jget(c, "vmstat"), "oom_kill"), 0);
+		cmp_num_row(b, ooms[i].label, jnum_or_nan(mmt_json_get(va, "counts"), ooms[i].count),
+			    jnum_or_nan(mmt_json_get(vc, "counts"), ooms[i].count), 0);
+	cmp_num_row(b, "OOM kills (vmstat)", jnum_or_nan(mmt_json_get(a, "vmstat"), "oom_kill"),
+		    jnum_or_nan(mmt_json_get(c, "vmstat"), "oom_kill"), 0);
 	/* Cells of A in their order, then those only B has. */
 	for (int pass = 0; pass < 2; pass++) {
 		json_object *cells = pass ? cells_c : cells_a;
@@ -1705,7 +1674,7 @@ static void render_compare(struct sb *b, json_object *a, json_object *c)
 
 		for (size_t i = 0; i < n; i++) {
 			json_object *cell = json_object_array_get_idx(cells, i);
-			const char *name = jtext(cell, "name");
+			const char *name = mmt_json_text(cell, "name");
 			json_object *ca, *cc;
 			char label[160];
 
@@ -1765,7 +1734,7 @@ char *mmt_report_render(json_object *run, const char *samples_csv_text,
 {
 	struct sb b = { 0 };
 	struct events evs;
-	const char *name = jtext(jget(run, "job"), "name");
+	const char *name = mmt_json_text(mmt_json_get(run, "job"), "name");
 
 	if (events_parse(events_jsonl_text, &evs) < 0)
 		b.failed = true;
@@ -1775,7 +1744,7 @@ char *mmt_report_render(json_object *run, const char *samples_csv_text,
 	sb_puts(&b, " \xe2\x80\x94 mmtorture ");
 	sb_esc(&b, name ? name : "run");
 	sb_puts(&b, " ");
-	sb_esc(&b, jtext(run, "id"));
+	sb_esc(&b, mmt_json_text(run, "id"));
 	sb_puts(&b, "</title>\n<style>\n");
 	sb_puts(&b, css);
 	sb_puts(&b, "</style>\n</head>\n<body>\n");

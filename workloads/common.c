@@ -135,6 +135,20 @@ void mmt_wctx_backoff(const struct mmt_wctx *ctx, uint64_t us)
 		nanosleep(&ts, NULL);
 }
 
+const char *const mmt_policy_api_names[] = { "mbind", "set_mempolicy", NULL };
+const char *const mmt_mode_flags_names[] = { "none", "static", "relative", NULL };
+
+int mmt_fault_bind_policy(const struct mmt_cell_cfg *cell, struct mmt_wl_bind *ret)
+{
+	const struct mmt_fault_opts *o = cell->wl_opts;
+
+	if (!o)
+		return -EINVAL;
+	ret->policy_api = o->policy_api;
+	ret->mode_flags = o->mode_flags;
+	return 0;
+}
+
 int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
 			  struct mmt_bind_policy *ret)
 {

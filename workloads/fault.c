@@ -42,8 +42,6 @@
 
 #define BATCH_PAGES 64          /* pages between stop checks / heartbeats */
 
-static const char *const api_names[] = { "mbind", "set_mempolicy", NULL };
-static const char *const flag_names[] = { "none", "static", "relative", NULL };
 
 static const struct mmt_opt fault_opts[] = {
 	{ .name = "size", .type = MMT_OPT_SIZE, .off = offsetof(struct mmt_fault_opts, size),
@@ -51,11 +49,11 @@ static const struct mmt_opt fault_opts[] = {
 	  .help = "region mapped and faulted per thread per loop (rounded up to pages)" },
 	{ .name = "policy_api", .type = MMT_OPT_ENUM,
 	  .off = offsetof(struct mmt_fault_opts, policy_api), .def = "mbind",
-	  .choices = api_names,
+	  .choices = mmt_policy_api_names,
 	  .help = "mbind: per-VMA policy; set_mempolicy: per-thread policy, re-set each loop" },
 	{ .name = "mode_flags", .type = MMT_OPT_ENUM,
 	  .off = offsetof(struct mmt_fault_opts, mode_flags), .def = "none",
-	  .choices = flag_names,
+	  .choices = mmt_mode_flags_names,
 	  .help = "MPOL_BIND flag: none, static (MPOL_F_STATIC_NODES) or relative "
 		  "(MPOL_F_RELATIVE_NODES)" },
 	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_fault_opts, verify),
@@ -187,9 +185,9 @@ static void fault_describe(const struct mmt_cell_cfg *cell, json_object *out)
 	const struct mmt_fault_opts *o = cell->wl_opts;
 
 	json_object_object_add(out, "policy_api",
-			       json_object_new_string(api_names[o->policy_api]));
+			       json_object_new_string(mmt_policy_api_names[o->policy_api]));
 	json_object_object_add(out, "mode_flags",
-			       json_object_new_string(flag_names[o->mode_flags]));
+			       json_object_new_string(mmt_mode_flags_names[o->mode_flags]));
 	json_object_object_add(out, "size", json_object_new_int64((int64_t)o->size));
 	json_object_object_add(out, "verify", json_object_new_boolean(o->verify));
 }
@@ -204,4 +202,5 @@ const struct mmt_workload_ops mmt_workload_fault = {
 	.thread_footprint = fault_thread_footprint,
 	.thread_run = fault_thread_run,
 	.describe = fault_describe,
+	.bind_policy = mmt_fault_bind_policy,
 };

@@ -310,6 +310,15 @@ static void migrate_describe(const struct mmt_cell_cfg *cell, json_object *out)
 	json_object_object_add(out, "nodes", json_object_new_int(nodes));
 }
 
+/* mbind(MPOL_BIND) to the cell's nodes, no mode flag (migrate_thread_run). */
+static int migrate_bind_policy(const struct mmt_cell_cfg *cell, struct mmt_wl_bind *ret)
+{
+	(void)cell;
+	ret->policy_api = MMT_API_MBIND;
+	ret->mode_flags = MMT_FLAGS_NONE;
+	return 0;
+}
+
 const struct mmt_workload_ops mmt_workload_migrate = {
 	.version = MMT_WORKLOAD_VERSION,
 	.name = "migrate",
@@ -321,4 +330,5 @@ const struct mmt_workload_ops mmt_workload_migrate = {
 	.thread_footprint = migrate_thread_footprint,
 	.thread_run = migrate_thread_run,
 	.describe = migrate_describe,
+	.bind_policy = migrate_bind_policy,
 };

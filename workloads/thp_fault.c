@@ -42,9 +42,8 @@ struct thp_opts {
 	struct mmt_fault_opts f;
 	char thp_mode[16];        /* "always", "madvise", "never", "absent" */
 };
+_Static_assert(offsetof(struct thp_opts, f) == 0, "mmt_fault_bind_policy() reads f");
 
-static const char *const api_names[] = { "mbind", "set_mempolicy", NULL };
-static const char *const flag_names[] = { "none", "static", "relative", NULL };
 
 static const struct mmt_opt thp_fault_opts[] = {
 	{ .name = "size", .type = MMT_OPT_SIZE, .off = offsetof(struct thp_opts, f.size),
@@ -52,11 +51,11 @@ static const struct mmt_opt thp_fault_opts[] = {
 	  .help = "region mapped and faulted per thread per loop (rounded up to 2M)" },
 	{ .name = "policy_api", .type = MMT_OPT_ENUM,
 	  .off = offsetof(struct thp_opts, f.policy_api), .def = "mbind",
-	  .choices = api_names,
+	  .choices = mmt_policy_api_names,
 	  .help = "mbind: per-VMA policy; set_mempolicy: per-thread policy, re-set each loop" },
 	{ .name = "mode_flags", .type = MMT_OPT_ENUM,
 	  .off = offsetof(struct thp_opts, f.mode_flags), .def = "none",
-	  .choices = flag_names,
+	  .choices = mmt_mode_flags_names,
 	  .help = "MPOL_BIND flag: none, static (MPOL_F_STATIC_NODES) or relative "
 		  "(MPOL_F_RELATIVE_NODES)" },
 	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct thp_opts, f.verify),
@@ -208,9 +207,9 @@ static void thp_describe(const struct mmt_cell_cfg *cell, json_object *out)
 	const struct thp_opts *o = cell->wl_opts;
 
 	json_object_object_add(out, "policy_api",
-			       json_object_new_string(api_names[o->f.policy_api]));
+			       json_object_new_string(mmt_policy_api_names[o->f.policy_api]));
 	json_object_object_add(out, "mode_flags",
-			       json_object_new_string(flag_names[o->f.mode_flags]));
+			       json_object_new_string(mmt_mode_flags_names[o->f.mode_flags]));
 	json_object_object_add(out, "size", json_object_new_int64((int64_t)o->f.size));
 	json_object_object_add(out, "verify", json_object_new_boolean(o->f.verify));
 	json_object_object_add(out, "thp_enabled",
@@ -227,4 +226,5 @@ const struct mmt_workload_ops mmt_workload_thp_fault = {
 	.thread_footprint = thp_thread_footprint,
 	.thread_run = thp_thread_run,
 	.describe = thp_describe,
+	.bind_policy = mmt_fault_bind_policy,   /* options start with mmt_fault_opts */
 };

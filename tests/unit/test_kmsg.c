@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "harness/commands.h"
+#include "lib/jsonget.h"
 #include "lib/kmsg.h"
+#include "results/kevent_json.h"
 
 #ifndef MMT_SRCDIR
 #define MMT_SRCDIR "."
@@ -354,6 +356,36 @@ static void test_corpus_classify(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* the combiner's typed events as the JSON a run and parse-kmsg write  */
+
+static struct mmt_kevent kbuf[MMT_KMSG_MAX_EVENTS];
+
+static int as_json(int r, json_object **ev)
+{
+	for (int i = 0; i < r; i++) {
+		ev[i] = mmt_kevent_to_json(&kbuf[i]);
+		assert_non_null(ev[i]);
+	}
+	return r;
+}
+
+static int feed_json(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		     json_object **ev)
+{
+	return as_json(mmt_kmsg_feed(st, rec, kbuf, MMT_KMSG_MAX_EVENTS), ev);
+}
+
+static int flush_json(struct mmt_kmsg_state *st, json_object **ev)
+{
+	return as_json(mmt_kmsg_flush(st, kbuf, MMT_KMSG_MAX_EVENTS), ev);
+}
+
+static int expire_json(struct mmt_kmsg_state *st, uint64_t now_us, json_object **ev)
+{
+	return as_json(mmt_kmsg_expire(st, now_us, kbuf, MMT_KMSG_MAX_EVENTS), ev);
+}
+
+/* ------------------------------------------------------------------ */
 /* combiner expectations                                               */
 
 static json_object *json_path(json_object *ev, const char *path, bool *ret_found)
@@ -436,17 +468,17 @@ static json_object **combine(const struct corpus *c, size_t *ret_n)
 	for (size_t i = 0; i < c->n; i++) {
 		if (parse_entry(&c->e[i], &rec) < 0)
 			continue;
-		r = mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS);
+		r = feed_json(st, &rec, ev);
 		assert_true(r >= 0);
 		for (int k = 0; k < r; k++)
 			all[n++] = ev[k];
 	}
-	r = mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS);
+	r = flush_json(st, ev);
 	assert_true(r >= 0);
 	for (int k = 0; k < r; k++)
 		all[n++] = ev[k];
 	/* a second flush has nothing left */
-	assert_int_equal(mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS), 0);
+	assert_int_equal(flush_json(st, ev), 0);
 	mmt_kmsg_state_free(st);
 	*ret_n = n;
 	return all;
@@ -552,7 +584,7 @@ static int feed_seq(struct mmt_kmsg_state *st, uint64_t seq, bool has_seq,
 	rec.has_ts = true;
 	rec.level = 6;
 	snprintf(rec.msg, sizeof(rec.msg), "%s", msg);
-	return mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS);
+	return feed_json(st, &rec, ev);
 }
 
 static void test_seq_gap(void **state)
@@ -573,7 +605,7 @@ static void test_seq_gap(void **state)
 	json_object_put(ev[0]);
 
 	/* EPIPE: the count comes with the next record */
-	assert_int_equal(mmt_kmsg_lost(st, ev, MMT_KMSG_MAX_EVENTS), 0);
+	assert_int_equal(mmt_kmsg_lost(st), 0);
 	assert_int_equal(feed_seq(st, 20, true, "INFO: task a:1 blocked for more than 5 seconds.",
 				  ev), 2);
 	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
@@ -610,10 +642,9 @@ static void test_expire(void **state)
 	assert_int_equal(mmt_kmsg_parse_text_line("[  100.000000] Out of memory: Killed process "
 		"42 (w) total-vm:10kB, anon-rss:5kB, file-rss:0kB, shmem-rss:0kB, UID:0 "
 		"pgtables:4kB oom_score_adj:1000", &rec), 0);
-	assert_int_equal(mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS), 0);
-	assert_int_equal(mmt_kmsg_expire(st, 100500000, ev, MMT_KMSG_MAX_EVENTS), 0);
-	assert_int_equal(mmt_kmsg_expire(st, 100000000 + MMT_KMSG_REAP_WINDOW_US + 1, ev,
-					 MMT_KMSG_MAX_EVENTS), 1);
+	assert_int_equal(feed_json(st, &rec, ev), 0);
+	assert_int_equal(expire_json(st, 100500000, ev), 0);
+	assert_int_equal(expire_json(st, 100000000 + MMT_KMSG_REAP_WINDOW_US + 1, ev), 1);
 	assert_int_equal(json_object_get_int64(json_object_object_get(ev[0], "pid")), 42);
 	assert_false(json_object_get_boolean(json_object_object_get(ev[0], "reaped")));
 	assert_int_equal(json_object_get_int64(
@@ -622,19 +653,18 @@ static void test_expire(void **state)
 	/* the late reaper line is its own event */
 	assert_int_equal(mmt_kmsg_parse_text_line("[  107.000000] oom_reaper: reaped process 42 "
 		"(w), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB", &rec), 0);
-	assert_int_equal(mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS), 1);
+	assert_int_equal(feed_json(st, &rec, ev), 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
 			    "oom_reaped");
 	json_object_put(ev[0]);
-	assert_int_equal(mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS), 0);
+	assert_int_equal(flush_json(st, ev), 0);
 
 	/* a header whose kill line never comes expires as incomplete */
 	assert_int_equal(mmt_kmsg_parse_text_line("[  200.000000] w invoked oom-killer: "
 		"gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", &rec), 0);
-	assert_int_equal(mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS), 0);
-	assert_int_equal(mmt_kmsg_expire(st, 201000000, ev, MMT_KMSG_MAX_EVENTS), 0);
-	assert_int_equal(mmt_kmsg_expire(st, 200000000 + MMT_KMSG_REAP_WINDOW_US + 1, ev,
-					 MMT_KMSG_MAX_EVENTS), 1);
+	assert_int_equal(feed_json(st, &rec, ev), 0);
+	assert_int_equal(expire_json(st, 201000000, ev), 0);
+	assert_int_equal(expire_json(st, 200000000 + MMT_KMSG_REAP_WINDOW_US + 1, ev), 1);
 	assert_false(json_object_get_boolean(json_object_object_get(ev[0], "complete")));
 	json_object_put(ev[0]);
 	mmt_kmsg_state_free(st);
@@ -772,6 +802,60 @@ static void test_parse_text(void **state)
 	}
 }
 
+/* An oom_kill event read back (mmt_oom_report_from_json) writes the same JSON. */
+static void test_oom_json_roundtrip(void **state)
+{
+	size_t nfiles;
+	char **files = corpus_files(&nfiles);
+	unsigned compared = 0;
+	struct mmt_kevent *back = calloc(1, sizeof(*back));
+
+	(void)state;
+	assert_non_null(back);
+	assert_int_equal(mmt_oom_report_from_json(NULL, &back->u.oom), -EINVAL);
+	for (size_t i = 0; i < nfiles; i++) {
+		struct corpus c;
+		json_object **all;
+		size_t n;
+
+		corpus_load(files[i], &c);
+		all = combine(&c, &n);
+		for (size_t k = 0; k < n; k++) {
+			json_object *again;
+			int64_t v;
+
+			if (strcmp(json_object_get_string(json_object_object_get(all[k], "type")),
+				   "oom_kill")) {
+				assert_int_equal(mmt_oom_report_from_json(all[k], &back->u.oom),
+						 -EINVAL);
+				continue;
+			}
+			assert_int_equal(mmt_oom_report_from_json(all[k], &back->u.oom), 0);
+			back->type = MMT_KEV_OOM_KILL;
+			back->has_seq = mmt_json_i64(all[k], "kmsg_seq", &v);
+			back->seq = back->has_seq ? (uint64_t)v : 0;
+			back->has_ts = mmt_json_i64(all[k], "kernel_ts_us", &v);
+			back->kernel_ts_us = back->has_ts ? (uint64_t)v : 0;
+			snprintf(back->line, sizeof(back->line), "%s",
+				 mmt_json_str(all[k], "line"));
+			again = mmt_kevent_to_json(back);
+			if (strcmp(json_object_to_json_string(all[k]),
+				   json_object_to_json_string(again)))
+				fail_msg("%s: event %zu differs read back:\n  %s\n  %s", files[i], k,
+					 json_object_to_json_string(all[k]),
+					 json_object_to_json_string(again));
+			json_object_put(again);
+			compared++;
+		}
+		free_events(all, n);
+		corpus_free(&c);
+		free(files[i]);
+	}
+	free(files);
+	free(back);
+	assert_true(compared >= 20);
+}
+
 /* kmsg.log (mmt_kmsg_format_log) read back gives the same events */
 static void test_kmsglog_roundtrip(void **state)
 {
@@ -843,7 +927,7 @@ static unsigned feed_bytes(struct mmt_kmsg_state *st, const char *buf, size_t le
 		    mmt_kmsg_parse_text_line(line, &rec) == 0) {
 			mmt_kmsg_classify(rec.msg, &m);
 			assert_true((unsigned)m.kind < MMT_KMSG_NR_KINDS);
-			r = mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS);
+			r = feed_json(st, &rec, ev);
 			assert_true(r >= 0 && r <= MMT_KMSG_MAX_EVENTS);
 			for (int i = 0; i < r; i++) {
 				assert_non_null(json_object_object_get(ev[i], "type"));
@@ -906,7 +990,7 @@ static void test_garbage(void **state)
 		feed_bytes(st, buf, len);
 	}
 	free(buf);
-	r = mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS);
+	r = flush_json(st, ev);
 	assert_true(r >= 0);
 	for (int i = 0; i < r; i++)
 		json_object_put(ev[i]);
@@ -1038,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_combine),
 		cmocka_unit_test(test_full_report),
 		cmocka_unit_test(test_kmsglog_roundtrip),
+		cmocka_unit_test(test_oom_json_roundtrip),
 		cmocka_unit_test(test_seq_gap),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_parse_record),
