@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,7 @@ struct fixture {
 	struct mmt_dirty_opts o;
 	struct mmt_wctx ctx;
 	char dir[64];
+	_Atomic int returned;     /* the thread body returned */
 };
 
 static int setup(void **state)
@@ -108,8 +110,17 @@ static void test_validate(void **state)
 static void *run_thread(void *arg)
 {
 	struct fixture *f = arg;
+	intptr_t r = mmt_workload_dirty.thread_run(&f->ctx);
 
-	return (void *)(intptr_t)mmt_workload_dirty.thread_run(&f->ctx);
+	atomic_store(&f->returned, 1);
+	return (void *)r;
+}
+
+/* Wait for two passes, or for a thread that gave up (it fails below). */
+static void wait_two_loops(struct fixture *f)
+{
+	while (atomic_load(&f->stats.loops) < 2 && !atomic_load(&f->returned))
+		sched_yield();
 }
 
 static unsigned files_in(const char *dir)
@@ -137,8 +148,7 @@ static void test_writer(void **state)
 	f->o.sync_every = 128 << 10;
 	f->ctx.thread = 0;                     /* < writers: a writer */
 	assert_int_equal(pthread_create(&t, NULL, run_thread, f), 0);
-	while (atomic_load(&f->stats.loops) < 2)
-		sched_yield();
+	wait_two_loops(f);
 	assert_int_equal(files_in(f->dir), 1);
 	atomic_store(&f->stop, 1);
 	assert_int_equal(pthread_join(t, &ret), 0);
@@ -161,8 +171,7 @@ static void test_faulter(void **state)
 	f->o.anon_share = 50;                  /* 4M of 8M, one faulter */
 	f->ctx.thread = 1;                     /* >= writers: a faulter */
 	assert_int_equal(pthread_create(&t, NULL, run_thread, f), 0);
-	while (atomic_load(&f->stats.loops) < 2)
-		sched_yield();
+	wait_two_loops(f);
 	atomic_store(&f->stop, 1);
 	assert_int_equal(pthread_join(t, &ret), 0);
 	assert_int_equal((intptr_t)ret, 0);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,22 +92,32 @@ static void set_opt(struct fixture *f, const char *name, const char *value)
 				     sizeof(why)), 0);
 }
 
-static void *stop_later(void *arg)
-{
-	struct timespec ts = { 0, 300 * 1000 * 1000 };
+/*
+ * Stop the thread once it has done whole loops, never on a clock: a test
+ * that expects work within N ms fails under load.
+ */
+static _Atomic int thread_returned;
 
-	nanosleep(&ts, NULL);
-	atomic_store((_Atomic uint32_t *)arg, 1);
+static void *stop_after_two_loops(void *arg)
+{
+	struct fixture *f = arg;
+
+	/* A thread that gives up early ends the wait too (and fails below). */
+	while (atomic_load(&f->stats.loops) < 2 && !atomic_load(&thread_returned))
+		sched_yield();
+	atomic_store(&f->stop, 1);
 	return NULL;
 }
 
-static int run_300ms(struct fixture *f)
+static int run_two_loops(struct fixture *f)
 {
 	pthread_t t;
 	int r;
 
-	assert_int_equal(pthread_create(&t, NULL, stop_later, &f->stop), 0);
+	atomic_store(&thread_returned, 0);
+	assert_int_equal(pthread_create(&t, NULL, stop_after_two_loops, f), 0);
 	r = f->cell.wl->thread_run(&f->ctx);
+	atomic_store(&thread_returned, 1);
 	pthread_join(t, NULL);
 	return r;
 }
@@ -203,7 +214,7 @@ static void test_thp_fault_runs_and_verifies(void **state)
 
 	use(f, &mmt_workload_thp_fault);
 	set_opt(f, "size", "8M");
-	assert_int_equal(run_300ms(f), 0);
+	assert_int_equal(run_two_loops(f), 0);
 	after = thp_fault_alloc();
 	assert_true(atomic_load(&f->stats.loops) > 0);
 	assert_true(atomic_load(&f->stats.pages) >= atomic_load(&f->stats.loops) * 2048);
@@ -225,7 +236,7 @@ static void test_migrate_runs_and_verifies(void **state)
 	use(f, &mmt_workload_migrate);
 	set_opt(f, "size", "4100K");    /* one page more than 4M: a short last batch */
 	set_opt(f, "batch", "100");
-	assert_int_equal(run_300ms(f), 0);
+	assert_int_equal(run_two_loops(f), 0);
 	assert_true(atomic_load(&f->stats.loops) > 0);
 	/* The first touch, then every page moved (in place) each round. */
 	assert_true(atomic_load(&f->stats.pages) >= nr + atomic_load(&f->stats.loops) * nr);
