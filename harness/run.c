@@ -29,6 +29,7 @@
 
 #include "lib/cgroup.h"
 #include "lib/journal.h"
+#include "lib/undo.h"
 #include "lib/kmsg.h"
 #include "lib/log.h"
 #include "lib/monitor.h"
@@ -730,7 +731,7 @@ static void teardown(struct orch *o)
 		mmt_journal_close(run->jr);
 		run->jr = NULL;
 		mmt_run_path(run, "journal", path, sizeof(path));
-		if (mmt_journal_replay(path, NULL) > 0)
+		if (mmt_journal_replay(path, mmt_undo_kinds) > 0)
 			mmt_run_finding(run, MMT_F_HARNESS,
 					"cleanup left something behind: see %s", path);
 	}
@@ -895,7 +896,7 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		log_warn("mlockall: %s", strerror(errno));
 
 	mmt_run_path(run, "journal", path, sizeof(path));
-	r = mmt_journal_open(path, &run->jr);
+	r = mmt_journal_open(path, mmt_undo_kinds, &run->jr);
 	if (r < 0) {
 		mmt_run_finding(run, MMT_F_HARNESS, "journal %s: %s", path, strerror(-r));
 		goto out_verdict;

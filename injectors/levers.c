@@ -20,7 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/sysctl.h"
+#include "lib/monitor.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
@@ -143,16 +145,16 @@ static int thp_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	snprintf(text, sizeof(text), "%s", o->values);
 	n = mmt_opt_split_list(text, items, LEVER_MAX_VALUES + 1);
 	if (n < 1 || n > LEVER_MAX_VALUES)
-		return mmt_bd_verr(cfg, "values", err, err_len, "give 1..%d values",
-				   LEVER_MAX_VALUES);
+		return mmt_svc_verr(cfg, "values", err, err_len, "give 1..%d values",
+				    LEVER_MAX_VALUES);
 	for (unsigned i = 0; i < n; i++) {
 		bool ok = false;
 
 		for (unsigned k = 0; known[k]; k++)
 			ok |= !strcmp(items[i], known[k]);
 		if (!ok)
-			return mmt_bd_verr(cfg, "values", err, err_len,
-					   "'%s' is no THP mode", items[i]);
+			return mmt_svc_verr(cfg, "values", err, err_len,
+					    "'%s' is no THP mode", items[i]);
 	}
 	return 0;
 }
@@ -273,7 +275,7 @@ static int lever_start(struct mmt_inj *inj)
 	if (!lv)
 		return -ENOMEM;
 	if (lv->kind == LV_THP) {
-		r = mmt_bd_sysctl_set(inj->run->jr, lv->path, lv->values[0], &lv->restore_seq);
+		r = mmt_sysctl_set(inj->run->jr, lv->path, lv->values[0], &lv->restore_seq);
 		if (r < 0)
 			goto out_free;
 		atomic_fetch_add(&lv->count, 1);
@@ -281,7 +283,7 @@ static int lever_start(struct mmt_inj *inj)
 	if (lv->kind == LV_COMPACT) {
 		static const char *const key[] = { "compact_stall" };
 
-		mmt_bd_vmstat(key, &lv->compact_stall0, 1);
+		mmt_mon_vmstat_keys(key, &lv->compact_stall0, 1);
 	}
 	r = mmt_ith_start(&lv->ith, lever_thread, lv);
 	if (r == 0)
@@ -309,7 +311,7 @@ static void lever_poll(struct mmt_inj *inj, double *vals)
 		static const char *const key[] = { "compact_stall" };
 		uint64_t v;
 
-		if (mmt_bd_vmstat(key, &v, 1) == 1)
+		if (mmt_mon_vmstat_keys(key, &v, 1) == 1)
 			vals[1] = (double)(v - lv->compact_stall0);
 	}
 	mmt_ith_check_stall(&lv->ith, inj, inj->ops->name, lv->o->stall_us, &lv->stall_reported);

@@ -28,7 +28,12 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/swap.h"
+#include "lib/undo.h"
+#include "injectors/nfs.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
@@ -209,11 +214,11 @@ static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 		if (job->injectors[i].ops == &mmt_injector_nfs)
 			n++;
 	if (n > 1)
-		return mmt_bd_verr(cfg, "export", err, err_len,
-				   "one [nfs] section per job (its mount is shared)");
+		return mmt_svc_verr(cfg, "export", err, err_len,
+				    "one [nfs] section per job (its mount is shared)");
 	if (o->export[0] && (!strchr(o->export, ':') || strchr(o->export, ':')[1] != '/'))
-		return mmt_bd_verr(cfg, "export", err, err_len,
-				   "'%s' is not server:/path", o->export);
+		return mmt_svc_verr(cfg, "export", err, err_len,
+				    "'%s' is not server:/path", o->export);
 	return 0;
 }
 
@@ -221,7 +226,7 @@ static bool need(const char *prog, const char *pkg, char *why, size_t why_len)
 {
 	char path[PATH_MAX];
 
-	if (mmt_bd_find_prog(prog, path, sizeof(path)))
+	if (mmt_exec_find_prog(prog, path, sizeof(path)))
 		return true;
 	snprintf(why, why_len, "%s not found (install %s)", prog, pkg);
 	return false;
@@ -233,14 +238,14 @@ static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 
 	if (!s)
 		return -ENOMEM;
-	if (!mmt_bd_load_fs("nfs", "nfs")) {
+	if (!mmt_exec_load_fs("nfs", "nfs")) {
 		snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 			 "/proc/filesystems has no nfs)");
 		return 1;
 	}
 	if (s->o->export[0])
 		return 0;
-	if (!mmt_bd_load_fs("nfsd", "nfsd")) {
+	if (!mmt_exec_load_fs("nfsd", "nfsd")) {
 		snprintf(why, why_len, "kernel has no NFS server (modprobe nfsd failed; "
 			 "/proc/filesystems has no nfsd)");
 		return 1;
@@ -273,7 +278,7 @@ static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 static int make_path(struct nfs_state *s, const char *suffix, char *buf, size_t len)
 {
 	char name[NAME_MAX];
-	int r = mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, name, sizeof(name));
+	int r = mmt_svc_name(s->inj->run->id, s->inj->cfg->name, suffix, name, sizeof(name));
 
 	if (r < 0)
 		return r;
@@ -297,7 +302,7 @@ static int start_daemon(struct nfs_state *s, const char *name, const char *const
 	if (seq < 0)
 		return log_err_errno(seq, "journal daemon %s", name);
 	mmt_undo_push(&s->server_undo, seq);
-	pid = mmt_bd_spawn(argv, &pidfd);
+	pid = mmt_exec_spawn(argv, &pidfd);
 	if (pid < 0)
 		return log_err_errno(pid, "spawn %s", name);
 	if (s->nr_pidfd < NFS_MAX_DAEMONS)
@@ -320,7 +325,7 @@ static int run_prog(struct nfs_state *s, const char *const *argv)
 	int r;
 
 	mmt_ith_busy(&s->ith, argv[0]);
-	r = mmt_bd_exec(argv, s->err, sizeof(s->err));
+	r = mmt_exec_run(argv, s->err, sizeof(s->err));
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		log_err("%s: %s failed: %s", s->inj->cfg->name, argv[0], s->err);
@@ -364,7 +369,7 @@ static int start_server(struct nfs_state *s)
 	r = make_path(s, "export", s->export_dir, sizeof(s->export_dir));
 	if (r < 0)
 		return r;
-	r = mmt_bd_mkdir(jr, s->export_dir, &seq);
+	r = mmt_fs_mkdir(jr, s->export_dir, &seq);
 	mmt_undo_push(&s->server_undo, seq);
 	if (r < 0)
 		return r;
@@ -481,14 +486,14 @@ static int do_mount(struct nfs_state *s, const char *addr)
 	r = mmt_nfs_mount_data(vers, addr, s->o->mount_opts, data, sizeof(data));
 	if (r < 0)
 		return r;
-	mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
-	r = mmt_bd_mkdir(jr, s->mnt, &seq);
+	mmt_fs_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
+	r = mmt_fs_mkdir(jr, s->mnt, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
 		return r;
 	for (;;) {
 		mmt_ith_busy(&s->ith, "nfs mount");
-		r = mmt_bd_mount(jr, s->src, s->mnt, is_v3(vers) ? "nfs" : "nfs4", 0, data, &seq);
+		r = mmt_fs_mount(jr, s->src, s->mnt, is_v3(vers) ? "nfs" : "nfs4", 0, data, &seq);
 		mmt_ith_busy(&s->ith, NULL);
 		if (r == 0) {
 			mmt_undo_push(&s->undo, seq);
@@ -518,7 +523,7 @@ static void swaps_under_cb(const char *name, uint64_t size_kb, uint64_t used_kb,
 	if (strncmp(name, c->dir, c->len) || name[c->len] != '/')
 		return;
 	/* Under our own mount: ours (the journal holds its swapon and file). */
-	if (mmt_bd_swapoff_raw(name) < 0)
+	if (mmt_swap_off_raw(name) < 0)
 		c->left++;
 	else if (strstr(name, MMT_PREFIX "-"))
 		unlink(name);
@@ -535,8 +540,8 @@ static void sweep_export(struct nfs_state *s)
 	struct dirent *de;
 	DIR *d;
 
-	if (!s->export_dir[0] || mmt_bd_name(s->inj->run->id, "", NULL, prefix,
-					     sizeof(prefix)) < 0)
+	if (!s->export_dir[0] || mmt_svc_name(s->inj->run->id, "", NULL, prefix,
+					      sizeof(prefix)) < 0)
 		return;
 	d = opendir(s->export_dir);
 	if (!d)
@@ -560,7 +565,7 @@ static bool swaps_under(struct nfs_state *s, const char *dir)
 	if (mmt_read_file("/proc/swaps", text, sizeof(text)) < 0)
 		return true;
 	mmt_ith_busy(&s->ith, "teardown (swapoff on NFS)");
-	mmt_bd_swaps_parse(text, swaps_under_cb, &c);
+	mmt_swap_parse_swaps(text, swaps_under_cb, &c);
 	mmt_ith_busy(&s->ith, NULL);
 	return c.left == 0;
 }
@@ -597,7 +602,7 @@ static void *nfs_thread(void *arg)
 		json_object_object_add(ex, "source", json_object_new_string(s->src));
 		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
 		json_object_object_add(ex, "mount_us", json_object_new_uint64(s->mount_us));
-		mmt_bd_event(run, s->inj->cfg->name, "mounted", ex);
+		mmt_svc_event(run, s->inj->cfg->name, "mounted", ex);
 		atomic_store(&s->mounted, true);
 		while (!mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
 			;
@@ -636,7 +641,7 @@ static void *nfs_thread(void *arg)
 		log_err_errno(-errno, "umount /proc/fs/nfsd");
 	for (unsigned i = 0; i < s->nr_pidfd; i++) {
 		/* The daemon's undo signalled it: reap it. */
-		for (int t = 0; t < 50 && mmt_bd_waitpidfd(s->pidfd[i], true, &status) == 0; t++)
+		for (int t = 0; t < 50 && mmt_exec_waitpidfd(s->pidfd[i], true, &status) == 0; t++)
 			usleep(20000);
 		close(s->pidfd[i]);
 	}

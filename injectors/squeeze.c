@@ -30,7 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
@@ -104,8 +105,8 @@ static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 		for (unsigned i = 0; i < job->nr_cells; i++)
 			found |= !strcmp(job->cells[i].name, o->cell);
 		if (!found)
-			return mmt_bd_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job",
-					   o->cell);
+			return mmt_svc_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job",
+					    o->cell);
 	}
 	return 0;
 }
@@ -192,7 +193,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 		close(pfd[1]);
 		return 0;
 	}
-	pid = mmt_bd_clone(&pidfd);
+	pid = mmt_exec_clone(&pidfd);
 	if (pid == 0)
 		hog_child(pfd[0], s->o, adj, strlen(adj), comm);
 	if (pid > 0) {
@@ -221,9 +222,9 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 
 		json_object_object_add(ex, "pid", json_object_new_int(pid));
 		json_object_object_add(ex, "cgroup", json_object_new_string(s->cg_name));
-		mmt_bd_event(s->inj->run, s->inj->cfg->name, "hog_spawn", ex);
+		mmt_svc_event(s->inj->run, s->inj->cfg->name, "hog_spawn", ex);
 	}
-	mmt_bd_waitpidfd(pidfd, false, ret_status);
+	mmt_exec_waitpidfd(pidfd, false, ret_status);
 	*ret_lived_us = mmt_now_us() - t0;
 	pthread_mutex_lock(&s->mu);
 	s->cur_pidfd = -1;
@@ -260,12 +261,12 @@ static void *hog_thread(void *arg)
 		if (WIFSIGNALED(status)) {
 			atomic_fetch_add(&s->kills, 1);
 			json_object_object_add(ex, "signal", json_object_new_int(WTERMSIG(status)));
-			mmt_bd_event(run, s->inj->cfg->name, "hog_killed", ex);
+			mmt_svc_event(run, s->inj->cfg->name, "hog_killed", ex);
 		} else {
 			atomic_fetch_add(&s->exits, 1);
 			s->last_exit = WEXITSTATUS(status);
 			json_object_object_add(ex, "exit", json_object_new_int(s->last_exit));
-			mmt_bd_event(run, s->inj->cfg->name, "hog_exit", ex);
+			mmt_svc_event(run, s->inj->cfg->name, "hog_exit", ex);
 		}
 		if (!s->o->respawn || mmt_ith_sleep(&s->ith, s->o->respawn_delay_us))
 			break;
@@ -381,7 +382,7 @@ static int hog_stop(struct mmt_inj *inj)
 	if (s->cur_pidfd >= 0)
 		kill_pidfd(s->cur_pidfd);
 	pthread_mutex_unlock(&s->mu);
-	r = mmt_ith_stop(&s->ith, mmt_bd_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
+	r = mmt_ith_stop(&s->ith, mmt_svc_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
 	if (r == -ETIMEDOUT) {
 		s->timed_out = true;
 		mmt_run_finding(inj->run, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
@@ -485,11 +486,11 @@ static int sq_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	const struct sq_opts *o = cfg->opts;
 
 	if (!o->cell[0])
-		return mmt_bd_verr(cfg, "cell", err, err_len, "required");
+		return mmt_svc_verr(cfg, "cell", err, err_len, "required");
 	for (unsigned i = 0; i < job->nr_cells; i++)
 		if (!strcmp(job->cells[i].name, o->cell))
 			return 0;
-	return mmt_bd_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job", o->cell);
+	return mmt_svc_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job", o->cell);
 }
 
 static int sq_probe(struct mmt_inj *inj, char *why, size_t why_len)
@@ -543,7 +544,7 @@ static void *sq_thread(void *arg)
 		mmt_ith_busy(&s->ith, NULL);
 		atomic_store(&s->limit, s->orig_bytes);
 		atomic_fetch_add(&s->cycles_done, 1);
-		mmt_bd_event(s->inj->run, s->inj->cfg->name, "squeeze_cycle", NULL);
+		mmt_svc_event(s->inj->run, s->inj->cfg->name, "squeeze_cycle", NULL);
 		if (o->cycles && atomic_load(&s->cycles_done) >= o->cycles)
 			break;
 		if (mmt_ith_sleep(&s->ith, o->interval_us))

@@ -16,7 +16,15 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/loop.h"
+#include "lib/sysfx/zram.h"
+#include "lib/sysfx/dm.h"
+#include "lib/sysfx/swap.h"
+#include "lib/undo.h"
+#include "lib/monitor.h"
+#include "injectors/services.h"
 #include "lib/kfeat.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
@@ -148,15 +156,15 @@ static int swap_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job
 			if (job->injectors[i].ops == &mmt_injector_nfs)
 				have = true;
 		if (!have)
-			return mmt_bd_verr(cfg, "backing", err, err_len,
-					   "backing=nfs needs an [nfs] section in the job");
+			return mmt_svc_verr(cfg, "backing", err, err_len,
+					    "backing=nfs needs an [nfs] section in the job");
 	}
 	if (o->churn_us && o->churn_us < MMT_USEC_PER_SEC)
-		return mmt_bd_verr(cfg, "churn", err, err_len,
-				   "churn below 1s leaves no time to swap; allowed 0 or >= 1s");
+		return mmt_svc_verr(cfg, "churn", err, err_len,
+				    "churn below 1s leaves no time to swap; allowed 0 or >= 1s");
 	if (o->backing == BK_DM && o->dm_target == DMK_FLAKEY &&
 	    o->up_us % MMT_USEC_PER_SEC)
-		return mmt_bd_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
+		return mmt_svc_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
 	return 0;
 }
 
@@ -196,7 +204,7 @@ static void check_swaps_after(struct swap_state *s)
 		return;
 	if (s->dev[0])
 		c.ours = realpath(s->dev, real) ? real : s->dev;
-	mmt_bd_swaps_parse(text, check_cb, &c);
+	mmt_swap_parse_swaps(text, check_cb, &c);
 	s->foreign_missing = 0;
 	for (unsigned i = 0; i < s->nr_foreign; i++)
 		if (!c.seen[i]) {
@@ -227,7 +235,7 @@ static int probe_dir(const char *dir, char *why, size_t why_len)
 
 static int probe_loop(char *why, size_t why_len)
 {
-	if (mmt_bd_load(mmt_kfeat_loop, "loop"))
+	if (mmt_exec_load(mmt_kfeat_loop, "loop"))
 		return 0;
 	snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
 		 "loop-control; modprobe loop failed)");
@@ -251,19 +259,19 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 		snprintf(why, why_len, "kernel built without CONFIG_SWAP (no /proc/swaps)");
 		return 1;
 	}
-	if (!mmt_bd_find_prog("mkswap", path, sizeof(path))) {
+	if (!mmt_exec_find_prog("mkswap", path, sizeof(path))) {
 		snprintf(why, why_len, "mkswap not found (install util-linux)");
 		return 1;
 	}
 	if (mmt_read_file("/proc/swaps", text, sizeof(text)) >= 0) {
 		s->nr_foreign = 0;
-		mmt_bd_swaps_parse(text, foreign_cb, s);
+		mmt_swap_parse_swaps(text, foreign_cb, s);
 	}
 	switch (s->o->backing) {
 	case BK_FILE:
 		return probe_dir(swap_dir(s), why, why_len);
 	case BK_ZRAM:
-		if (mmt_bd_load(mmt_kfeat_zram, "zram"))
+		if (mmt_exec_load(mmt_kfeat_zram, "zram"))
 			return 0;
 		snprintf(why, why_len, "kernel has no zram (no /sys/class/zram-control; "
 			 "modprobe zram failed)");
@@ -274,15 +282,15 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 		r = probe_loop(why, why_len) ?: probe_dir(swap_dir(s), why, why_len);
 		if (r)
 			return r;
-		return mmt_bd_dm_probe(dm_names[s->o->dm_target], why, why_len);
+		return mmt_dm_probe(dm_names[s->o->dm_target], why, why_len);
 	case BK_NFS:
-		r = mmt_bd_kconfig("NFS_SWAP");
+		r = mmt_exec_kconfig("NFS_SWAP");
 		if (r == 0) {
 			snprintf(why, why_len, "kernel has no swap over NFS (CONFIG_NFS_SWAP "
 				 "is not set)");
 			return 1;
 		}
-		if (!mmt_bd_load_fs("nfs", "nfs")) {
+		if (!mmt_exec_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 				 "/proc/filesystems has no nfs)");
 			return 1;
@@ -294,7 +302,7 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 
 static int make_name(struct swap_state *s, const char *suffix, char *buf, size_t len)
 {
-	return mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+	return mmt_svc_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
 }
 
 /* The image or swap file in dir. */
@@ -317,7 +325,7 @@ static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 	 * too: EINVAL, seen in the lab VM).  The image under a loop device
 	 * may have holes: then swap-out allocates its blocks under reclaim.
 	 */
-	r = mmt_bd_file_create(jr, s->img, s->o->size, !strcmp(suffix, "swap"), &seq);
+	r = mmt_fs_file_create(jr, s->img, s->o->size, !strcmp(suffix, "swap"), &seq);
 	mmt_undo_push(&s->undo, seq);
 	return r;
 }
@@ -326,8 +334,8 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
 {
 	uint64_t end = mmt_now_us() + s->o->nfs_wait_us;
 
-	mmt_bd_nfs_dir(s->inj->run->dir, dir, len);
-	while (!mmt_bd_is_nfs(dir)) {
+	mmt_fs_nfs_dir(s->inj->run->dir, dir, len);
+	while (!mmt_fs_is_nfs(dir)) {
 		if (mmt_now_us() > end)
 			return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
 					     s->inj->cfg->name, dir);
@@ -391,7 +399,7 @@ static int setup(struct swap_state *s)
 		snprintf(s->dev, sizeof(s->dev), "%s", s->img);
 		break;
 	case BK_ZRAM:
-		r = mmt_bd_zram_add(jr, o->size, o->zram_comp, s->dev, sizeof(s->dev), &seq);
+		r = mmt_zram_add(jr, o->size, o->zram_comp, s->dev, sizeof(s->dev), &seq);
 		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
 			return r;
@@ -402,8 +410,8 @@ static int setup(struct swap_state *s)
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "loop attach");
-		r = mmt_bd_loop_attach(jr, s->img, o->loop_dio, s->loopdev,
-				       sizeof(s->loopdev), &seq);
+		r = mmt_loop_attach(jr, s->img, o->loop_dio, s->loopdev,
+				    sizeof(s->loopdev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
 		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
@@ -415,26 +423,26 @@ static int setup(struct swap_state *s)
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_bd_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
 					    .flakey = o->dm_target != DMK_DELAY, .bytes = o->size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
 					    .flakey_mode = o->flakey_mode },
-				    s->dev, sizeof(s->dev), &seq);
+				 s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push_dm(&s->undo, seq);
+		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
 			return r;
 		break;
 	}
 	mmt_ith_busy(&s->ith, "mkswap");
-	r = mmt_bd_mkswap(s->dev, s->err, sizeof(s->err));
+	r = mmt_swap_mkswap(s->dev, s->err, sizeof(s->err));
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		return r;
 	mmt_ith_busy(&s->ith, "swapon");
-	r = mmt_bd_swapon(jr, s->dev, o->priority, &seq);
+	r = mmt_swap_on(jr, s->dev, o->priority, &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
 	s->swapon_seq = seq;
@@ -451,7 +459,7 @@ static void churn_once(struct swap_state *s)
 	int r;
 
 	mmt_ith_busy(&s->ith, "swapoff");
-	r = mmt_bd_swapoff_raw(s->dev);
+	r = mmt_swap_off_raw(s->dev);
 	mmt_ith_busy(&s->ith, NULL);
 	dt = mmt_now_us() - t0;
 	if (r < 0) {
@@ -470,7 +478,7 @@ static void churn_once(struct swap_state *s)
 	if (dt > atomic_load(&s->swapoff_max_us))
 		atomic_store(&s->swapoff_max_us, dt);
 	mmt_ith_busy(&s->ith, "swapon");
-	r = mmt_bd_swapon_raw(s->dev, s->o->priority);
+	r = mmt_swap_on_raw(s->dev, s->o->priority);
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0) {
 		atomic_fetch_add(&s->swapon_fail, 1);
@@ -499,7 +507,7 @@ static void *swap_thread(void *arg)
 
 		json_object_object_add(ex, "device", json_object_new_string(s->dev));
 		json_object_object_add(ex, "size", json_object_new_uint64(s->o->size));
-		mmt_bd_event(run, s->inj->cfg->name, "swapon", ex);
+		mmt_svc_event(run, s->inj->cfg->name, "swapon", ex);
 		atomic_store(&s->ready, true);
 		while (s->o->churn_us && !mmt_ith_sleep(&s->ith, s->o->churn_us))
 			churn_once(s);
@@ -521,7 +529,7 @@ static void *swap_thread(void *arg)
 		uint64_t kb = 0;
 
 		/* On NFS it must go now: the nfs injector stops the server next. */
-		if (s->o->backing != BK_NFS && mmt_bd_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
+		if (s->o->backing != BK_NFS && mmt_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
 			r = -EBUSY;
 		} else {
 			mmt_ith_busy(&s->ith, "teardown (swapoff)");
@@ -543,7 +551,7 @@ static void *swap_thread(void *arg)
 	mmt_undo_all(run->jr, &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
-		mmt_bd_event(run, s->inj->cfg->name, "swapoff", NULL);
+		mmt_svc_event(run, s->inj->cfg->name, "swapoff", NULL);
 	return NULL;
 }
 
@@ -584,7 +592,7 @@ static void swap_poll(struct mmt_inj *inj, double *vals)
 	vals[0] = vals[1] = vals[2] = NAN;
 	if (!s)
 		return;
-	if (mmt_bd_vmstat(keys, v, 2) == 2) {
+	if (mmt_mon_vmstat_keys(keys, v, 2) == 2) {
 		if (s->have_prev) {
 			vals[0] = (double)(v[0] - s->vm_prev[0]);
 			vals[1] = (double)(v[1] - s->vm_prev[1]);
@@ -595,7 +603,7 @@ static void swap_poll(struct mmt_inj *inj, double *vals)
 		s->vm_prev[1] = v[1];
 		s->have_prev = true;
 	}
-	if (atomic_load(&s->on) && mmt_bd_swap_used_kb(s->dev, &kb) == 0) {
+	if (atomic_load(&s->on) && mmt_swap_used_kb(s->dev, &kb) == 0) {
 		vals[2] = (double)kb;
 		if (kb > s->used_max_kb)
 			s->used_max_kb = kb;

@@ -19,7 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/loop.h"
+#include "lib/sysfx/dm.h"
+#include "lib/sysfx/sysctl.h"
+#include "lib/undo.h"
+#include "lib/monitor.h"
+#include "injectors/services.h"
 #include "lib/kfeat.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
@@ -151,25 +158,25 @@ static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 			if (job->injectors[i].ops == &mmt_injector_nfs)
 				have = true;
 		if (!have)
-			return mmt_bd_verr(cfg, "target", err, err_len,
-					   "target=nfs needs an [nfs] section in the job");
+			return mmt_svc_verr(cfg, "target", err, err_len,
+					    "target=nfs needs an [nfs] section in the job");
 	} else if (o->file_size + (o->image_size / 8) > o->image_size) {
-		return mmt_bd_verr(cfg, "file_size", err, err_len,
-				   "must leave 1/8 of image_size free (image_size is %" PRIu64 ")",
-				   o->image_size);
+		return mmt_svc_verr(cfg, "file_size", err, err_len,
+				    "must leave 1/8 of image_size free (image_size is %" PRIu64 ")",
+				    o->image_size);
 	}
 	if (o->dirty_ratio >= 0 && o->dirty_bytes)
-		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len,
-				   "dirty_ratio and dirty_bytes exclude each other");
+		return mmt_svc_verr(cfg, "dirty_bytes", err, err_len,
+				    "dirty_ratio and dirty_bytes exclude each other");
 	if (o->dirty_background_ratio >= 0 && o->dirty_background_bytes)
-		return mmt_bd_verr(cfg, "dirty_background_bytes", err, err_len,
-				   "dirty_background_ratio and dirty_background_bytes "
-				   "exclude each other");
+		return mmt_svc_verr(cfg, "dirty_background_bytes", err, err_len,
+				    "dirty_background_ratio and dirty_background_bytes "
+				    "exclude each other");
 	if (o->dirty_bytes && o->dirty_bytes < 8192)
-		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
+		return mmt_svc_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
 	if (o->target == TG_DM_FLAKEY && (o->up_us % MMT_USEC_PER_SEC ||
 					  o->down_us % MMT_USEC_PER_SEC))
-		return mmt_bd_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
+		return mmt_svc_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
 	return 0;
 }
 
@@ -182,39 +189,39 @@ static int wb_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 	if (!s)
 		return -ENOMEM;
 	if (s->o->target == TG_NFS) {
-		if (!mmt_bd_load_fs("nfs", "nfs")) {
+		if (!mmt_exec_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 				 "/proc/filesystems has no nfs)");
 			return 1;
 		}
 		return 0;
 	}
-	if (!mmt_bd_load(mmt_kfeat_loop, "loop")) {
+	if (!mmt_exec_load(mmt_kfeat_loop, "loop")) {
 		snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
 			 "loop-control; modprobe loop failed)");
 		return 1;
 	}
-	if (!mmt_bd_load_fs(fs, fs)) {
+	if (!mmt_exec_load_fs(fs, fs)) {
 		snprintf(why, why_len, "kernel has no %s (not in /proc/filesystems; "
 			 "modprobe %s failed)", fs, fs);
 		return 1;
 	}
-	mmt_bd_mkfs_prog(fs, prog, sizeof(prog));
-	if (!mmt_bd_find_prog(prog, path, sizeof(path))) {
+	mmt_fs_mkfs_prog(fs, prog, sizeof(prog));
+	if (!mmt_exec_find_prog(prog, path, sizeof(path))) {
 		snprintf(why, why_len, "%s not found (install %s)", prog,
 			 !strcmp(fs, "xfs") ? "xfsprogs" : "e2fsprogs");
 		return 1;
 	}
 	if (s->o->target == TG_DM_DELAY)
-		return mmt_bd_dm_probe("delay", why, why_len);
+		return mmt_dm_probe("delay", why, why_len);
 	if (s->o->target == TG_DM_FLAKEY)
-		return mmt_bd_dm_probe("flakey", why, why_len);
+		return mmt_dm_probe("flakey", why, why_len);
 	return 0;
 }
 
 static int make_name(struct wb_state *s, const char *suffix, char *buf, size_t len)
 {
-	return mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+	return mmt_svc_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
 }
 
 static int make_path(struct wb_state *s, const char *dir, const char *suffix,
@@ -244,8 +251,8 @@ static int setup_fs(struct wb_state *s)
 	if (o->target == TG_NFS) {
 		uint64_t end = mmt_now_us() + o->nfs_wait_us;
 
-		mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
-		while (!mmt_bd_is_nfs(s->mnt)) {
+		mmt_fs_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
+		while (!mmt_fs_is_nfs(s->mnt)) {
 			if (mmt_now_us() > end)
 				return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
 						     s->inj->cfg->name, s->mnt);
@@ -257,12 +264,12 @@ static int setup_fs(struct wb_state *s)
 	r = make_path(s, dir, "img", s->img, sizeof(s->img));
 	if (r < 0)
 		return r;
-	r = mmt_bd_file_create(jr, s->img, o->image_size, false, &seq);
+	r = mmt_fs_file_create(jr, s->img, o->image_size, false, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
 		return r;
 	mmt_ith_busy(&s->ith, "loop attach");
-	r = mmt_bd_loop_attach(jr, s->img, o->loop_dio, s->loopdev, sizeof(s->loopdev), &seq);
+	r = mmt_loop_attach(jr, s->img, o->loop_dio, s->loopdev, sizeof(s->loopdev), &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
@@ -273,32 +280,32 @@ static int setup_fs(struct wb_state *s)
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_bd_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
 					    .flakey = o->target == TG_DM_FLAKEY, .bytes = o->image_size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
 					    .flakey_mode = o->flakey_mode },
-				    s->dev, sizeof(s->dev), &seq);
+				 s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push_dm(&s->undo, seq);
+		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
 			return r;
 	}
 	mmt_ith_busy(&s->ith, "mkfs");
-	r = mmt_bd_mkfs(fs_names[o->fs], s->dev, s->err, sizeof(s->err));
+	r = mmt_fs_mkfs(fs_names[o->fs], s->dev, s->err, sizeof(s->err));
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		return r;
 	r = make_path(s, s->inj->run->dir, "mnt", s->mnt, sizeof(s->mnt));
 	if (r < 0)
 		return r;
-	r = mmt_bd_mkdir(jr, s->mnt, &seq);
+	r = mmt_fs_mkdir(jr, s->mnt, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
 		return r;
 	mmt_ith_busy(&s->ith, "mount");
-	r = mmt_bd_mount(jr, s->dev, s->mnt, fs_names[o->fs], 0, NULL, &seq);
+	r = mmt_fs_mount(jr, s->dev, s->mnt, fs_names[o->fs], 0, NULL, &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
 	return r;
@@ -401,7 +408,7 @@ static void *wb_thread(void *arg)
 				       json_object_new_string(target_names[s->o->target]));
 		json_object_object_add(ex, "device", json_object_new_string(s->dev));
 		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
-		mmt_bd_event(run, s->inj->cfg->name, "dirtier_start", ex);
+		mmt_svc_event(run, s->inj->cfg->name, "dirtier_start", ex);
 	}
 	atomic_store(&s->ready, true);
 	dirty(s, fd, buf);
@@ -421,7 +428,7 @@ out_teardown:
 	mmt_undo_all(run->jr, &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
-		mmt_bd_event(run, s->inj->cfg->name, "dirtier_stop", NULL);
+		mmt_svc_event(run, s->inj->cfg->name, "dirtier_stop", NULL);
 	return NULL;
 }
 
@@ -444,7 +451,7 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 		r = mmt_read_u64(bp, &bv);
 	if (r < 0)
 		return log_err_errno(r, "read vm.%s/vm.%s", ratio, bytes);
-	mmt_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
+	mmt_sysctl_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
 	snprintf(old, sizeof(old), "%" PRIu64, undo_v);
 	seq = mmt_journal_addv(s->inj->run->jr, "sysctl", name, old, NULL);
 	if (seq < 0)
@@ -519,7 +526,7 @@ static void wb_poll(struct mmt_inj *inj, double *vals)
 	if (!s)
 		return;
 	vals[0] = (double)atomic_load(&s->written) / (1 << 20);
-	if (mmt_bd_vmstat(keys, v, 2) == 2) {
+	if (mmt_mon_vmstat_keys(keys, v, 2) == 2) {
 		vals[1] = (double)v[0];
 		vals[2] = (double)v[1];
 	}

@@ -22,7 +22,12 @@
 #include "api/job.h"
 #include "lib/opt.h"
 #include "lib/util.h"
-#include "injectors/blockdev.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/dm.h"
+#include "lib/sysfx/swap.h"
+#include "lib/sysfx/sysctl.h"
+#include "injectors/nfs.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "harness/registry.h"
 
@@ -210,7 +215,7 @@ static void test_nfs_dir(void **state)
 	char buf[256];
 
 	(void)state;
-	mmt_bd_nfs_dir("/runs/x", buf, sizeof(buf));
+	mmt_fs_nfs_dir("/runs/x", buf, sizeof(buf));
 	assert_string_equal(buf, "/runs/x/mmtorture-nfs");
 }
 
@@ -219,13 +224,13 @@ static void test_nfs_dir(void **state)
 static void test_swap_flags(void **state)
 {
 	(void)state;
-	assert_int_equal(mmt_bd_swap_flags(MMT_SWAP_PRIO_DEFAULT), 0);
-	assert_int_equal(mmt_bd_swap_flags(0), SWAP_FLAG_PREFER);
-	assert_int_equal(mmt_bd_swap_flags(5), SWAP_FLAG_PREFER | 5);
-	assert_int_equal(mmt_bd_swap_flags(32767), SWAP_FLAG_PREFER | 0x7fff);
+	assert_int_equal(mmt_swap_flags(MMT_SWAP_PRIO_DEFAULT), 0);
+	assert_int_equal(mmt_swap_flags(0), SWAP_FLAG_PREFER);
+	assert_int_equal(mmt_swap_flags(5), SWAP_FLAG_PREFER | 5);
+	assert_int_equal(mmt_swap_flags(32767), SWAP_FLAG_PREFER | 0x7fff);
 	/* Clamped, never spilling into other flag bits. */
-	assert_int_equal(mmt_bd_swap_flags(100000), SWAP_FLAG_PREFER | 0x7fff);
-	assert_int_equal(mmt_bd_swap_flags(100000) & SWAP_FLAG_DISCARD, 0);
+	assert_int_equal(mmt_swap_flags(100000), SWAP_FLAG_PREFER | 0x7fff);
+	assert_int_equal(mmt_swap_flags(100000) & SWAP_FLAG_DISCARD, 0);
 }
 
 struct seen {
@@ -253,12 +258,12 @@ static void test_swaps_parse(void **state)
 	struct seen s = { .n = 0 };
 
 	(void)state;
-	assert_int_equal(mmt_bd_swaps_parse(text, seen_cb, &s), 2);
+	assert_int_equal(mmt_swap_parse_swaps(text, seen_cb, &s), 2);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.names[0], "/dev/zram1");
 	assert_int_equal(s.used[0], 1024);
 	assert_string_equal(s.names[1], "/runs/a b/mmtorture-x-swap-swap");
-	assert_int_equal(mmt_bd_swaps_parse("Filename Type Size Used Priority\n", seen_cb, &s),
+	assert_int_equal(mmt_swap_parse_swaps("Filename Type Size Used Priority\n", seen_cb, &s),
 			 0);
 }
 
@@ -269,14 +274,14 @@ static void test_names(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(mmt_bd_name("20261122T010000Z-swap-storm", "swap:zram", "dm",
-				     buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_svc_name("20261122T010000Z-swap-storm", "swap:zram", "dm",
+				      buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mmtorture-20261122T010000Z-swap-storm-swap-zram-dm");
-	assert_int_equal(mmt_bd_name("mmtorture-7", "writeback", NULL, buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_svc_name("mmtorture-7", "writeback", NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mmtorture-7-writeback");
-	assert_int_equal(mmt_bd_name("x", "a/b c", "", buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_svc_name("x", "a/b c", "", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mmtorture-x-a-b-c");
-	assert_int_equal(mmt_bd_name("x", "y", "z", buf, 8), -ENAMETOOLONG);
+	assert_int_equal(mmt_svc_name("x", "y", "z", buf, 8), -ENAMETOOLONG);
 }
 
 static void test_sysfs_choice(void **state)
@@ -284,11 +289,11 @@ static void test_sysfs_choice(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_int_equal(mmt_bd_sysfs_choice("always [madvise] never\n", buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_sysctl_choice("always [madvise] never\n", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "madvise");
-	assert_int_equal(mmt_bd_sysfs_choice("  20\n", buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_sysctl_choice("  20\n", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "20");
-	assert_int_equal(mmt_bd_sysfs_choice("[never]", buf, 4), -ENAMETOOLONG);
+	assert_int_equal(mmt_sysctl_choice("[never]", buf, 4), -ENAMETOOLONG);
 }
 
 static void test_dirty_undo(void **state)
@@ -298,11 +303,11 @@ static void test_dirty_undo(void **state)
 
 	(void)state;
 	/* The ratio is in force: restoring it also zeroes *_bytes. */
-	mmt_dirty_undo("dirty_ratio", 20, "dirty_bytes", 0, &name, &v);
+	mmt_sysctl_dirty_undo("dirty_ratio", 20, "dirty_bytes", 0, &name, &v);
 	assert_string_equal(name, "dirty_ratio");
 	assert_int_equal(v, 20);
 	/* Bytes in force (ratio reads 0): restore bytes, never write 0 there. */
-	mmt_dirty_undo("dirty_ratio", 0, "dirty_bytes", 1 << 20, &name, &v);
+	mmt_sysctl_dirty_undo("dirty_ratio", 0, "dirty_bytes", 1 << 20, &name, &v);
 	assert_string_equal(name, "dirty_bytes");
 	assert_int_equal(v, 1 << 20);
 }
