@@ -17,10 +17,14 @@ const unsigned mmt_nr_workloads = sizeof(mmt_workloads) / sizeof(mmt_workloads[0
 const char *const mmt_workload_names[] = { MMT_WORKLOADS(X) NULL };
 #undef X
 
-#define X(n) &mmt_injector_##n,
+#define X(n, name) &mmt_injector_##n,
 const struct mmt_injector_ops *const mmt_injectors[] = { MMT_INJECTORS(X) };
 #undef X
 const unsigned mmt_nr_injectors = sizeof(mmt_injectors) / sizeof(mmt_injectors[0]);
+
+#define X(n, name) name,
+const char *const mmt_injector_names[] = { MMT_INJECTORS(X) NULL };
+#undef X
 
 /* The registry's names must be the plugins' own (checked by test_thp_migrate). */
 const struct mmt_workload_ops *mmt_workload_find(const char *name)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The lighter levers, each at a rate, each on its own thread (the writes
- * can take long: dropping caches and compacting walk all of memory):
+ * The lighter levers: three injectors in one file, on purpose, because
+ * they are one engine (a value written to one kernel file at a rate, on
+ * the injector's own thread) with three option tables; this is the one
+ * exception to "one file per injector".  The writes can take long:
+ * dropping caches and compacting walk all of memory.
  *   drop-caches  writes /proc/sys/vm/drop_caches (an action, nothing to
  *                restore)
  *   compact      writes /proc/sys/vm/compact_memory (an action)

@@ -56,6 +56,15 @@ static void test_registry_has_all(void **state)
 	}
 }
 
+/* The registry's names are the plugins' own, in the registry's order. */
+static void test_registry_names(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < mmt_nr_injectors; i++)
+		assert_string_equal(mmt_injector_names[i], mmt_injectors[i]->name);
+	assert_null(mmt_injector_names[mmt_nr_injectors]);
+}
+
 static void test_option_tables_sane(void **state)
 {
 	(void)state;
@@ -376,6 +385,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_has_all),
+		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_option_tables_sane),
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),
