@@ -80,6 +80,7 @@ struct hog_state {
 	struct mmt_cg *cg;
 	char cg_name[PATH_MAX];
 	pthread_mutex_t mu;         /* cur_pidfd vs stop */
+	bool mu_ready;
 	int cur_pidfd;
 	_Atomic pid_t cur_pid;
 	_Atomic uint64_t kills, spawns, exits;
@@ -291,14 +292,12 @@ static int hog_start_do(struct mmt_inj *inj)
 	size_t n = 0;
 	int r;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
+	s = inj->priv;
 	s->inj = inj;
 	s->o = inj->opts;
 	s->cur_pidfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
-	inj->priv = s;
+	s->mu_ready = true;
 	cg_child_name(inj, "hog", s->cg_name, sizeof(s->cg_name));
 	ctrls[MMT_CG_MEMORY] = true;
 	if (s->o->cell[0]) {
@@ -333,17 +332,15 @@ static int hog_start_do(struct mmt_inj *inj)
 	return mmt_ith_start(&s->ith, hog_thread, s);
 }
 
-/* A failed start means no stop or report: undo and free now. */
+/* A failed start means no stop: remove the hog's cgroup now. */
 static int hog_start(struct mmt_inj *inj)
 {
 	int r = hog_start_do(inj);
 	struct hog_state *s = inj->priv;
 
-	if (r < 0 && s) {
+	if (r < 0) {
 		mmt_cg_destroy(s->cg);
-		pthread_mutex_destroy(&s->mu);
-		free(s);
-		inj->priv = NULL;
+		s->cg = NULL;
 	}
 	return r;
 }
@@ -392,10 +389,6 @@ static void hog_report(struct mmt_inj *inj, json_object *out)
 {
 	struct hog_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "mode", json_object_new_string(hog_modes[s->o->mode]));
 	json_object_object_add(out, "size", json_object_new_uint64(s->o->size));
 	json_object_object_add(out, "memory_max", json_object_new_uint64(s->o->memory_max));
@@ -406,14 +399,23 @@ static void hog_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "killed", json_object_new_uint64(atomic_load(&s->kills)));
 	json_object_object_add(out, "exited", json_object_new_uint64(atomic_load(&s->exits)));
 	json_object_object_add(out, "lived_max_us", json_object_new_uint64(s->lived_max_us));
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
-		pthread_mutex_destroy(&s->mu);
+}
+
+static void hog_cleanup(struct mmt_inj *inj)
+{
+	struct hog_state *s = inj->priv;
+
+	if (!s)
+		return;
+	/* A thread waiting for an unkillable hog keeps its state for good. */
+	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0))) {
 		inj->priv = NULL;
-		free(s);
+		return;
 	}
+	mmt_cg_destroy(s->cg);
+	s->cg = NULL;
+	if (s->mu_ready)
+		pthread_mutex_destroy(&s->mu);
 }
 
 const struct mmt_injector_ops mmt_injector_hog = {
@@ -422,6 +424,7 @@ const struct mmt_injector_ops mmt_injector_hog = {
 	.summary = "an anon, mlocked or shmem memory hog in its own limited memcg",
 	.opts = hog_opts,
 	.opts_size = sizeof(struct hog_opts),
+	.priv_size = sizeof(struct hog_state),
 	.columns = hog_columns,
 	.validate = hog_validate,
 	.probe = hog_probe,
@@ -429,4 +432,5 @@ const struct mmt_injector_ops mmt_injector_hog = {
 	.poll = hog_poll,
 	.stop = hog_stop,
 	.report = hog_report,
+	.cleanup = hog_cleanup,
 };

@@ -102,15 +102,11 @@ static void thp_path(int knob, char *buf, size_t len)
 	snprintf(buf, len, "/sys/kernel/mm/transparent_hugepage/%s", thp_knobs[knob]);
 }
 
-static struct lever *lever_get(struct mmt_inj *inj, enum lever_kind kind)
+/* Fill the core-allocated state of a lever of this kind. */
+static struct lever *lever_init(struct mmt_inj *inj, enum lever_kind kind)
 {
 	struct lever *lv = inj->priv;
 
-	if (lv)
-		return lv;
-	lv = calloc(1, sizeof(*lv));
-	if (!lv)
-		return NULL;
 	lv->inj = inj;
 	lv->o = inj->opts;
 	lv->kind = kind;
@@ -131,7 +127,6 @@ static struct lever *lever_get(struct mmt_inj *inj, enum lever_kind kind)
 		lv->nr_values = mmt_opt_split_list(lv->text, lv->values, LEVER_MAX_VALUES);
 		break;
 	}
-	inj->priv = lv;
 	return lv;
 }
 
@@ -168,14 +163,11 @@ static int lever_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *jo
 	return 0;
 }
 
-static int lever_probe_do(struct mmt_inj *inj, enum lever_kind kind, char *why,
-			  size_t why_len)
+static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, size_t why_len)
 {
-	struct lever *lv = lever_get(inj, kind);
+	struct lever *lv = lever_init(inj, kind);
 	char text[512];
 
-	if (!lv)
-		return -ENOMEM;
 	if (access(lv->path, F_OK) < 0) {
 		if (kind == LV_COMPACT)
 			snprintf(why, why_len, "kernel has no memory compaction "
@@ -211,18 +203,6 @@ static int lever_probe_do(struct mmt_inj *inj, enum lever_kind kind, char *why,
 		}
 	}
 	return 0;
-}
-
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, size_t why_len)
-{
-	int r = lever_probe_do(inj, kind, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
 }
 
 static int drop_probe(struct mmt_inj *inj, char *why, size_t why_len)
@@ -270,17 +250,13 @@ static void *lever_thread(void *arg)
 
 static int lever_start(struct mmt_inj *inj)
 {
-	enum lever_kind kind = inj->ops == &mmt_injector_thp ? LV_THP :
-			       inj->ops == &mmt_injector_compact ? LV_COMPACT : LV_DROP;
-	struct lever *lv = lever_get(inj, kind);   /* when probe was skipped */
+	struct lever *lv = inj->priv;
 	int r;
 
-	if (!lv)
-		return -ENOMEM;
 	if (lv->kind == LV_THP) {
 		r = mmt_sysctl_set(inj->run->jr, lv->path, lv->values[0], &lv->restore_seq);
 		if (r < 0)
-			goto out_free;
+			goto out_restore;
 		atomic_fetch_add(&lv->count, 1);
 	}
 	if (lv->kind == LV_COMPACT) {
@@ -291,12 +267,10 @@ static int lever_start(struct mmt_inj *inj)
 	r = mmt_ith_start(&lv->ith, lever_thread, lv);
 	if (r == 0)
 		return 0;
-out_free:
-	/* No stop or report follows a failed start. */
-	if (lv->restore_seq > 0)
-		mmt_journal_undo(inj->run->jr, lv->restore_seq);
-	free(lv);
-	inj->priv = NULL;
+out_restore:
+	/* No stop follows a failed start. */
+	if (lv->restore_seq > 0 && mmt_journal_undo(inj->run->jr, lv->restore_seq) == 0)
+		lv->restore_seq = 0;
 	return r;
 }
 
@@ -347,10 +321,6 @@ static void lever_report(struct mmt_inj *inj, json_object *out)
 {
 	struct lever *lv = inj->priv;
 
-	if (!lv)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "path", json_object_new_string(lv->path));
 	json_object_object_add(out, "writes", json_object_new_uint64(atomic_load(&lv->count)));
 	json_object_object_add(out, "errors", json_object_new_uint64(atomic_load(&lv->errors)));
@@ -365,13 +335,15 @@ static void lever_report(struct mmt_inj *inj, json_object *out)
 		json_object_object_add(out, "restored",
 				       json_object_new_boolean(lv->restore_seq == 0));
 	}
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!lv->ith.running && atomic_load(&lv->ith.done)) {
+}
+
+static void lever_cleanup(struct mmt_inj *inj)
+{
+	struct lever *lv = inj->priv;
+
+	/* A thread stuck in its write keeps its state for good. */
+	if (lv && mmt_ith_cleanup(&lv->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
 		inj->priv = NULL;
-		free(lv);
-	}
 }
 
 const struct mmt_injector_ops mmt_injector_drop_caches = {
@@ -380,6 +352,7 @@ const struct mmt_injector_ops mmt_injector_drop_caches = {
 	.summary = "drop the page cache and/or slab caches at a rate",
 	.opts = drop_opts,
 	.opts_size = sizeof(struct lever_opts),
+	.priv_size = sizeof(struct lever),
 	.columns = drop_columns,
 	.validate = lever_validate,
 	.probe = drop_probe,
@@ -387,6 +360,7 @@ const struct mmt_injector_ops mmt_injector_drop_caches = {
 	.poll = lever_poll,
 	.stop = lever_stop,
 	.report = lever_report,
+	.cleanup = lever_cleanup,
 };
 
 const struct mmt_injector_ops mmt_injector_compact = {
@@ -395,6 +369,7 @@ const struct mmt_injector_ops mmt_injector_compact = {
 	.summary = "compact all memory (/proc/sys/vm/compact_memory) at a rate",
 	.opts = compact_opts,
 	.opts_size = sizeof(struct lever_opts),
+	.priv_size = sizeof(struct lever),
 	.columns = compact_columns,
 	.validate = lever_validate,
 	.probe = compact_probe,
@@ -402,6 +377,7 @@ const struct mmt_injector_ops mmt_injector_compact = {
 	.poll = lever_poll,
 	.stop = lever_stop,
 	.report = lever_report,
+	.cleanup = lever_cleanup,
 };
 
 const struct mmt_injector_ops mmt_injector_thp = {
@@ -410,6 +386,7 @@ const struct mmt_injector_ops mmt_injector_thp = {
 	.summary = "toggle the transparent hugepage mode at a rate (restored at stop)",
 	.opts = thp_opts,
 	.opts_size = sizeof(struct lever_opts),
+	.priv_size = sizeof(struct lever),
 	.columns = thp_columns,
 	.validate = thp_validate,
 	.probe = thp_probe,
@@ -417,4 +394,5 @@ const struct mmt_injector_ops mmt_injector_thp = {
 	.poll = lever_poll,
 	.stop = lever_stop,
 	.report = lever_report,
+	.cleanup = lever_cleanup,
 };

@@ -140,17 +140,13 @@ out:
 
 static int sq_start_do(struct mmt_inj *inj)
 {
-	struct sq_state *s;
+	struct sq_state *s = inj->priv;
 	char path[PATH_MAX], cur[64];
 	uint64_t v;
 	int r;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
 	s->inj = inj;
 	s->o = inj->opts;
-	inj->priv = s;
 	s->cell = mmt_run_cell(inj->run, s->o->cell);
 	if (!s->cell || !s->cell->cg)
 		return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name, s->o->cell);
@@ -176,18 +172,14 @@ static int sq_start_do(struct mmt_inj *inj)
 	return mmt_ith_start(&s->ith, sq_thread, s);
 }
 
-/* A failed start means no stop or report: undo and free now. */
+/* A failed start means no stop: restore memory.max now. */
 static int sq_start(struct mmt_inj *inj)
 {
 	int r = sq_start_do(inj);
 	struct sq_state *s = inj->priv;
 
-	if (r < 0 && s) {
-		if (s->restore_seq > 0)
-			mmt_journal_undo(inj->run->jr, s->restore_seq);
-		free(s);
-		inj->priv = NULL;
-	}
+	if (r < 0 && s->restore_seq > 0 && mmt_journal_undo(inj->run->jr, s->restore_seq) == 0)
+		s->restore_seq = 0;
 	return r;
 }
 
@@ -234,10 +226,6 @@ static void sq_report(struct mmt_inj *inj, json_object *out)
 {
 	struct sq_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "cell", json_object_new_string(s->o->cell));
 	json_object_object_add(out, "original", json_object_new_string(s->orig));
 	json_object_object_add(out, "steps", json_object_new_uint64(atomic_load(&s->steps)));
@@ -245,12 +233,15 @@ static void sq_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "cycles",
 			       json_object_new_uint64(atomic_load(&s->cycles_done)));
 	json_object_object_add(out, "restored", json_object_new_boolean(s->restore_seq == 0));
-out_free:
-	/* Freed once its thread is gone (report is the last hook). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
+}
+
+static void sq_cleanup(struct mmt_inj *inj)
+{
+	struct sq_state *s = inj->priv;
+
+	/* A thread stuck writing memory.max keeps its state for good. */
+	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
 		inj->priv = NULL;
-		free(s);
-	}
 }
 
 const struct mmt_injector_ops mmt_injector_memcg_squeeze = {
@@ -259,6 +250,7 @@ const struct mmt_injector_ops mmt_injector_memcg_squeeze = {
 	.summary = "lower a cell's memory.max step by step while it runs, then restore",
 	.opts = sq_opts,
 	.opts_size = sizeof(struct sq_opts),
+	.priv_size = sizeof(struct sq_state),
 	.columns = sq_columns,
 	.validate = sq_validate,
 	.probe = sq_probe,
@@ -266,5 +258,6 @@ const struct mmt_injector_ops mmt_injector_memcg_squeeze = {
 	.poll = sq_poll,
 	.stop = sq_stop,
 	.report = sq_report,
+	.cleanup = sq_cleanup,
 };
 

@@ -189,21 +189,6 @@ struct nfs_state {
 	uint64_t mount_us;
 };
 
-static struct nfs_state *state(struct mmt_inj *inj)
-{
-	struct nfs_state *s = inj->priv;
-
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->inj = inj;
-	s->o = inj->opts;
-	inj->priv = s;
-	return s;
-}
-
 static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 			char *err, size_t err_len)
 {
@@ -211,7 +196,7 @@ static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < job->nr_injectors; i++)
-		if (job->injectors[i].ops == &mmt_injector_nfs)
+		if (job->injectors[i].ops == cfg->ops)
 			n++;
 	if (n > 1)
 		return mmt_svc_verr(cfg, "export", err, err_len,
@@ -232,12 +217,12 @@ static bool need(const char *prog, const char *pkg, char *why, size_t why_len)
 	return false;
 }
 
-static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
+static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct nfs_state *s = state(inj);
+	struct nfs_state *s = inj->priv;
 
-	if (!s)
-		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
 	if (!mmt_exec_load_fs("nfs", "nfs")) {
 		snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 			 "/proc/filesystems has no nfs)");
@@ -649,32 +634,11 @@ static void *nfs_thread(void *arg)
 	return NULL;
 }
 
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	int r = nfs_probe_do(inj, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
-}
-
 static int nfs_start(struct mmt_inj *inj)
 {
-	struct nfs_state *s = state(inj);
-	int r;
+	struct nfs_state *s = inj->priv;
 
-	if (!s)
-		return -ENOMEM;
-	r = mmt_ith_start(&s->ith, nfs_thread, s);
-	if (r < 0) {
-		/* No stop or report follows a failed start. */
-		free(s);
-		inj->priv = NULL;
-	}
-	return r;
+	return mmt_ith_start(&s->ith, nfs_thread, s);
 }
 
 static void nfs_poll(struct mmt_inj *inj, double *vals)
@@ -701,10 +665,6 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 {
 	struct nfs_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "mode", json_object_new_string(s->o->export[0] ?
 								   "remote" : "loopback"));
 	json_object_object_add(out, "vers", json_object_new_string(vers_names[s->o->vers]));
@@ -713,13 +673,22 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "mount_us", json_object_new_uint64(s->mount_us));
 	json_object_object_add(out, "failed", json_object_new_boolean(atomic_load(&s->failed)));
 	json_object_object_add(out, "teardown_deferred", json_object_new_boolean(s->deferred));
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
+}
+
+static void nfs_cleanup(struct mmt_inj *inj)
+{
+	struct nfs_state *s = inj->priv;
+
+	if (!s)
+		return;
+	/* A thread stuck in the mount or the server keeps its state for good. */
+	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0))) {
 		inj->priv = NULL;
-		free(s);
+		return;
 	}
+	for (unsigned i = 0; i < s->nr_pidfd; i++)
+		close(s->pidfd[i]);
+	s->nr_pidfd = 0;
 }
 
 const struct mmt_injector_ops mmt_injector_nfs = {
@@ -728,6 +697,7 @@ const struct mmt_injector_ops mmt_injector_nfs = {
 	.summary = "an NFS mount (an export, or a loopback kernel nfsd) for writeback and swap",
 	.opts = nfs_opts,
 	.opts_size = sizeof(struct nfs_opts),
+	.priv_size = sizeof(struct nfs_state),
 	.columns = nfs_columns,
 	.validate = nfs_validate,
 	.probe = nfs_probe,
@@ -735,4 +705,5 @@ const struct mmt_injector_ops mmt_injector_nfs = {
 	.poll = nfs_poll,
 	.stop = nfs_stop,
 	.report = nfs_report,
+	.cleanup = nfs_cleanup,
 };

@@ -27,8 +27,8 @@
  * stop puts back the cells' configured cpuset values (and a moved worker);
  * cell->rebinding stays true so that late OOM reports still see it.
  *
- * Lifecycle of priv: allocated by probe (or start when probe was skipped),
- * freed at the end of report.  report(inj, NULL) only frees.
+ * priv is the core's (api/injector.h): probe fills it, cleanup releases
+ * what it holds.
  */
 #include "config.h"
 
@@ -627,14 +627,24 @@ out_err:
 	return r;
 }
 
-static void rebind_free(struct rebind *rb)
+/* Release what rb holds; accepts a half-built (or untouched) rb. */
+static void rebind_cleanup(struct mmt_inj *inj)
 {
+	struct rebind *rb = inj->priv;
+
 	if (!rb)
 		return;
+	if (rb->thread_running) {             /* stop never came */
+		atomic_store(&rb->stop, true);
+		pthread_join(rb->thread, NULL);
+		rb->thread_running = false;
+	}
 	hwloc_bitmap_free(rb->union_set);
-	for (unsigned i = 0; i < rb->nr_cells; i++)
+	rb->union_set = NULL;
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
 		free(rb->targets[i].values);
-	free(rb);
+		rb->targets[i].values = NULL;
+	}
 }
 
 /* Union of the target cells' configured nodes (cpus) within avail. */
@@ -783,18 +793,13 @@ static int plan(struct rebind *rb, char *why, size_t why_len)
 
 static int rebind_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct rebind *rb;
+	struct rebind *rb = inj->priv;
 	int r;
 
-	rebind_free(inj->priv);
-	rb = calloc(1, sizeof(*rb));
-	if (!rb)
-		return -ENOMEM;
 	rb->inj = inj;
 	rb->o = inj->opts ? inj->opts : inj->cfg->opts;
 	rb->peer_idx = -1;
 	atomic_init(&rb->stop, false);
-	inj->priv = rb;
 	r = plan(rb, why, why_len);
 	if (r > 0)
 		log_info("%s", why);
@@ -955,17 +960,8 @@ static void close_targets(struct rebind *rb)
 static int rebind_start(struct mmt_inj *inj)
 {
 	struct rebind *rb = inj->priv;
-	char why[256];
 	int r;
 
-	if (!rb) {
-		r = rebind_probe(inj, why, sizeof(why));
-		if (r > 0)
-			return -EOPNOTSUPP;
-		if (r < 0)
-			return r;
-		rb = inj->priv;
-	}
 	for (unsigned i = 0; i < rb->nr_cells; i++) {
 		r = open_target(rb, i);
 		if (r < 0)
@@ -1071,10 +1067,8 @@ static void rebind_report(struct mmt_inj *inj, json_object *out)
 	json_object *errs, *seqs;
 	double dur_s;
 
-	if (!rb)
+	if (!rb->start_us)
 		return;
-	if (!out || !rb->start_us)
-		goto out_free;
 	st = &rb->loop.stats;
 	dur_s = (double)((rb->stop_us ? rb->stop_us : mmt_now_us()) - rb->start_us) / 1e6;
 	errs = json_object_new_object();
@@ -1114,9 +1108,6 @@ static void rebind_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "cells", json_object_new_uint64(rb->nr_cells));
 	json_object_object_add(out, "sequence", seqs);
 	json_object_object_add(out, "duration_s", json_object_new_double(dur_s));
-out_free:
-	rebind_free(rb);
-	inj->priv = NULL;
 }
 
 const struct mmt_injector_ops mmt_injector_rebind = {
@@ -1126,6 +1117,7 @@ const struct mmt_injector_ops mmt_injector_rebind = {
 		   "while their workers allocate",
 	.opts = rebind_opts,
 	.opts_size = sizeof(struct rebind_opts),
+	.priv_size = sizeof(struct rebind),
 	.columns = rebind_columns,
 	.validate = rebind_validate,
 	.probe = rebind_probe,
@@ -1133,4 +1125,5 @@ const struct mmt_injector_ops mmt_injector_rebind = {
 	.poll = rebind_poll,
 	.stop = rebind_stop,
 	.report = rebind_report,
+	.cleanup = rebind_cleanup,
 };

@@ -77,6 +77,7 @@ int mmt_ith_start(struct mmt_ith *ith, void *(*fn)(void *), void *arg)
 	atomic_init(&ith->busy_since_us, 0);
 	atomic_init(&ith->busy_what, NULL);
 	ith->running = false;
+	ith->left_behind = false;
 	pthread_mutex_init(&ith->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -148,10 +149,18 @@ int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us)
 		log_err("injector thread did not stop within %" PRIu64 " s (in %s)",
 			(uint64_t)(timeout_us / MMT_USEC_PER_SEC), what ? what : "?");
 		pthread_detach(ith->th);
+		ith->left_behind = true;
 		return -ETIMEDOUT;
 	}
 	pthread_join(ith->th, NULL);
 	return 0;
+}
+
+bool mmt_ith_cleanup(struct mmt_ith *ith, uint64_t timeout_us)
+{
+	if (ith->running)
+		mmt_ith_stop(ith, timeout_us);
+	return ith->left_behind;
 }
 
 /* ---- small helpers ---------------------------------------------------------------------- */

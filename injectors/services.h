@@ -45,6 +45,7 @@ struct mmt_ith {
 	atomic_bool stop;
 	atomic_bool done;             /* the thread function returned */
 	bool running;
+	bool left_behind;             /* did not stop in time: detached */
 	_Atomic pid_t tid;               /* the thread's tid, once running */
 	_Atomic uint64_t busy_since_us;  /* CLOCK_MONOTONIC; 0 when idle */
 	const char *_Atomic busy_what;   /* a string literal */
@@ -63,6 +64,13 @@ void mmt_ith_busy(struct mmt_ith *ith, const char *what);
  * -ETIMEDOUT (the thread is detached and left behind; its journal
  * records stay for the final replay).  Accepts a thread never started. */
 int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us);
+/*
+ * From an injector's cleanup: stop the thread if it still runs (stop never
+ * came), within timeout_us.  Returns true when the thread is left behind
+ * (now or by an earlier stop): the caller must then keep its state alive
+ * (inj->priv = NULL).  Accepts a thread never started.
+ */
+bool mmt_ith_cleanup(struct mmt_ith *ith, uint64_t timeout_us);
 
 struct mmt_inj;
 /*

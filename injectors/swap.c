@@ -128,37 +128,11 @@ struct swap_state {
 	char err[256];
 };
 
-static struct swap_state *state(struct mmt_inj *inj)
-{
-	struct swap_state *s = inj->priv;
-
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->inj = inj;
-	s->o = inj->opts;
-	s->foreign_missing = -1;
-	inj->priv = s;
-	return s;
-}
-
 static int swap_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 			 char *err, size_t err_len)
 {
 	const struct swap_opts *o = cfg->opts;
 
-	if (o->backing == BK_NFS) {
-		bool have = false;
-
-		for (unsigned i = 0; i < job->nr_injectors; i++)
-			if (job->injectors[i].ops == &mmt_injector_nfs)
-				have = true;
-		if (!have)
-			return mmt_svc_verr(cfg, "backing", err, err_len,
-					    "backing=nfs needs an [nfs] section in the job");
-	}
 	if (o->churn_us && o->churn_us < MMT_USEC_PER_SEC)
 		return mmt_svc_verr(cfg, "churn", err, err_len,
 				    "churn below 1s leaves no time to swap; allowed 0 or >= 1s");
@@ -247,14 +221,15 @@ static const char *swap_dir(struct swap_state *s)
 	return s->o->dir[0] ? s->o->dir : s->inj->run->dir;
 }
 
-static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
+static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct swap_state *s = state(inj);
+	struct swap_state *s = inj->priv;
 	char path[PATH_MAX], text[16384];
 	int r;
 
-	if (!s)
-		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
+	s->foreign_missing = -1;
 	if (access("/proc/swaps", R_OK) < 0) {
 		snprintf(why, why_len, "kernel built without CONFIG_SWAP (no /proc/swaps)");
 		return 1;
@@ -555,32 +530,11 @@ static void *swap_thread(void *arg)
 	return NULL;
 }
 
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	int r = swap_probe_do(inj, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
-}
-
 static int swap_start(struct mmt_inj *inj)
 {
-	struct swap_state *s = state(inj);
-	int r;
+	struct swap_state *s = inj->priv;
 
-	if (!s)
-		return -ENOMEM;
-	r = mmt_ith_start(&s->ith, swap_thread, s);
-	if (r < 0) {
-		/* No stop or report follows a failed start. */
-		free(s);
-		inj->priv = NULL;
-	}
-	return r;
+	return mmt_ith_start(&s->ith, swap_thread, s);
 }
 
 static void swap_poll(struct mmt_inj *inj, double *vals)
@@ -633,10 +587,6 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 {
 	struct swap_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "backing",
 			       json_object_new_string(backing_names[s->o->backing]));
 	json_object_object_add(out, "device", json_object_new_string(s->dev));
@@ -665,13 +615,20 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 				       json_object_new_boolean(s->foreign_missing == 0));
 		json_object_object_add(out, "ours_removed", json_object_new_boolean(!s->ours_left));
 	}
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
+}
+
+static void swap_cleanup(struct mmt_inj *inj)
+{
+	struct swap_state *s = inj->priv;
+
+	/* A thread still in swapoff keeps its state for good. */
+	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
 		inj->priv = NULL;
-		free(s);
-	}
+}
+
+static bool swap_requires_nfs(const void *opts)
+{
+	return ((const struct swap_opts *)opts)->backing == BK_NFS;
 }
 
 const struct mmt_injector_ops mmt_injector_swap = {
@@ -680,6 +637,9 @@ const struct mmt_injector_ops mmt_injector_swap = {
 	.summary = "a swap area of our own (file, zram, loop, dm, nfs) with swapoff/swapon churn",
 	.opts = swap_opts,
 	.opts_size = sizeof(struct swap_opts),
+	.priv_size = sizeof(struct swap_state),
+	.requires = "nfs",
+	.requires_if = swap_requires_nfs,
 	.columns = swap_columns,
 	.validate = swap_validate,
 	.probe = swap_probe,
@@ -687,4 +647,5 @@ const struct mmt_injector_ops mmt_injector_swap = {
 	.poll = swap_poll,
 	.stop = swap_stop,
 	.report = swap_report,
+	.cleanup = swap_cleanup,
 };

@@ -131,36 +131,13 @@ struct wb_state {
 	char sysctls[256];             /* what we set, for the report */
 };
 
-static struct wb_state *state(struct mmt_inj *inj)
-{
-	struct wb_state *s = inj->priv;
-
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->inj = inj;
-	s->o = inj->opts;
-	inj->priv = s;
-	return s;
-}
-
 static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 		       char *err, size_t err_len)
 {
 	const struct wb_opts *o = cfg->opts;
 
-	if (o->target == TG_NFS) {
-		bool have = false;
-
-		for (unsigned i = 0; i < job->nr_injectors; i++)
-			if (job->injectors[i].ops == &mmt_injector_nfs)
-				have = true;
-		if (!have)
-			return mmt_svc_verr(cfg, "target", err, err_len,
-					    "target=nfs needs an [nfs] section in the job");
-	} else if (o->file_size + (o->image_size / 8) > o->image_size) {
+	(void)job;
+	if (o->target != TG_NFS && o->file_size + (o->image_size / 8) > o->image_size) {
 		return mmt_svc_verr(cfg, "file_size", err, err_len,
 				    "must leave 1/8 of image_size free (image_size is %" PRIu64 ")",
 				    o->image_size);
@@ -180,14 +157,14 @@ static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	return 0;
 }
 
-static int wb_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
+static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct wb_state *s = state(inj);
+	struct wb_state *s = inj->priv;
 	const char *fs = fs_names[inj->opts ? ((const struct wb_opts *)inj->opts)->fs : 0];
 	char prog[64], path[PATH_MAX];
 
-	if (!s)
-		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
 	if (s->o->target == TG_NFS) {
 		if (!mmt_exec_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
@@ -466,27 +443,12 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 	return 0;
 }
 
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	int r = wb_probe_do(inj, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
-}
-
 static int wb_start_do(struct mmt_inj *inj)
 {
-	struct wb_state *s = state(inj);
-	const struct wb_opts *o;
+	struct wb_state *s = inj->priv;
+	const struct wb_opts *o = s->o;
 	int r = 0;
 
-	if (!s)
-		return -ENOMEM;
-	o = s->o;
 	if (o->dirty_bytes)
 		r = set_dirty(s, "dirty_ratio", "dirty_bytes", true, o->dirty_bytes);
 	else if (o->dirty_ratio >= 0)
@@ -502,17 +464,14 @@ static int wb_start_do(struct mmt_inj *inj)
 	return mmt_ith_start(&s->ith, wb_thread, s);
 }
 
-/* A failed start means no stop or report: undo and free now. */
+/* A failed start means no stop: undo the sysctls now. */
 static int wb_start(struct mmt_inj *inj)
 {
 	int r = wb_start_do(inj);
 	struct wb_state *s = inj->priv;
 
-	if (r < 0 && s) {
+	if (r < 0)
 		mmt_undo_all(inj->run->jr, &s->sysctl_undo);
-		free(s);
-		inj->priv = NULL;
-	}
 	return r;
 }
 
@@ -553,10 +512,6 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 {
 	struct wb_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "target",
 			       json_object_new_string(target_names[s->o->target]));
 	if (s->o->target != TG_NFS) {
@@ -587,13 +542,20 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 	}
 	json_object_object_add(out, "stalled", json_object_new_boolean(s->stall_reported));
 	json_object_object_add(out, "sysctls", json_object_new_string(s->sysctls));
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
+}
+
+static void wb_cleanup(struct mmt_inj *inj)
+{
+	struct wb_state *s = inj->priv;
+
+	/* A thread stuck in writeback keeps its state for good. */
+	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
 		inj->priv = NULL;
-		free(s);
-	}
+}
+
+static bool wb_requires_nfs(const void *opts)
+{
+	return ((const struct wb_opts *)opts)->target == TG_NFS;
 }
 
 const struct mmt_injector_ops mmt_injector_writeback = {
@@ -602,6 +564,9 @@ const struct mmt_injector_ops mmt_injector_writeback = {
 	.summary = "a dirtier writing page cache to ext4/xfs on loop, dm-delay, dm-flakey or NFS",
 	.opts = wb_opts,
 	.opts_size = sizeof(struct wb_opts),
+	.priv_size = sizeof(struct wb_state),
+	.requires = "nfs",
+	.requires_if = wb_requires_nfs,
 	.columns = wb_columns,
 	.validate = wb_validate,
 	.probe = wb_probe,
@@ -609,4 +574,5 @@ const struct mmt_injector_ops mmt_injector_writeback = {
 	.poll = wb_poll,
 	.stop = wb_stop,
 	.report = wb_report,
+	.cleanup = wb_cleanup,
 };

@@ -29,6 +29,7 @@
 #include "injectors/nfs.h"
 #include "injectors/services.h"
 #include "injectors/injectors.h"
+#include "workloads/workloads.h"
 #include "harness/registry.h"
 
 static const char *const ours[] = {
@@ -54,6 +55,41 @@ static void test_registry_has_all(void **state)
 		assert_non_null(ops->report);
 		assert_non_null(ops->validate);
 	}
+}
+
+/* The start-up check passes this build and refuses each bad table. */
+static void test_plugins_check(void **state)
+{
+	struct mmt_injector_ops bad = mmt_injector_swap;
+	const struct mmt_injector_ops *list[] = { &mmt_injector_nfs, &bad };
+	struct mmt_job_plugins p = { .injectors = list, .nr_injectors = 2 };
+	struct mmt_workload_ops wbad = *mmt_workloads[0];
+	const struct mmt_workload_ops *wlist[] = { &wbad };
+	struct mmt_job_plugins wp = { .workloads = wlist, .nr_workloads = 1 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mmt_plugins_check(&mmt_registry, err, sizeof(err)), 0);
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), 0);
+	bad.version = MMT_INJECTOR_VERSION - 1;
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "injector swap: version"));
+	bad = mmt_injector_swap;
+	bad.stop = NULL;
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "injector swap: no stop");
+	bad = mmt_injector_swap;
+	list[0] = &mmt_injector_hog;            /* swap requires nfs */
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "requires nfs"));
+	list[0] = list[1] = &mmt_injector_nfs;  /* the same name twice */
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "twice"));
+
+	assert_int_equal(mmt_plugins_check(&wp, err, sizeof(err)), 0);
+	wbad.thread_run = NULL;
+	assert_int_equal(mmt_plugins_check(&wp, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no thread_run"));
 }
 
 /* The registry's names are the plugins' own, in the registry's order. */
@@ -362,6 +398,8 @@ static void test_job_refuses(void **state)
 	(void)state;
 	assert_int_equal(parse(CELL "[swap]\nbacking = nfs\n", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "[nfs]"));
+	assert_int_equal(parse(CELL "[writeback]\ntarget = nfs\n", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[writeback]: needs an [nfs]"));
 	assert_int_equal(parse(CELL "[writeback]\ndirty_ratio = 5\ndirty_bytes = 16M\n",
 			       err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "exclude"));
@@ -386,6 +424,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_has_all),
 		cmocka_unit_test(test_registry_names),
+		cmocka_unit_test(test_plugins_check),
 		cmocka_unit_test(test_option_tables_sane),
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),
