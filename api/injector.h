@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
+#include <hwloc.h>
 #include <json-c/json.h>
 
 #include "api/job.h"
 #include "lib/opt.h"
+#include "lib/verdict.h"
 
 /*
  * An injector disturbs the kernel while the workloads run.  Each plugin is
@@ -75,5 +79,59 @@ struct mmt_injector_ops {
 	void (*report)(struct mmt_inj *inj, json_object *out);
 	void (*cleanup)(struct mmt_inj *inj);
 };
+
+
+/*
+ * The run as an injector sees it (api/run_api.c): injectors reach the run
+ * only through these, never through inj->run.  Thread-safe where they
+ * write (events, findings, facts); the rest reads what does not change
+ * while injectors run.
+ */
+struct mmt_cg;
+struct mmt_cg_sys;
+struct mmt_journal;
+struct mmt_topo;
+
+/* The run's cleanup journal: every side effect is recorded there first. */
+struct mmt_journal *mmt_inj_journal(const struct mmt_inj *inj);
+/* The run directory, and the run id ("20261122T010000Z-<job>"). */
+const char *mmt_inj_dir(const struct mmt_inj *inj);
+const char *mmt_inj_run_id(const struct mmt_inj *inj);
+/* The job, the machine's topology and the cgroup controllers in use. */
+const struct mmt_job *mmt_inj_job(const struct mmt_inj *inj);
+const struct mmt_topo *mmt_inj_topo(const struct mmt_inj *inj);
+const struct mmt_cg_sys *mmt_inj_cgsys(const struct mmt_inj *inj);
+/* The run's top cgroup name ("mmtorture-<run>"), parent of its groups. */
+const char *mmt_inj_cgroup_top(const struct mmt_inj *inj);
+
+/* What an injector may know of a cell (valid while the run lasts; pid is
+ * the worker at the time of the call, 0 when none). */
+struct mmt_cell_view {
+	const char *name;
+	struct mmt_cg *cg;
+	hwloc_const_bitmap_t cpus, mems;
+	pid_t pid;
+};
+/* The cell called name; 0 or -ENOENT. */
+int mmt_inj_cell(const struct mmt_inj *inj, const char *name, struct mmt_cell_view *ret);
+/* The i-th cell (0 <= i < mmt_inj_nr_cells()); 0 or -ENOENT. */
+unsigned mmt_inj_nr_cells(const struct mmt_inj *inj);
+int mmt_inj_cell_at(const struct mmt_inj *inj, unsigned i, struct mmt_cell_view *ret);
+
+/* The stall threshold in us: own_us when not 0, else the job's [global]
+ * stall_threshold, else 60 s. */
+uint64_t mmt_inj_stall_threshold_us(const struct mmt_inj *inj, uint64_t own_us);
+/* The job's [global] stop_timeout in us (0 when unset). */
+uint64_t mmt_inj_stop_timeout_us(const struct mmt_inj *inj);
+/* Has the run begun to stop? */
+bool mmt_inj_stopping(const struct mmt_inj *inj);
+
+/* An events.jsonl line of type (ev consumed); 0 or -errno. */
+int mmt_inj_event(struct mmt_inj *inj, const char *type, json_object *ev);
+/* A finding for the verdict (logged at CONF and above). */
+void mmt_inj_finding(struct mmt_inj *inj, enum mmt_finding f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* run.json facts[key] = val (consumed). */
+void mmt_inj_fact(struct mmt_inj *inj, const char *key, json_object *val);
 
 #endif

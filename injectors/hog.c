@@ -31,7 +31,8 @@
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
+#include "lib/cgroup.h"
 #include "lib/util.h"
 
 enum hog_mode { HOG_ANON, HOG_MLOCK, HOG_SHMEM };
@@ -109,13 +110,13 @@ static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 static int hog_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
 	const struct hog_opts *o = inj->opts;
-	struct mmt_run *run = inj->run;
+	const struct mmt_cg_sys *cgsys = mmt_inj_cgsys(inj);
 
-	if (run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
+	if (cgsys->mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
 		snprintf(why, why_len, "no memory cgroup controller: a hog needs a limit");
 		return 1;
 	}
-	if (o->cell[0] && run->cgsys.mode[MMT_CG_CPUSET] == MMT_CG_NONE) {
+	if (o->cell[0] && cgsys->mode[MMT_CG_CPUSET] == MMT_CG_NONE) {
 		snprintf(why, why_len, "no cpuset cgroup controller to bind the hog to cell %s",
 			 o->cell);
 		return 1;
@@ -217,7 +218,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 
 		json_object_object_add(ex, "pid", json_object_new_int(pid));
 		json_object_object_add(ex, "cgroup", json_object_new_string(s->cg_name));
-		mmt_svc_event(s->inj->run, s->inj->cfg->name, "hog_spawn", ex);
+		mmt_svc_event(s->inj, "hog_spawn", ex);
 	}
 	mmt_exec_waitpidfd(pidfd, false, ret_status);
 	*ret_lived_us = mmt_now_us() - t0;
@@ -232,7 +233,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 static void *hog_thread(void *arg)
 {
 	struct hog_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 
 	while (!mmt_ith_stopping(&s->ith)) {
 		uint64_t lived = 0;
@@ -242,7 +243,7 @@ static void *hog_thread(void *arg)
 		if (r <= 0) {
 			if (r < 0) {
 				s->failed = true;
-				mmt_run_finding(run, MMT_F_HARNESS, "%s: cannot run the hog: %s",
+				mmt_inj_finding(inj, MMT_F_HARNESS, "%s: cannot run the hog: %s",
 						s->inj->cfg->name, strerror(-r));
 			}
 			break;
@@ -256,12 +257,12 @@ static void *hog_thread(void *arg)
 		if (WIFSIGNALED(status)) {
 			atomic_fetch_add(&s->kills, 1);
 			json_object_object_add(ex, "signal", json_object_new_int(WTERMSIG(status)));
-			mmt_svc_event(run, s->inj->cfg->name, "hog_killed", ex);
+			mmt_svc_event(s->inj, "hog_killed", ex);
 		} else {
 			atomic_fetch_add(&s->exits, 1);
 			s->last_exit = WEXITSTATUS(status);
 			json_object_object_add(ex, "exit", json_object_new_int(s->last_exit));
-			mmt_svc_event(run, s->inj->cfg->name, "hog_exit", ex);
+			mmt_svc_event(s->inj, "hog_exit", ex);
 		}
 		if (!s->o->respawn || mmt_ith_sleep(&s->ith, s->o->respawn_delay_us))
 			break;
@@ -278,12 +279,11 @@ static void cg_child_name(struct mmt_inj *inj, const char *kind, char *buf, size
 	for (char *p = clean; *p; p++)
 		if (*p == '/' || *p == ' ')
 			*p = '-';
-	snprintf(buf, len, "%s/%s-%s", inj->run->top_name, kind, clean);
+	snprintf(buf, len, "%s/%s-%s", mmt_inj_cgroup_top(inj), kind, clean);
 }
 
 static int hog_start_do(struct mmt_inj *inj)
 {
-	struct mmt_run *run = inj->run;
 	struct hog_state *s;
 	bool ctrls[MMT_CG_NR_CTRLS] = { false };
 	const char *keys[3], *vals[3];
@@ -301,13 +301,13 @@ static int hog_start_do(struct mmt_inj *inj)
 	cg_child_name(inj, "hog", s->cg_name, sizeof(s->cg_name));
 	ctrls[MMT_CG_MEMORY] = true;
 	if (s->o->cell[0]) {
-		struct mmt_cell_rt *cell = mmt_run_cell(run, s->o->cell);
+		struct mmt_cell_view cell;
 
-		if (!cell || !cell->cpus || !cell->mems)
+		if (mmt_inj_cell(inj, s->o->cell, &cell) < 0 || !cell.cpus || !cell.mems)
 			return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name,
 					     s->o->cell);
-		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), cell->cpus);
-		hwloc_bitmap_list_snprintf(mems, sizeof(mems), cell->mems);
+		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), cell.cpus);
+		hwloc_bitmap_list_snprintf(mems, sizeof(mems), cell.mems);
 		ctrls[MMT_CG_CPUSET] = true;
 		keys[n] = "cpuset.cpus";
 		vals[n++] = cpus;
@@ -317,7 +317,8 @@ static int hog_start_do(struct mmt_inj *inj)
 	snprintf(max, sizeof(max), "%" PRIu64, s->o->memory_max);
 	keys[n] = "memory.max";
 	vals[n++] = max;
-	r = mmt_cg_create(&run->cgsys, run->jr, s->cg_name, ctrls, keys, vals, n, &s->cg);
+	r = mmt_cg_create(mmt_inj_cgsys(inj), mmt_inj_journal(inj), s->cg_name, ctrls, keys, vals,
+			  n, &s->cg);
 	if (r < 0)
 		return r;
 	/* A hog never runs without a limit: read it back. */
@@ -373,10 +374,10 @@ static int hog_stop(struct mmt_inj *inj)
 	if (s->cur_pidfd >= 0)
 		kill_pidfd(s->cur_pidfd);
 	pthread_mutex_unlock(&s->mu);
-	r = mmt_ith_stop(&s->ith, mmt_svc_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
+	r = mmt_ith_stop(&s->ith, mmt_svc_stop_timeout_us(inj, 60 * MMT_USEC_PER_SEC));
 	if (r == -ETIMEDOUT) {
 		s->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
+		mmt_inj_finding(inj, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
 				"after SIGKILL", inj->cfg->name, (int)atomic_load(&s->cur_pid));
 		return r;
 	}
@@ -408,7 +409,7 @@ static void hog_cleanup(struct mmt_inj *inj)
 	if (!s)
 		return;
 	/* A thread waiting for an unkillable hog keeps its state for good. */
-	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0))) {
+	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0))) {
 		inj->priv = NULL;
 		return;
 	}

@@ -29,7 +29,7 @@
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "lib/util.h"
 
 #define LEVER_MAX_VALUES 8
@@ -254,7 +254,7 @@ static int lever_start(struct mmt_inj *inj)
 	int r;
 
 	if (lv->kind == LV_THP) {
-		r = mmt_sysctl_set(inj->run->jr, lv->path, lv->values[0], &lv->restore_seq);
+		r = mmt_sysctl_set(mmt_inj_journal(inj), lv->path, lv->values[0], &lv->restore_seq);
 		if (r < 0)
 			goto out_restore;
 		atomic_fetch_add(&lv->count, 1);
@@ -269,7 +269,7 @@ static int lever_start(struct mmt_inj *inj)
 		return 0;
 out_restore:
 	/* No stop follows a failed start. */
-	if (lv->restore_seq > 0 && mmt_journal_undo(inj->run->jr, lv->restore_seq) == 0)
+	if (lv->restore_seq > 0 && mmt_journal_undo(mmt_inj_journal(inj), lv->restore_seq) == 0)
 		lv->restore_seq = 0;
 	return r;
 }
@@ -305,7 +305,7 @@ static int lever_stop(struct mmt_inj *inj)
 	if (r == -ETIMEDOUT)
 		lv->timed_out = true;
 	if (lv->restore_seq > 0) {
-		int u = mmt_journal_undo(inj->run->jr, lv->restore_seq);
+		int u = mmt_journal_undo(mmt_inj_journal(inj), lv->restore_seq);
 
 		if (u < 0)
 			log_err_errno(u, "%s: restore %s", inj->cfg->name, lv->path);
@@ -342,7 +342,7 @@ static void lever_cleanup(struct mmt_inj *inj)
 	struct lever *lv = inj->priv;
 
 	/* A thread stuck in its write keeps its state for good. */
-	if (lv && mmt_ith_cleanup(&lv->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
+	if (lv && mmt_ith_cleanup(&lv->ith, mmt_svc_stop_timeout_us(inj, 0)))
 		inj->priv = NULL;
 }
 

@@ -20,7 +20,8 @@
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
+#include "lib/cgroup.h"
 #include "lib/util.h"
 
 struct sq_opts {
@@ -56,7 +57,7 @@ struct sq_state {
 	struct mmt_inj *inj;
 	const struct sq_opts *o;
 	struct mmt_ith ith;
-	struct mmt_cell_rt *cell;
+	struct mmt_cell_view cell;     /* cg NULL until start found it */
 	char orig[64];
 	uint64_t orig_bytes;
 	int restore_seq;
@@ -79,7 +80,7 @@ static int sq_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 
 static int sq_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	if (inj->run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
+	if (mmt_inj_cgsys(inj)->mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
 		snprintf(why, why_len, "no memory cgroup controller to squeeze");
 		return 1;
 	}
@@ -93,7 +94,7 @@ static int sq_set(struct sq_state *s, uint64_t limit)
 
 	snprintf(v, sizeof(v), "%" PRIu64, limit);
 	mmt_ith_busy(&s->ith, "memory.max write");
-	r = mmt_cg_set(s->cell->cg, "memory.max", v);
+	r = mmt_cg_set(s->cell.cg, "memory.max", v);
 	mmt_ith_busy(&s->ith, NULL);
 	if (r == 0)
 		atomic_store(&s->limit, limit);
@@ -124,11 +125,11 @@ static void *sq_thread(void *arg)
 		if (mmt_ith_sleep(&s->ith, o->hold_us))
 			break;
 		mmt_ith_busy(&s->ith, "memory.max restore");
-		mmt_cg_set(s->cell->cg, "memory.max", s->orig);
+		mmt_cg_set(s->cell.cg, "memory.max", s->orig);
 		mmt_ith_busy(&s->ith, NULL);
 		atomic_store(&s->limit, s->orig_bytes);
 		atomic_fetch_add(&s->cycles_done, 1);
-		mmt_svc_event(s->inj->run, s->inj->cfg->name, "squeeze_cycle", NULL);
+		mmt_svc_event(s->inj, "squeeze_cycle", NULL);
 		if (o->cycles && atomic_load(&s->cycles_done) >= o->cycles)
 			break;
 		if (mmt_ith_sleep(&s->ith, o->interval_us))
@@ -147,26 +148,25 @@ static int sq_start_do(struct mmt_inj *inj)
 
 	s->inj = inj;
 	s->o = inj->opts;
-	s->cell = mmt_run_cell(inj->run, s->o->cell);
-	if (!s->cell || !s->cell->cg)
+	if (mmt_inj_cell(inj, s->o->cell, &s->cell) < 0 || !s->cell.cg)
 		return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name, s->o->cell);
-	r = mmt_cg_get(s->cell->cg, "memory.max", s->orig, sizeof(s->orig));
+	r = mmt_cg_get(s->cell.cg, "memory.max", s->orig, sizeof(s->orig));
 	if (r < 0)
 		return log_err_errno(r, "%s: read memory.max of %s", inj->cfg->name, s->o->cell);
 	mmt_strstrip(s->orig);
 	if (mmt_parse_u64(s->orig, &v) < 0 || v > (1ULL << 50)) {
 		/* No limit ("max", or v1's huge number): start from usage. */
-		if (mmt_cg_get(s->cell->cg, "memory.current", cur, sizeof(cur)) < 0 ||
+		if (mmt_cg_get(s->cell.cg, "memory.current", cur, sizeof(cur)) < 0 ||
 		    mmt_parse_u64(mmt_strstrip(cur), &v) < 0)
 			return log_err_errno(-EINVAL, "%s: cell %s has no limit and no usage",
 					     inj->cfg->name, s->o->cell);
 	}
 	s->orig_bytes = v;
 	atomic_store(&s->limit, v);
-	r = mmt_cg_path(s->cell->cg, "memory.max", path, sizeof(path));
+	r = mmt_cg_path(s->cell.cg, "memory.max", path, sizeof(path));
 	if (r < 0)
 		return log_err_errno(r, "%s: path of memory.max", inj->cfg->name);
-	s->restore_seq = mmt_journal_addv(inj->run->jr, "sysctl", path, s->orig, NULL);
+	s->restore_seq = mmt_journal_addv(mmt_inj_journal(inj), "sysctl", path, s->orig, NULL);
 	if (s->restore_seq < 0)
 		return log_err_errno(s->restore_seq, "%s: journal memory.max", inj->cfg->name);
 	return mmt_ith_start(&s->ith, sq_thread, s);
@@ -178,7 +178,7 @@ static int sq_start(struct mmt_inj *inj)
 	int r = sq_start_do(inj);
 	struct sq_state *s = inj->priv;
 
-	if (r < 0 && s->restore_seq > 0 && mmt_journal_undo(inj->run->jr, s->restore_seq) == 0)
+	if (r < 0 && s->restore_seq > 0 && mmt_journal_undo(mmt_inj_journal(inj), s->restore_seq) == 0)
 		s->restore_seq = 0;
 	return r;
 }
@@ -190,10 +190,10 @@ static void sq_poll(struct mmt_inj *inj, double *vals)
 	uint64_t v;
 
 	vals[0] = vals[1] = vals[2] = NAN;
-	if (!s || !s->cell || !s->cell->cg)
+	if (!s || !s->cell.cg)
 		return;
 	vals[0] = (double)atomic_load(&s->limit) / (1 << 20);
-	if (mmt_cg_get(s->cell->cg, "memory.current", buf, sizeof(buf)) >= 0 &&
+	if (mmt_cg_get(s->cell.cg, "memory.current", buf, sizeof(buf)) >= 0 &&
 	    mmt_parse_u64(mmt_strstrip(buf), &v) == 0)
 		vals[1] = (double)v / (1 << 20);
 	vals[2] = (double)atomic_load(&s->steps);
@@ -210,7 +210,7 @@ static int sq_stop(struct mmt_inj *inj)
 	if (r == -ETIMEDOUT)
 		s->timed_out = true;
 	if (s->restore_seq > 0) {
-		u = mmt_journal_undo(inj->run->jr, s->restore_seq);
+		u = mmt_journal_undo(mmt_inj_journal(inj), s->restore_seq);
 		if (u < 0)
 			log_err_errno(u, "%s: restore memory.max of %s", inj->cfg->name,
 				      s->o->cell);
@@ -240,7 +240,7 @@ static void sq_cleanup(struct mmt_inj *inj)
 	struct sq_state *s = inj->priv;
 
 	/* A thread stuck writing memory.max keeps its state for good. */
-	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
+	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0)))
 		inj->priv = NULL;
 }
 

@@ -37,7 +37,7 @@
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "lib/util.h"
 
 #define ETAB "/var/lib/nfs/etab"
@@ -263,11 +263,11 @@ static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
 static int make_path(struct nfs_state *s, const char *suffix, char *buf, size_t len)
 {
 	char name[NAME_MAX];
-	int r = mmt_svc_name(s->inj->run->id, s->inj->cfg->name, suffix, name, sizeof(name));
+	int r = mmt_svc_name(mmt_inj_run_id(s->inj), s->inj->cfg->name, suffix, name, sizeof(name));
 
 	if (r < 0)
 		return r;
-	if ((size_t)snprintf(buf, len, "%s/%s", s->inj->run->dir, name) >= len)
+	if ((size_t)snprintf(buf, len, "%s/%s", mmt_inj_dir(s->inj), name) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -283,7 +283,7 @@ static int start_daemon(struct nfs_state *s, const char *name, const char *const
 	if (r < 0)
 		return r;
 	strncat(pidfile, ".pid", sizeof(pidfile) - strlen(pidfile) - 1);
-	seq = mmt_journal_addv(s->inj->run->jr, "daemon", pidfile, name, NULL);
+	seq = mmt_journal_addv(mmt_inj_journal(s->inj), "daemon", pidfile, name, NULL);
 	if (seq < 0)
 		return log_err_errno(seq, "journal daemon %s", name);
 	mmt_undo_push(&s->server_undo, seq);
@@ -344,7 +344,7 @@ static unsigned fsid_of(const char *id)
 
 static int start_server(struct nfs_state *s)
 {
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	const char *vers = vers_names[s->o->vers];
 	char opts[128], client[PATH_MAX + 16], nfsd_buf[256], threads[32];
 	const char *nfsd_argv[16];
@@ -403,7 +403,7 @@ static int start_server(struct nfs_state *s)
 			return r;
 		/* The kernel threads outlive every daemon: after a crash the
 		 * journal stops them ("0" into /proc/fs/nfsd/threads). */
-		seq = mmt_journal_addv(s->inj->run->jr, "sysctl", "/proc/fs/nfsd/threads", "0",
+		seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl", "/proc/fs/nfsd/threads", "0",
 				       NULL);
 		if (seq < 0)
 			return seq;
@@ -426,7 +426,7 @@ static int start_server(struct nfs_state *s)
 		close(fd);
 		s->etab_ours = true;
 	}
-	mmt_nfs_export_opts(fsid_of(s->inj->run->id), opts, sizeof(opts));
+	mmt_nfs_export_opts(fsid_of(mmt_inj_run_id(s->inj)), opts, sizeof(opts));
 	snprintf(client, sizeof(client), "127.0.0.1:%s", s->export_dir);
 	seq = mmt_journal_addv(jr, "export", client, NULL);
 	if (seq < 0)
@@ -462,7 +462,7 @@ static int resolve(const char *export, char *addr, size_t len)
 
 static int do_mount(struct nfs_state *s, const char *addr)
 {
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	const char *vers = vers_names[s->o->vers];
 	char data[512];
 	uint64_t t0 = mmt_now_us(), end = t0 + s->o->wait_us;
@@ -471,7 +471,7 @@ static int do_mount(struct nfs_state *s, const char *addr)
 	r = mmt_nfs_mount_data(vers, addr, s->o->mount_opts, data, sizeof(data));
 	if (r < 0)
 		return r;
-	mmt_fs_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
+	mmt_fs_nfs_dir(mmt_inj_dir(s->inj), s->mnt, sizeof(s->mnt));
 	r = mmt_fs_mkdir(jr, s->mnt, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
@@ -525,7 +525,7 @@ static void sweep_export(struct nfs_state *s)
 	struct dirent *de;
 	DIR *d;
 
-	if (!s->export_dir[0] || mmt_svc_name(s->inj->run->id, "", NULL, prefix,
+	if (!s->export_dir[0] || mmt_svc_name(mmt_inj_run_id(s->inj), "", NULL, prefix,
 					      sizeof(prefix)) < 0)
 		return;
 	d = opendir(s->export_dir);
@@ -558,7 +558,7 @@ static bool swaps_under(struct nfs_state *s, const char *dir)
 static void *nfs_thread(void *arg)
 {
 	struct nfs_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 	char addr[64] = "127.0.0.1";
 	int r, status;
 
@@ -577,7 +577,7 @@ static void *nfs_thread(void *arg)
 	if (r < 0) {
 		atomic_store(&s->failed, true);
 		if (r != -ECANCELED)
-			mmt_run_finding(run, MMT_F_HARNESS, "%s: NFS %s failed: %s%s%s",
+			mmt_inj_finding(inj, MMT_F_HARNESS, "%s: NFS %s failed: %s%s%s",
 					s->inj->cfg->name, s->src[0] ? "mount" : "server setup",
 					strerror(-r),
 					s->err[0] ? ": " : "", s->err);
@@ -587,7 +587,7 @@ static void *nfs_thread(void *arg)
 		json_object_object_add(ex, "source", json_object_new_string(s->src));
 		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
 		json_object_object_add(ex, "mount_us", json_object_new_uint64(s->mount_us));
-		mmt_svc_event(run, s->inj->cfg->name, "mounted", ex);
+		mmt_svc_event(s->inj, "mounted", ex);
 		atomic_store(&s->mounted, true);
 		while (!mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
 			;
@@ -606,7 +606,7 @@ static void *nfs_thread(void *arg)
 		return NULL;
 	}
 	mmt_ith_busy(&s->ith, "teardown (umount, exportfs -u)");
-	mmt_undo_all(run->jr, &s->undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	atomic_store(&s->mounted, false);
 	if (s->nfsd_ours) {
@@ -615,7 +615,7 @@ static void *nfs_thread(void *arg)
 		run_prog(s, argv);
 	}
 	sweep_export(s);
-	mmt_undo_all(run->jr, &s->server_undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->server_undo);
 	if (s->etab_ours) {
 		struct stat st;
 
@@ -682,7 +682,7 @@ static void nfs_cleanup(struct mmt_inj *inj)
 	if (!s)
 		return;
 	/* A thread stuck in the mount or the server keeps its state for good. */
-	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0))) {
+	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0))) {
 		inj->priv = NULL;
 		return;
 	}

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "api/job.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "injectors/services.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -165,22 +165,18 @@ bool mmt_ith_cleanup(struct mmt_ith *ith, uint64_t timeout_us)
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-void mmt_svc_event(struct mmt_run *run, const char *inst, const char *phase,
-		   json_object *extra)
+void mmt_svc_event(struct mmt_inj *inj, const char *phase, json_object *extra)
 {
 	json_object *ev = json_object_new_object();
 
-	json_object_object_add(ev, "injector", json_object_new_string(inst));
+	json_object_object_add(ev, "injector", json_object_new_string(inj->cfg->name));
 	json_object_object_add(ev, "phase", json_object_new_string(phase));
 	if (extra) {
 		json_object_object_foreach(extra, k, v)
 			json_object_object_add(ev, k, json_object_get(v));
 		json_object_put(extra);
 	}
-	if (run)
-		mmt_run_event(run, "injector", ev);
-	else
-		json_object_put(ev);
+	mmt_inj_event(inj, "injector", ev);
 }
 
 static void read_task_file(pid_t tid, const char *name, char *buf, size_t len)
@@ -192,9 +188,10 @@ static void read_task_file(pid_t tid, const char *name, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-void mmt_svc_stall(struct mmt_run *run, const char *inst, const char *source,
-		   const char *what, uint64_t stalled_us, pid_t tid)
+void mmt_svc_stall(struct mmt_inj *inj, const char *source, const char *what,
+		   uint64_t stalled_us, pid_t tid)
 {
+	const char *inst = inj->cfg->name;
 	char wchan[128], stack[2048];
 	json_object *ev = json_object_new_object();
 
@@ -209,27 +206,14 @@ void mmt_svc_stall(struct mmt_run *run, const char *inst, const char *source,
 	json_object_object_add(ev, "stack", json_object_new_string(stack));
 	log_warn("%s: %s made no progress for %" PRIu64 " ms (wchan %s)", inst, what,
 		 stalled_us / 1000, wchan);
-	if (!run) {
-		json_object_put(ev);
-		return;
-	}
-	mmt_run_event(run, "stall", ev);
-	mmt_run_finding(run, MMT_F_STALL, "%s: %s made no progress for %" PRIu64 " ms",
-			inst, what, stalled_us / 1000);
+	mmt_inj_event(inj, "stall", ev);
+	mmt_inj_finding(inj, MMT_F_STALL, "%s: %s made no progress for %" PRIu64 " ms", inst,
+			what, stalled_us / 1000);
 }
 
-uint64_t mmt_svc_stall_threshold_us(const struct mmt_run *run, uint64_t own_us)
+uint64_t mmt_svc_stop_timeout_us(const struct mmt_inj *inj, uint64_t floor_us)
 {
-	if (own_us)
-		return own_us;
-	if (run && run->job && run->job->g.stall_threshold_us)
-		return run->job->g.stall_threshold_us;
-	return 60 * MMT_USEC_PER_SEC;
-}
-
-uint64_t mmt_svc_stop_timeout_us(const struct mmt_run *run, uint64_t floor_us)
-{
-	uint64_t t = run && run->job ? run->job->g.stop_timeout_us : 0;
+	uint64_t t = mmt_inj_stop_timeout_us(inj);
 
 	return t > floor_us ? t : floor_us;
 }
@@ -257,23 +241,23 @@ void mmt_ith_check_stall(struct mmt_ith *ith, struct mmt_inj *inj, const char *s
 	if (!busy || *reported)
 		return;
 	now = mmt_now_us();
-	if (now <= busy || now - busy <= mmt_svc_stall_threshold_us(inj->run, own_us))
+	if (now <= busy || now - busy <= mmt_inj_stall_threshold_us(inj, own_us))
 		return;
 	what = atomic_load(&ith->busy_what);
 	*reported = true;
-	mmt_svc_stall(inj->run, inj->cfg->name, source, what ? what : "?", now - busy,
+	mmt_svc_stall(inj, source, what ? what : "?", now - busy,
 		      atomic_load(&ith->tid));
 }
 
 int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t floor_us)
 {
-	uint64_t timeout = mmt_svc_stop_timeout_us(inj->run, floor_us);
+	uint64_t timeout = mmt_svc_stop_timeout_us(inj, floor_us);
 	int r = mmt_ith_stop(ith, timeout);
 
 	if (r == -ETIMEDOUT) {
 		const char *what = atomic_load(&ith->busy_what);
 
-		mmt_run_finding(inj->run, MMT_F_STALL, "%s: %s did not return within %" PRIu64 " s",
+		mmt_inj_finding(inj, MMT_F_STALL, "%s: %s did not return within %" PRIu64 " s",
 				inj->cfg->name, what ? what : "the injector's teardown",
 				(uint64_t)(timeout / MMT_USEC_PER_SEC));
 	}

@@ -19,8 +19,8 @@
 
 #include <json-c/json.h>
 
+struct mmt_inj;
 struct mmt_injector_cfg;
-struct mmt_run;
 
 /*
  * "mmtorture-<run id>-<inst>[-<suffix>]" with every character outside
@@ -72,7 +72,6 @@ int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us);
  */
 bool mmt_ith_cleanup(struct mmt_ith *ith, uint64_t timeout_us);
 
-struct mmt_inj;
 /*
  * From poll: report, once (*reported), a blocking call of the thread that
  * has not returned within the stall threshold (own_us, or [global]
@@ -89,21 +88,19 @@ int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t flo
 
 /* ---- small helpers shared by the injectors ------------------------------------------- */
 
-/* Emit an "injector" event {"injector":inst,"phase":phase, ...extra's
+/* Emit an "injector" event {"injector":<instance>,"phase":phase, ...extra's
  * keys} (extra is consumed; may be NULL). */
-void mmt_svc_event(struct mmt_run *run, const char *inst, const char *phase,
-		   json_object *extra);
+void mmt_svc_event(struct mmt_inj *inj, const char *phase, json_object *extra);
 /*
- * Report a stall: an event "stall" {"source":source,"injector":inst,
- * "what":what,"stalled_us":..,"tid":..,"wchan":..,"stack":..} and a
- * MMT_F_STALL finding.  The caller reports each stall once.
+ * Report a stall of the injector's thread tid: a "stall" event (the one
+ * schema, api/run.h mmt_run_stall) with what it was doing and its wchan
+ * and kernel stack inline, and a MMT_F_STALL finding.  The caller reports
+ * each stall once.
  */
-void mmt_svc_stall(struct mmt_run *run, const char *inst, const char *source,
-		   const char *what, uint64_t stalled_us, pid_t tid);
-/* The stall threshold: own (when not 0) or the job's [global] one. */
-uint64_t mmt_svc_stall_threshold_us(const struct mmt_run *run, uint64_t own_us);
+void mmt_svc_stall(struct mmt_inj *inj, const char *source, const char *what,
+		   uint64_t stalled_us, pid_t tid);
 /* The stop timeout for an injector thread: max(job stop_timeout, floor). */
-uint64_t mmt_svc_stop_timeout_us(const struct mmt_run *run, uint64_t floor_us);
+uint64_t mmt_svc_stop_timeout_us(const struct mmt_inj *inj, uint64_t floor_us);
 /* "file:line: [inst] key: " prefix for validate() errors. */
 int mmt_svc_verr(const struct mmt_injector_cfg *cfg, const char *key,
 		 char *err, size_t err_len,

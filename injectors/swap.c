@@ -29,7 +29,8 @@
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
+#include "lib/cgroup.h"
 #include "lib/util.h"
 
 #ifndef TMPFS_MAGIC
@@ -218,7 +219,7 @@ static int probe_loop(char *why, size_t why_len)
 
 static const char *swap_dir(struct swap_state *s)
 {
-	return s->o->dir[0] ? s->o->dir : s->inj->run->dir;
+	return s->o->dir[0] ? s->o->dir : mmt_inj_dir(s->inj);
 }
 
 static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
@@ -277,13 +278,13 @@ static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
 
 static int make_name(struct swap_state *s, const char *suffix, char *buf, size_t len)
 {
-	return mmt_svc_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+	return mmt_svc_name(mmt_inj_run_id(s->inj), s->inj->cfg->name, suffix, buf, len);
 }
 
 /* The image or swap file in dir. */
 static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 {
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	char name[NAME_MAX], real[PATH_MAX];
 	int r, seq = 0;
 
@@ -309,7 +310,7 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
 {
 	uint64_t end = mmt_now_us() + s->o->nfs_wait_us;
 
-	mmt_fs_nfs_dir(s->inj->run->dir, dir, len);
+	mmt_fs_nfs_dir(mmt_inj_dir(s->inj), dir, len);
 	while (!mmt_fs_is_nfs(dir)) {
 		if (mmt_now_us() > end)
 			return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
@@ -332,28 +333,26 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
  */
 static void journal_cells_first(struct swap_state *s)
 {
-	struct mmt_run *run = s->inj->run;
-
-	for (unsigned i = 0; i < run->nr_cells; i++) {
+	for (unsigned i = 0; i < mmt_inj_nr_cells(s->inj); i++) {
 		char path[PATH_MAX], *slash;
+		struct mmt_cell_view cell;
 
-		if (!run->cells[i].cg ||
-		    mmt_cg_path(run->cells[i].cg, "cgroup.procs", path, sizeof(path)) < 0)
+		if (mmt_inj_cell_at(s->inj, i, &cell) < 0 || !cell.cg ||
+		    mmt_cg_path(cell.cg, "cgroup.procs", path, sizeof(path)) < 0)
 			continue;
 		slash = strrchr(path, '/');
 		if (!slash)
 			continue;
 		*slash = '\0';
-		if (mmt_journal_addv(run->jr, "cgroup", path, NULL) < 0)
-			log_warn("%s: cannot journal cell %s first", s->inj->cfg->name,
-				 run->cells[i].cfg->name);
+		if (mmt_journal_addv(mmt_inj_journal(s->inj), "cgroup", path, NULL) < 0)
+			log_warn("%s: cannot journal cell %s first", s->inj->cfg->name, cell.name);
 	}
 }
 
 static int setup(struct swap_state *s)
 {
 	const struct swap_opts *o = s->o;
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	char dir[PATH_MAX];
 	int r, seq = 0;
 
@@ -467,14 +466,14 @@ static void churn_once(struct swap_state *s)
 static void *swap_thread(void *arg)
 {
 	struct swap_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 	int r;
 
 	r = setup(s);
 	if (r < 0) {
 		atomic_store(&s->failed, true);
 		if (r != -ECANCELED)
-			mmt_run_finding(run, MMT_F_HARNESS, "%s: setting up %s swap failed: %s%s%s",
+			mmt_inj_finding(inj, MMT_F_HARNESS, "%s: setting up %s swap failed: %s%s%s",
 					s->inj->cfg->name, backing_names[s->o->backing],
 					strerror(-r), s->err[0] ? ": " : "", s->err);
 	} else {
@@ -482,7 +481,7 @@ static void *swap_thread(void *arg)
 
 		json_object_object_add(ex, "device", json_object_new_string(s->dev));
 		json_object_object_add(ex, "size", json_object_new_uint64(s->o->size));
-		mmt_svc_event(run, s->inj->cfg->name, "swapon", ex);
+		mmt_svc_event(s->inj, "swapon", ex);
 		atomic_store(&s->ready, true);
 		while (s->o->churn_us && !mmt_ith_sleep(&s->ith, s->o->churn_us))
 			churn_once(s);
@@ -508,7 +507,7 @@ static void *swap_thread(void *arg)
 			r = -EBUSY;
 		} else {
 			mmt_ith_busy(&s->ith, "teardown (swapoff)");
-			r = mmt_journal_undo(run->jr, s->swapon_seq);
+			r = mmt_journal_undo(mmt_inj_journal(inj), s->swapon_seq);
 			mmt_ith_busy(&s->ith, NULL);
 		}
 		if (r < 0) {
@@ -523,10 +522,10 @@ static void *swap_thread(void *arg)
 	}
 	atomic_store(&s->on, false);
 	mmt_ith_busy(&s->ith, "teardown");
-	mmt_undo_all(run->jr, &s->undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
-		mmt_svc_event(run, s->inj->cfg->name, "swapoff", NULL);
+		mmt_svc_event(s->inj, "swapoff", NULL);
 	return NULL;
 }
 
@@ -622,7 +621,7 @@ static void swap_cleanup(struct mmt_inj *inj)
 	struct swap_state *s = inj->priv;
 
 	/* A thread still in swapoff keeps its state for good. */
-	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
+	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0)))
 		inj->priv = NULL;
 }
 

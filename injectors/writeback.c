@@ -31,7 +31,7 @@
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "lib/util.h"
 
 enum wb_target { TG_LOOP, TG_DM_DELAY, TG_DM_FLAKEY, TG_NFS };
@@ -198,7 +198,7 @@ static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 
 static int make_name(struct wb_state *s, const char *suffix, char *buf, size_t len)
 {
-	return mmt_svc_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+	return mmt_svc_name(mmt_inj_run_id(s->inj), s->inj->cfg->name, suffix, buf, len);
 }
 
 static int make_path(struct wb_state *s, const char *dir, const char *suffix,
@@ -221,14 +221,14 @@ static int make_path(struct wb_state *s, const char *dir, const char *suffix,
 static int setup_fs(struct wb_state *s)
 {
 	const struct wb_opts *o = s->o;
-	struct mmt_journal *jr = s->inj->run->jr;
-	const char *dir = o->dir[0] ? o->dir : s->inj->run->dir;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
+	const char *dir = o->dir[0] ? o->dir : mmt_inj_dir(s->inj);
 	int r, seq = 0;
 
 	if (o->target == TG_NFS) {
 		uint64_t end = mmt_now_us() + o->nfs_wait_us;
 
-		mmt_fs_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
+		mmt_fs_nfs_dir(mmt_inj_dir(s->inj), s->mnt, sizeof(s->mnt));
 		while (!mmt_fs_is_nfs(s->mnt)) {
 			if (mmt_now_us() > end)
 				return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
@@ -274,7 +274,7 @@ static int setup_fs(struct wb_state *s)
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		return r;
-	r = make_path(s, s->inj->run->dir, "mnt", s->mnt, sizeof(s->mnt));
+	r = make_path(s, mmt_inj_dir(s->inj), "mnt", s->mnt, sizeof(s->mnt));
 	if (r < 0)
 		return r;
 	r = mmt_fs_mkdir(jr, s->mnt, &seq);
@@ -350,7 +350,7 @@ static void dirty(struct wb_state *s, int fd, char *buf)
 static void *wb_thread(void *arg)
 {
 	struct wb_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 	char *buf = NULL;
 	int r, fd = -1, seq = 0;
 
@@ -360,7 +360,7 @@ static void *wb_thread(void *arg)
 	r = make_path(s, s->mnt, "dat", s->data, sizeof(s->data));
 	if (r < 0)
 		goto out_failed;
-	seq = mmt_journal_addv(run->jr, "file", s->data, NULL);
+	seq = mmt_journal_addv(mmt_inj_journal(inj), "file", s->data, NULL);
 	if (seq < 0) {
 		r = seq;
 		goto out_failed;
@@ -385,7 +385,7 @@ static void *wb_thread(void *arg)
 				       json_object_new_string(target_names[s->o->target]));
 		json_object_object_add(ex, "device", json_object_new_string(s->dev));
 		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
-		mmt_svc_event(run, s->inj->cfg->name, "dirtier_start", ex);
+		mmt_svc_event(s->inj, "dirtier_start", ex);
 	}
 	atomic_store(&s->ready, true);
 	dirty(s, fd, buf);
@@ -394,7 +394,7 @@ static void *wb_thread(void *arg)
 out_failed:
 	atomic_store(&s->failed, true);
 	if (r != -ECANCELED)
-		mmt_run_finding(run, MMT_F_HARNESS, "%s: setting up the %s target failed: %s%s%s",
+		mmt_inj_finding(inj, MMT_F_HARNESS, "%s: setting up the %s target failed: %s%s%s",
 				s->inj->cfg->name, target_names[s->o->target], strerror(-r),
 				s->err[0] ? ": " : "", s->err);
 out_teardown:
@@ -402,10 +402,10 @@ out_teardown:
 	if (fd >= 0)
 		close(fd);
 	mmt_ith_busy(&s->ith, "teardown (umount)");
-	mmt_undo_all(run->jr, &s->undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
-		mmt_svc_event(run, s->inj->cfg->name, "dirtier_stop", NULL);
+		mmt_svc_event(s->inj, "dirtier_stop", NULL);
 	return NULL;
 }
 
@@ -430,7 +430,7 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 		return log_err_errno(r, "read vm.%s/vm.%s", ratio, bytes);
 	mmt_sysctl_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
 	snprintf(old, sizeof(old), "%" PRIu64, undo_v);
-	seq = mmt_journal_addv(s->inj->run->jr, "sysctl", name, old, NULL);
+	seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl", name, old, NULL);
 	if (seq < 0)
 		return log_err_errno(seq, "journal sysctl %s", name);
 	mmt_undo_push(&s->sysctl_undo, seq);
@@ -471,7 +471,7 @@ static int wb_start(struct mmt_inj *inj)
 	struct wb_state *s = inj->priv;
 
 	if (r < 0)
-		mmt_undo_all(inj->run->jr, &s->sysctl_undo);
+		mmt_undo_all(mmt_inj_journal(inj), &s->sysctl_undo);
 	return r;
 }
 
@@ -503,7 +503,7 @@ static int wb_stop(struct mmt_inj *inj)
 	if (r == -ETIMEDOUT)
 		s->timed_out = true;
 	/* The sysctls come back even when the thread is stuck. */
-	if (mmt_undo_all(inj->run->jr, &s->sysctl_undo) && r == 0)
+	if (mmt_undo_all(mmt_inj_journal(inj), &s->sysctl_undo) && r == 0)
 		r = -EIO;
 	return r;
 }
@@ -549,7 +549,7 @@ static void wb_cleanup(struct mmt_inj *inj)
 	struct wb_state *s = inj->priv;
 
 	/* A thread stuck in writeback keeps its state for good. */
-	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj->run, 0)))
+	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0)))
 		inj->priv = NULL;
 }
 
