@@ -134,4 +134,33 @@ void mmt_inj_finding(struct mmt_inj *inj, enum mmt_finding f, const char *fmt, .
 /* run.json facts[key] = val (consumed). */
 void mmt_inj_fact(struct mmt_inj *inj, const char *key, json_object *val);
 
+/*
+ * A task that made no progress: the one "stall" event schema, for the
+ * watchdog's workers and the injectors' threads alike (api/run.h
+ * mmt_run_stall).  Keys, in events.jsonl:
+ *   source        "watchdog" or the injector's type ("swap")
+ *   cell          the worker's cell                       (watchdog)
+ *   injector      the injector instance                    (injectors)
+ *   what          what the thread was doing ("swapoff")   (injectors)
+ *   pid, tid      the task; thread: the worker's index    (pid, thread: watchdog)
+ *   stalled_us    how long without progress (us)
+ *   threshold_us  the threshold it passed (us)
+ *   wchan         /proc/.../wchan when it was seen
+ *   stack         /proc/.../stack inline                   (when read)
+ *   evidence      a file in the run directory              (watchdog)
+ *   sysrq_w       true when sysrq-w was triggered          (watchdog)
+ * NULL strings, pid 0 and thread -1 leave their key out.
+ */
+struct mmt_stall {
+	const char *source, *cell, *injector, *what;
+	pid_t pid, tid;
+	int thread;
+	uint64_t stalled_us, threshold_us;
+	const char *wchan, *stack, *evidence;
+	bool sysrq_w;
+};
+/* Emit the stall event of an injector's thread (no finding: the caller
+ * says it, once).  0 or -errno. */
+int mmt_inj_stall(struct mmt_inj *inj, const struct mmt_stall *st);
+
 #endif

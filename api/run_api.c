@@ -186,3 +186,41 @@ void mmt_inj_fact(struct mmt_inj *inj, const char *key, json_object *val)
 	else
 		json_object_put(val);
 }
+
+/* ---- the one stall schema ------------------------------------------------- */
+
+static void add_str(json_object *ev, const char *key, const char *val)
+{
+	if (val)
+		json_object_object_add(ev, key, json_object_new_string(val));
+}
+
+int mmt_run_stall(struct mmt_run *run, const struct mmt_stall *st)
+{
+	json_object *ev = json_object_new_object();
+
+	if (!ev)
+		return -ENOMEM;
+	add_str(ev, "source", st->source);
+	add_str(ev, "cell", st->cell);
+	add_str(ev, "injector", st->injector);
+	add_str(ev, "what", st->what);
+	if (st->pid > 0)
+		json_object_object_add(ev, "pid", json_object_new_int(st->pid));
+	json_object_object_add(ev, "tid", json_object_new_int(st->tid));
+	if (st->thread >= 0)
+		json_object_object_add(ev, "thread", json_object_new_int(st->thread));
+	json_object_object_add(ev, "stalled_us", json_object_new_uint64(st->stalled_us));
+	json_object_object_add(ev, "threshold_us", json_object_new_uint64(st->threshold_us));
+	add_str(ev, "wchan", st->wchan);
+	add_str(ev, "stack", st->stack);
+	add_str(ev, "evidence", st->evidence);
+	if (st->sysrq_w)
+		json_object_object_add(ev, "sysrq_w", json_object_new_boolean(true));
+	return mmt_run_event(run, "stall", ev);
+}
+
+int mmt_inj_stall(struct mmt_inj *inj, const struct mmt_stall *st)
+{
+	return inj->run ? mmt_run_stall(inj->run, st) : 0;
+}

@@ -406,13 +406,8 @@ static void hog_cleanup(struct mmt_inj *inj)
 {
 	struct hog_state *s = inj->priv;
 
-	if (!s)
+	if (!s || mmt_ith_release(&s->ith, inj))
 		return;
-	/* A thread waiting for an unkillable hog keeps its state for good. */
-	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0))) {
-		inj->priv = NULL;
-		return;
-	}
 	mmt_cg_destroy(s->cg);
 	s->cg = NULL;
 	if (s->mu_ready)

@@ -341,9 +341,8 @@ static void lever_cleanup(struct mmt_inj *inj)
 {
 	struct lever *lv = inj->priv;
 
-	/* A thread stuck in its write keeps its state for good. */
-	if (lv && mmt_ith_cleanup(&lv->ith, mmt_svc_stop_timeout_us(inj, 0)))
-		inj->priv = NULL;
+	if (lv)
+		mmt_ith_release(&lv->ith, inj);
 }
 
 const struct mmt_injector_ops mmt_injector_drop_caches = {

@@ -239,9 +239,8 @@ static void sq_cleanup(struct mmt_inj *inj)
 {
 	struct sq_state *s = inj->priv;
 
-	/* A thread stuck writing memory.max keeps its state for good. */
-	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0)))
-		inj->priv = NULL;
+	if (s)
+		mmt_ith_release(&s->ith, inj);
 }
 
 const struct mmt_injector_ops mmt_injector_memcg_squeeze = {

@@ -679,13 +679,8 @@ static void nfs_cleanup(struct mmt_inj *inj)
 {
 	struct nfs_state *s = inj->priv;
 
-	if (!s)
+	if (!s || mmt_ith_release(&s->ith, inj))
 		return;
-	/* A thread stuck in the mount or the server keeps its state for good. */
-	if (mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0))) {
-		inj->priv = NULL;
-		return;
-	}
 	for (unsigned i = 0; i < s->nr_pidfd; i++)
 		close(s->pidfd[i]);
 	s->nr_pidfd = 0;

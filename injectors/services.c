@@ -156,10 +156,12 @@ int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us)
 	return 0;
 }
 
-bool mmt_ith_cleanup(struct mmt_ith *ith, uint64_t timeout_us)
+bool mmt_ith_release(struct mmt_ith *ith, struct mmt_inj *inj)
 {
 	if (ith->running)
-		mmt_ith_stop(ith, timeout_us);
+		mmt_ith_stop(ith, mmt_svc_stop_timeout_us(inj, 0));
+	if (ith->left_behind)
+		inj->priv = NULL;      /* the thread's for good */
 	return ith->left_behind;
 }
 
@@ -189,24 +191,26 @@ static void read_task_file(pid_t tid, const char *name, char *buf, size_t len)
 }
 
 void mmt_svc_stall(struct mmt_inj *inj, const char *source, const char *what,
-		   uint64_t stalled_us, pid_t tid)
+		   uint64_t stalled_us, uint64_t threshold_us, pid_t tid)
 {
 	const char *inst = inj->cfg->name;
 	char wchan[128], stack[2048];
-	json_object *ev = json_object_new_object();
 
 	read_task_file(tid, "wchan", wchan, sizeof(wchan));
 	read_task_file(tid, "stack", stack, sizeof(stack));
-	json_object_object_add(ev, "source", json_object_new_string(source));
-	json_object_object_add(ev, "injector", json_object_new_string(inst));
-	json_object_object_add(ev, "what", json_object_new_string(what));
-	json_object_object_add(ev, "stalled_us", json_object_new_uint64(stalled_us));
-	json_object_object_add(ev, "tid", json_object_new_int(tid));
-	json_object_object_add(ev, "wchan", json_object_new_string(wchan));
-	json_object_object_add(ev, "stack", json_object_new_string(stack));
 	log_warn("%s: %s made no progress for %" PRIu64 " ms (wchan %s)", inst, what,
 		 stalled_us / 1000, wchan);
-	mmt_inj_event(inj, "stall", ev);
+	mmt_inj_stall(inj, &(struct mmt_stall){
+				   .source = source,
+				   .injector = inst,
+				   .what = what,
+				   .tid = tid,
+				   .thread = -1,
+				   .stalled_us = stalled_us,
+				   .threshold_us = threshold_us,
+				   .wchan = wchan,
+				   .stack = stack,
+			   });
 	mmt_inj_finding(inj, MMT_F_STALL, "%s: %s made no progress for %" PRIu64 " ms", inst,
 			what, stalled_us / 1000);
 }
@@ -235,17 +239,18 @@ int mmt_svc_verr(const struct mmt_injector_cfg *cfg, const char *key,
 void mmt_ith_check_stall(struct mmt_ith *ith, struct mmt_inj *inj, const char *source,
 			 uint64_t own_us, bool *reported)
 {
-	uint64_t busy = atomic_load(&ith->busy_since_us), now;
+	uint64_t busy = atomic_load(&ith->busy_since_us), now, threshold;
 	const char *what;
 
 	if (!busy || *reported)
 		return;
 	now = mmt_now_us();
-	if (now <= busy || now - busy <= mmt_inj_stall_threshold_us(inj, own_us))
+	threshold = mmt_inj_stall_threshold_us(inj, own_us);
+	if (now <= busy || now - busy <= threshold)
 		return;
 	what = atomic_load(&ith->busy_what);
 	*reported = true;
-	mmt_svc_stall(inj, source, what ? what : "?", now - busy,
+	mmt_svc_stall(inj, source, what ? what : "?", now - busy, threshold,
 		      atomic_load(&ith->tid));
 }
 

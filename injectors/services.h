@@ -64,13 +64,14 @@ void mmt_ith_busy(struct mmt_ith *ith, const char *what);
  * -ETIMEDOUT (the thread is detached and left behind; its journal
  * records stay for the final replay).  Accepts a thread never started. */
 int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us);
+struct mmt_inj;
 /*
  * From an injector's cleanup: stop the thread if it still runs (stop never
- * came), within timeout_us.  Returns true when the thread is left behind
- * (now or by an earlier stop): the caller must then keep its state alive
- * (inj->priv = NULL).  Accepts a thread never started.
+ * came; within the job's stop timeout).  A thread left behind (now or by an
+ * earlier stop) keeps the injector's state: inj->priv becomes NULL, and
+ * true says the caller must release nothing.  Accepts a thread never started.
  */
-bool mmt_ith_cleanup(struct mmt_ith *ith, uint64_t timeout_us);
+bool mmt_ith_release(struct mmt_ith *ith, struct mmt_inj *inj);
 
 /*
  * From poll: report, once (*reported), a blocking call of the thread that
@@ -93,12 +94,12 @@ int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t flo
 void mmt_svc_event(struct mmt_inj *inj, const char *phase, json_object *extra);
 /*
  * Report a stall of the injector's thread tid: a "stall" event (the one
- * schema, api/run.h mmt_run_stall) with what it was doing and its wchan
- * and kernel stack inline, and a MMT_F_STALL finding.  The caller reports
- * each stall once.
+ * schema, api/injector.h struct mmt_stall) with what it was doing, the
+ * threshold it passed (us) and its wchan and kernel stack inline, and a
+ * MMT_F_STALL finding.  The caller reports each stall once.
  */
 void mmt_svc_stall(struct mmt_inj *inj, const char *source, const char *what,
-		   uint64_t stalled_us, pid_t tid);
+		   uint64_t stalled_us, uint64_t threshold_us, pid_t tid);
 /* The stop timeout for an injector thread: max(job stop_timeout, floor). */
 uint64_t mmt_svc_stop_timeout_us(const struct mmt_inj *inj, uint64_t floor_us);
 /* "file:line: [inst] key: " prefix for validate() errors. */

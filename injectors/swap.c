@@ -620,9 +620,8 @@ static void swap_cleanup(struct mmt_inj *inj)
 {
 	struct swap_state *s = inj->priv;
 
-	/* A thread still in swapoff keeps its state for good. */
-	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0)))
-		inj->priv = NULL;
+	if (s)
+		mmt_ith_release(&s->ith, inj);
 }
 
 static bool swap_requires_nfs(const void *opts)

@@ -548,9 +548,8 @@ static void wb_cleanup(struct mmt_inj *inj)
 {
 	struct wb_state *s = inj->priv;
 
-	/* A thread stuck in writeback keeps its state for good. */
-	if (s && mmt_ith_cleanup(&s->ith, mmt_svc_stop_timeout_us(inj, 0)))
-		inj->priv = NULL;
+	if (s)
+		mmt_ith_release(&s->ith, inj);
 }
 
 static bool wb_requires_nfs(const void *opts)

@@ -1260,7 +1260,7 @@ static void event_text(struct sb *b, const struct event *e)
 	if (!strcmp(e->type, "stall")) {
 		const char *ev = jtext(o, "evidence");
 
-		if (jnum(o, "stalled_for_us", &d) || jnum(o, "stalled_us", &d)) {
+		if (jnum(o, "stalled_us", &d)) {
 			sb_printf(b, "no progress for %.1f s", d / 1e6);
 			first = false;
 		}

@@ -16,10 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/swap.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "api/job.h"
+#include "api/run.h"
+#include "results/results.h"
 #include "lib/opt.h"
 #include "lib/util.h"
 #include "lib/sysfx/fs.h"
@@ -419,12 +422,92 @@ static void test_job_refuses(void **state)
 	assert_true(parse(CELL "[hog]\nmemory_max = 1M\n", err, sizeof(err)) < 0);
 }
 
+/* ---- the one stall schema -------------------------------------------------- */
+
+static json_object *stall_event(const char *dir, const char *source)
+{
+	char path[PATH_MAX], *text = NULL, *line, *save = NULL;
+	json_object *found = NULL;
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	assert_true(mmt_read_file_alloc(path, &text) > 0);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(line), *v;
+
+		if (o && json_object_object_get_ex(o, "type", &v) &&
+		    !strcmp(json_object_get_string(v), "stall") &&
+		    json_object_object_get_ex(o, "source", &v) &&
+		    !strcmp(json_object_get_string(v), source) && !found)
+			found = json_object_get(o);
+		json_object_put(o);
+	}
+	free(text);
+	assert_non_null(found);
+	return found;
+}
+
+static int64_t key_i64(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no %s", key);
+	return json_object_get_int64(v);
+}
+
+/* The watchdog's and an injector's stalls carry the same keys. */
+static void test_one_stall_schema(void **state)
+{
+	char base[] = "/tmp/mmtorture-unit-stall-XXXXXX", cmd[PATH_MAX + 16];
+	struct mmt_run *run = calloc(1, sizeof(*run));
+	struct mmt_injector_cfg cfg = { .name = "swap:z" };
+	struct mmt_inj inj = { .cfg = &cfg, .run = run };
+	json_object *w, *i, *v;
+
+	(void)state;
+	assert_non_null(run);
+	assert_non_null(mkdtemp(base));
+	pthread_mutex_init(&run->lock, NULL);
+	mmt_verdict_init(&run->verdict);
+	assert_int_equal(mmt_results_create(base, "stall", mmt_realtime_us(), run->dir,
+					    sizeof(run->dir), run->id, sizeof(run->id),
+					    &run->res), 0);
+	mmt_svc_stall(&inj, "swap", "swapoff", 5000000, 1000000, gettid());
+	assert_int_equal(mmt_run_stall(run, &(struct mmt_stall){
+				 .source = "watchdog", .cell = "a", .pid = 10, .tid = 11,
+				 .thread = 0, .stalled_us = 4000000, .threshold_us = 3000000,
+				 .wchan = "?", .evidence = "stall-a-11-1.txt" }), 0);
+	mmt_results_close(run->res);
+
+	w = stall_event(run->dir, "watchdog");
+	i = stall_event(run->dir, "swap");
+	assert_int_equal(key_i64(w, "stalled_us"), 4000000);
+	assert_int_equal(key_i64(w, "threshold_us"), 3000000);
+	assert_int_equal(key_i64(w, "thread"), 0);
+	assert_int_equal(key_i64(i, "stalled_us"), 5000000);
+	assert_int_equal(key_i64(i, "threshold_us"), 1000000);
+	assert_int_equal(key_i64(i, "tid"), gettid());
+	assert_false(json_object_object_get_ex(w, "stalled_for_us", &v));
+	assert_false(json_object_object_get_ex(i, "thread", &v));
+	assert_true(json_object_object_get_ex(i, "stack", &v));
+	assert_true(json_object_object_get_ex(i, "what", &v));
+	assert_true(json_object_object_get_ex(w, "evidence", &v));
+	assert_int_equal(run->verdict.nr_reasons, 1);      /* the injector's finding */
+	json_object_put(w);
+	json_object_put(i);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	assert_int_equal(system(cmd), 0);
+	pthread_mutex_destroy(&run->lock);
+	free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_has_all),
 		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_plugins_check),
+		cmocka_unit_test(test_one_stall_schema),
 		cmocka_unit_test(test_option_tables_sane),
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),
