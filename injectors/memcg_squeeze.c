@@ -178,7 +178,8 @@ static int sq_start(struct mmt_inj *inj)
 	int r = sq_start_do(inj);
 	struct sq_state *s = inj->priv;
 
-	if (r < 0 && s->restore_seq > 0 && mmt_journal_undo(mmt_inj_journal(inj), s->restore_seq) == 0)
+	if (r < 0 && s->restore_seq > 0 &&
+	    mmt_journal_undo(mmt_inj_journal(inj), s->restore_seq) == 0)
 		s->restore_seq = 0;
 	return r;
 }

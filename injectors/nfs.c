@@ -403,8 +403,8 @@ static int start_server(struct nfs_state *s)
 			return r;
 		/* The kernel threads outlive every daemon: after a crash the
 		 * journal stops them ("0" into /proc/fs/nfsd/threads). */
-		seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl", "/proc/fs/nfsd/threads", "0",
-				       NULL);
+		seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl",
+				       "/proc/fs/nfsd/threads", "0", NULL);
 		if (seq < 0)
 			return seq;
 		mmt_undo_push(&s->server_undo, seq);

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libdevmapper.h>
@@ -87,6 +88,22 @@ static void dm_lock(void)
 static void dm_unlock(void)
 {
 	pthread_mutex_unlock(&dm_mutex);
+}
+
+/*
+ * The journal's undo runs at the end of a run, maybe while an injector
+ * thread that did not stop sits in libdevmapper with the lock held: wait
+ * a bounded time, then leave the record for `mmtorture cleanup`.
+ */
+#define DM_UNDO_LOCK_S 10
+
+static int dm_lock_bounded(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DM_UNDO_LOCK_S;
+	return -pthread_mutex_timedlock(&dm_mutex, &ts);
 }
 
 /* libdevmapper keeps process-wide settings: set them once. */
@@ -361,6 +378,16 @@ int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 
 int mmt_dm_undo(int argc, char **argv)
 {
+	int r;
+
 	(void)argc;
-	return mmt_dm_remove(argv[0]);
+	if (!mmt_fs_ours("dm", argv[0]))
+		return -EPERM;
+	r = dm_lock_bounded();
+	if (r < 0)
+		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
+				       "dm %s: libdevmapper held by a stuck thread", argv[0]);
+	r = dm_remove(argv[0]);
+	dm_unlock();
+	return r;
 }

@@ -64,7 +64,8 @@ int mmt_dm_create(struct mmt_journal *jr, const char *name,
  * be asked, or the driver's -errno (e.g. -EBUSY while open).
  */
 int mmt_dm_remove(const char *name);
-/* Journal undo of "dm NAME": mmt_dm_remove(). */
+/* Journal undo of "dm NAME": mmt_dm_remove(), but -EBUSY (the record
+ * stays) when the lock is not free within 10 s. */
 int mmt_dm_undo(int argc, char **argv);
 
 /* The dm-delay / dm-flakey knobs the swap and writeback injectors share. */
