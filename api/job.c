@@ -670,6 +670,26 @@ int mmt_job_cell_opts(const struct mmt_job_plugins *plugins, struct mmt_opt *ret
 	return 0;
 }
 
+/*
+ * An injector's declared need of another in the same job (ops->requires,
+ * when ops->requires_if says so).  0, or -EINVAL with err set.
+ */
+static int check_requires(const struct mmt_job *job, const struct mmt_injector_cfg *cfg,
+			  char *err, size_t err_len)
+{
+	const struct mmt_injector_ops *ops = cfg->ops;
+
+	if (!ops->requires || (ops->requires_if && !ops->requires_if(cfg->opts)))
+		return 0;
+	for (unsigned i = 0; i < job->nr_injectors; i++)
+		if (!strcmp(job->injectors[i].ops->name, ops->requires))
+			return 0;
+	if (err_len)
+		snprintf(err, err_len, "%s:%u: [%s]: needs an [%s] section in the job",
+			 cfg->src.file, cfg->src.line, cfg->name, ops->requires);
+	return -EINVAL;
+}
+
 static int run_parser(struct parser *p)
 {
 	struct mmt_job *job = p->job;
@@ -718,6 +738,11 @@ static int run_parser(struct parser *p)
 				snprintf(p->err, p->err_len, "%s:%u: [%s]: refused by %s (%s)",
 					 p->file, cfg->src.line, cfg->name, cfg->ops->name,
 					 strerror(-r));
+			p->error = r;
+			return r;
+		}
+		r = check_requires(job, cfg, p->err, p->err_len);
+		if (r < 0) {
 			p->error = r;
 			return r;
 		}

@@ -100,6 +100,9 @@ struct mmt_run {
 int mmt_run_event(struct mmt_run *run, const char *type, json_object *ev);
 void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
+/* The "stall" event (api/injector.h struct mmt_stall: the one schema).
+ * 0 or -errno. */
+int mmt_run_stall(struct mmt_run *run, const struct mmt_stall *st);
 /* Set run.json facts[key] = val (consumed). */
 void mmt_run_fact(struct mmt_run *run, const char *key, json_object *val);
 struct mmt_cell_rt *mmt_run_cell(struct mmt_run *run, const char *name);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "api/run.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "results/results.h"
 
 int mmt_run_event(struct mmt_run *run, const char *type, json_object *ev)
@@ -87,4 +89,163 @@ uint64_t mmt_run_cell_disturbances(const struct mmt_cell_rt *c, uint64_t *ret_la
 	if (ret_last_boot_us)
 		*ret_last_boot_us = n ? atomic_load(&c->disturb.last_boot_us) : 0;
 	return n;
+}
+
+/* ---- the injectors' view of the run (api/injector.h) ---------------------- */
+
+struct mmt_journal *mmt_inj_journal(const struct mmt_inj *inj)
+{
+	return inj->run->jr;
+}
+
+const char *mmt_inj_dir(const struct mmt_inj *inj)
+{
+	return inj->run->dir;
+}
+
+const char *mmt_inj_run_id(const struct mmt_inj *inj)
+{
+	return inj->run->id;
+}
+
+const struct mmt_job *mmt_inj_job(const struct mmt_inj *inj)
+{
+	return inj->run->job;
+}
+
+const struct mmt_topo *mmt_inj_topo(const struct mmt_inj *inj)
+{
+	return inj->run->topo;
+}
+
+const struct mmt_cg_sys *mmt_inj_cgsys(const struct mmt_inj *inj)
+{
+	return &inj->run->cgsys;
+}
+
+const char *mmt_inj_cgroup_top(const struct mmt_inj *inj)
+{
+	return inj->run->top_name;
+}
+
+static void cell_view(struct mmt_cell_rt *c, struct mmt_cell_view *ret)
+{
+	*ret = (struct mmt_cell_view){
+		.name = c->cfg->name,
+		.cg = c->cg,
+		.cpus = c->cpus,
+		.mems = c->mems,
+		.pid = atomic_load(&c->pid),
+	};
+}
+
+int mmt_inj_cell(const struct mmt_inj *inj, const char *name, struct mmt_cell_view *ret)
+{
+	struct mmt_cell_rt *c = mmt_run_cell(inj->run, name);
+
+	if (!c)
+		return -ENOENT;
+	cell_view(c, ret);
+	return 0;
+}
+
+unsigned mmt_inj_nr_cells(const struct mmt_inj *inj)
+{
+	return inj->run->nr_cells;
+}
+
+int mmt_inj_cell_at(const struct mmt_inj *inj, unsigned i, struct mmt_cell_view *ret)
+{
+	if (i >= inj->run->nr_cells)
+		return -ENOENT;
+	cell_view(&inj->run->cells[i], ret);
+	return 0;
+}
+
+uint64_t mmt_inj_stall_threshold_us(const struct mmt_inj *inj, uint64_t own_us)
+{
+	const struct mmt_job *job = inj->run ? inj->run->job : NULL;
+
+	if (own_us)
+		return own_us;
+	if (job && job->g.stall_threshold_us)
+		return job->g.stall_threshold_us;
+	return 60 * MMT_USEC_PER_SEC;
+}
+
+uint64_t mmt_inj_stop_timeout_us(const struct mmt_inj *inj)
+{
+	return inj->run && inj->run->job ? inj->run->job->g.stop_timeout_us : 0;
+}
+
+bool mmt_inj_stopping(const struct mmt_inj *inj)
+{
+	return mmt_run_stopping(inj->run);
+}
+
+int mmt_inj_event(struct mmt_inj *inj, const char *type, json_object *ev)
+{
+	if (!inj->run) {
+		json_object_put(ev);
+		return 0;
+	}
+	return mmt_run_event(inj->run, type, ev);
+}
+
+void mmt_inj_finding(struct mmt_inj *inj, enum mmt_finding f, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (inj->run)
+		mmt_run_finding(inj->run, f, "%s", text);
+}
+
+void mmt_inj_fact(struct mmt_inj *inj, const char *key, json_object *val)
+{
+	if (inj->run)
+		mmt_run_fact(inj->run, key, val);
+	else
+		json_object_put(val);
+}
+
+/* ---- the one stall schema ------------------------------------------------- */
+
+static void add_str(json_object *ev, const char *key, const char *val)
+{
+	if (val)
+		json_object_object_add(ev, key, json_object_new_string(val));
+}
+
+int mmt_run_stall(struct mmt_run *run, const struct mmt_stall *st)
+{
+	json_object *ev = json_object_new_object();
+
+	if (!ev)
+		return -ENOMEM;
+	add_str(ev, "source", st->source);
+	add_str(ev, "cell", st->cell);
+	add_str(ev, "injector", st->injector);
+	add_str(ev, "what", st->what);
+	if (st->pid > 0)
+		json_object_object_add(ev, "pid", json_object_new_int(st->pid));
+	json_object_object_add(ev, "tid", json_object_new_int(st->tid));
+	if (st->thread >= 0)
+		json_object_object_add(ev, "thread", json_object_new_int(st->thread));
+	json_object_object_add(ev, "stalled_us", json_object_new_uint64(st->stalled_us));
+	json_object_object_add(ev, "threshold_us", json_object_new_uint64(st->threshold_us));
+	add_str(ev, "wchan", st->wchan);
+	add_str(ev, "stack", st->stack);
+	add_str(ev, "evidence", st->evidence);
+	if (st->sysrq_w)
+		json_object_object_add(ev, "sysrq_w", json_object_new_boolean(true));
+	return mmt_run_event(run, "stall", ev);
+}
+
+int mmt_inj_stall(struct mmt_inj *inj, const struct mmt_stall *st)
+{
+	return inj->run ? mmt_run_stall(inj->run, st) : 0;
 }

@@ -47,7 +47,7 @@ sleep 2
 w=$(jq -r 'select(.type == "worker_start") | .pid' "$tmp"/b/*/events.jsonl | head -n 1)
 kill -STOP "$w"
 wait $orch
-lat=$(jq -r 'select(.type == "stall") | .stalled_for_us' "$tmp"/b/*/events.jsonl | head -n 1)
+lat=$(jq -r 'select(.type == "stall") | .stalled_us' "$tmp"/b/*/events.jsonl | head -n 1)
 echo "stall detected after ${lat} us (threshold 3000000 us)"
 echo "ratio stall_detect_timeliness $(echo "$lat" | awk '{printf "%.3f", 3000000 / $1}') 0.6"
 

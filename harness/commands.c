@@ -18,11 +18,13 @@
 
 #include "lib/cgroup.h"
 #include "harness/commands.h"
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/dm.h"
 #include "injectors/injectors.h"
 #include "lib/kfeat.h"
 #include "api/job.h"
 #include "lib/journal.h"
+#include "lib/undo.h"
 #include "lib/lock.h"
 #include "lib/log.h"
 #include "harness/run.h"
@@ -342,7 +344,7 @@ static void check_dm(void)
 	struct mmt_dm_status dm;
 	char detail[1200];
 
-	mmt_bd_dm_status(&dm);
+	mmt_dm_get_status(&dm);
 	if (dm.driver)
 		snprintf(detail, sizeof(detail), "driver %s (/proc/misc, DM_VERSION); "
 			 "targets: %s", dm.version, dm.targets[0] ? dm.targets : "none");
@@ -357,10 +359,10 @@ static void check_dm(void)
 
 		snprintf(what, sizeof(what), "dm-%s", targets[i]);
 		snprintf(mod, sizeof(mod), "dm-%s", targets[i]);
-		loaded = dm.driver && mmt_bd_dm_has_target(targets[i], ver, sizeof(ver));
+		loaded = dm.driver && mmt_dm_has_target(targets[i], ver, sizeof(ver));
 		if (loaded)
 			snprintf(detail, sizeof(detail), "target %s v%s loaded", targets[i], ver);
-		else if (mmt_bd_exec(dry, NULL, 0) == 0)
+		else if (mmt_exec_run(dry, NULL, 0) == 0)
 			snprintf(detail, sizeof(detail), "not loaded; modprobe %s can load it%s",
 				 mod, dm.driver ? "" : " (needs device-mapper too)");
 		else
@@ -501,7 +503,7 @@ static int replay_dir(const char *dir)
 	snprintf(path, sizeof(path), "%s/journal", dir);
 	if (access(path, F_OK) < 0)
 		return 0;
-	r = mmt_journal_replay(path, NULL);
+	r = mmt_journal_replay(path, mmt_undo_kinds);
 	if (r < 0)
 		log_err("%s: %s", path, strerror(-r));
 	else if (r > 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/commands.h"
+#include "harness/registry.h"
 
 static const struct {
 	const char *name;
@@ -30,6 +31,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	char err[256];
+
+	/* A plugin built against another contract must not run (exit 125:
+	 * this build cannot test, for `git bisect run`). */
+	if (mmt_plugins_check(&mmt_registry, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mmtorture: plugin contract broken: %s\n", err);
+		return 125;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

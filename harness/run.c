@@ -29,6 +29,7 @@
 
 #include "lib/cgroup.h"
 #include "lib/journal.h"
+#include "lib/undo.h"
 #include "lib/kmsg.h"
 #include "lib/log.h"
 #include "lib/monitor.h"
@@ -724,7 +725,7 @@ static void teardown(struct orch *o)
 		mmt_journal_close(run->jr);
 		run->jr = NULL;
 		mmt_run_path(run, "journal", path, sizeof(path));
-		if (mmt_journal_replay(path, NULL) > 0)
+		if (mmt_journal_replay(path, mmt_undo_kinds) > 0)
 			mmt_run_finding(run, MMT_F_HARNESS,
 					"cleanup left something behind: see %s", path);
 	}
@@ -804,6 +805,42 @@ static int probe_and_start_injectors(struct orch *o, bool start)
 		inj->started = true;
 	}
 	return 0;
+}
+
+/* Every injector of the job with its zeroed priv (ops->priv_size). */
+static int injectors_alloc(struct mmt_run *run)
+{
+	const struct mmt_job *job = run->job;
+
+	for (unsigned i = 0; i < job->nr_injectors; i++) {
+		struct mmt_inj *inj = &run->inj[i];
+
+		inj->cfg = &job->injectors[i];
+		inj->ops = job->injectors[i].ops;
+		inj->opts = job->injectors[i].opts;
+		inj->run = run;
+		run->nr_inj = i + 1;
+		if (inj->ops->priv_size) {
+			inj->priv = calloc(1, inj->ops->priv_size);
+			if (!inj->priv)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Each injector's cleanup, once, then its priv (unless cleanup kept it). */
+static void injectors_cleanup(struct mmt_run *run)
+{
+	for (unsigned i = 0; i < run->nr_inj; i++) {
+		struct mmt_inj *inj = &run->inj[i];
+
+		if (inj->ops->cleanup)
+			inj->ops->cleanup(inj);
+		free(inj->priv);
+		inj->priv = NULL;
+	}
+	run->nr_inj = 0;
 }
 
 static bool is_root(void)
@@ -889,7 +926,7 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		log_warn("mlockall: %s", strerror(errno));
 
 	mmt_run_path(run, "journal", path, sizeof(path));
-	r = mmt_journal_open(path, &run->jr);
+	r = mmt_journal_open(path, mmt_undo_kinds, &run->jr);
 	if (r < 0) {
 		mmt_run_finding(run, MMT_F_HARNESS, "journal %s: %s", path, strerror(-r));
 		goto out_verdict;
@@ -914,12 +951,10 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		mmt_run_finding(run, MMT_F_HARNESS, "cells: %s", strerror(-r));
 		goto out_teardown;
 	}
-	run->nr_inj = job->nr_injectors;
-	for (unsigned i = 0; i < job->nr_injectors; i++) {
-		run->inj[i].cfg = &job->injectors[i];
-		run->inj[i].ops = job->injectors[i].ops;
-		run->inj[i].opts = job->injectors[i].opts;
-		run->inj[i].run = run;
+	r = injectors_alloc(run);
+	if (r < 0) {
+		mmt_run_finding(run, MMT_F_HARNESS, "injectors: %s", strerror(-r));
+		goto out_teardown;
 	}
 	if (probe_and_start_injectors(o, false) != 0)
 		goto out_teardown;
@@ -988,6 +1023,7 @@ out_teardown:
 out_verdict:
 	run->end_real_us = mmt_realtime_us();
 	mmt_orch_write_outputs(o);
+	injectors_cleanup(run);
 	pthread_mutex_lock(&run->lock);
 	*ret_verdict = mmt_verdict_decide(&run->verdict);
 	pthread_mutex_unlock(&run->lock);

@@ -27,26 +27,6 @@ uint64_t mmt_orch_cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops)
 	return pages;
 }
 
-static uint64_t read_memcg_kills(struct mmt_cell_rt *c)
-{
-	char buf[2048];
-	uint64_t v = 0;
-
-	if (mmt_cg_get(c->cg, "memory.events", buf, sizeof(buf)) == 0 &&
-	    mmt_kv_lookup(buf, "oom_kill", &v) == 0)
-		return v;
-	/* v1: memory.oom_control carries "oom_kill N" since 4.13 */
-	{
-		char path[PATH_MAX];
-
-		if (mmt_cg_path(c->cg, "memory.oom_control", path, sizeof(path)) == 0 &&
-		    mmt_read_file(path, buf, sizeof(buf)) > 0 &&
-		    mmt_kv_lookup(buf, "oom_kill", &v) == 0)
-			return v;
-	}
-	return 0;
-}
-
 /* ---- samples -------------------------------------------------------------- */
 
 int mmt_orch_samples_header(struct orch *o)
@@ -172,7 +152,8 @@ void mmt_orch_sample(struct orch *o, uint64_t now)
 		} else {
 			o->row[n++] = NAN;
 		}
-		o->memcg_kills[i] = read_memcg_kills(c);
+		if (mmt_cg_oom_kills(c->cg, &o->memcg_kills[i]) < 0)
+			o->memcg_kills[i] = 0;
 		sample_placement(o, c);
 	}
 	for (unsigned i = 0; i < run->nr_inj; i++) {

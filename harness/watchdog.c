@@ -16,7 +16,7 @@ static void capture_stall(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
 {
 	struct mmt_run *run = o->run;
 	char name[128], path[PATH_MAX], src[128], buf[16384];
-	json_object *ev = json_object_new_object();
+	bool sysrq_w = false;
 	FILE *f;
 
 	snprintf(name, sizeof(name), "stall-%s-%d-%u.txt", c->cfg->name, tid, c->spawns);
@@ -48,21 +48,23 @@ static void capture_stall(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
 		fclose(f);
 	}
 	if (run->job->g.sysrq_w && mmt_write_file("/proc/sysrq-trigger", "w") == 0)
-		json_object_object_add(ev, "sysrq_w", json_object_new_boolean(true));
+		sysrq_w = true;
 	snprintf(src, sizeof(src), "/proc/%d/task/%d/wchan", (int)pid, tid);
 	if (mmt_read_file(src, buf, 256) < 0)
 		snprintf(buf, sizeof(buf), "?");
-	json_object_object_add(ev, "cell", jstr(c->cfg->name));
-	json_object_object_add(ev, "source", jstr("watchdog"));
-	json_object_object_add(ev, "pid", json_object_new_int(pid));
-	json_object_object_add(ev, "tid", json_object_new_int(tid));
-	json_object_object_add(ev, "thread", json_object_new_int((int)thread));
-	json_object_object_add(ev, "stalled_for_us", json_object_new_int64((int64_t)stalled_us));
-	json_object_object_add(ev, "threshold_us",
-			       json_object_new_int64((int64_t)run->job->g.stall_threshold_us));
-	json_object_object_add(ev, "wchan", jstr(buf));
-	json_object_object_add(ev, "evidence", jstr(name));
-	mmt_run_event(run, "stall", ev);
+	/* The stack is in the evidence file, with the node's meminfo. */
+	mmt_run_stall(run, &(struct mmt_stall){
+				   .source = "watchdog",
+				   .cell = c->cfg->name,
+				   .pid = pid,
+				   .tid = tid,
+				   .thread = (int)thread,
+				   .stalled_us = stalled_us,
+				   .threshold_us = run->job->g.stall_threshold_us,
+				   .wchan = buf,
+				   .evidence = name,
+				   .sysrq_w = sysrq_w,
+			   });
 	mmt_run_finding(run, MMT_F_STALL,
 			"cell %s: thread %u (tid %d) made no progress for %.1f s (threshold %.1f s), wchan %s",
 			c->cfg->name, thread, tid, (double)stalled_us / 1e6,

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The lighter levers, each at a rate, each on its own thread (the writes
- * can take long: dropping caches and compacting walk all of memory):
+ * The lighter levers: three injectors in one file, on purpose, because
+ * they are one engine (a value written to one kernel file at a rate, on
+ * the injector's own thread) with three option tables; this is the one
+ * exception to "one file per injector".  The writes can take long:
+ * dropping caches and compacting walk all of memory.
  *   drop-caches  writes /proc/sys/vm/drop_caches (an action, nothing to
  *                restore)
  *   compact      writes /proc/sys/vm/compact_memory (an action)
@@ -20,11 +23,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/sysctl.h"
+#include "lib/monitor.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "lib/util.h"
 
 #define LEVER_MAX_VALUES 8
@@ -97,15 +102,11 @@ static void thp_path(int knob, char *buf, size_t len)
 	snprintf(buf, len, "/sys/kernel/mm/transparent_hugepage/%s", thp_knobs[knob]);
 }
 
-static struct lever *lever_get(struct mmt_inj *inj, enum lever_kind kind)
+/* Fill the core-allocated state of a lever of this kind. */
+static struct lever *lever_init(struct mmt_inj *inj, enum lever_kind kind)
 {
 	struct lever *lv = inj->priv;
 
-	if (lv)
-		return lv;
-	lv = calloc(1, sizeof(*lv));
-	if (!lv)
-		return NULL;
 	lv->inj = inj;
 	lv->o = inj->opts;
 	lv->kind = kind;
@@ -126,7 +127,6 @@ static struct lever *lever_get(struct mmt_inj *inj, enum lever_kind kind)
 		lv->nr_values = mmt_opt_split_list(lv->text, lv->values, LEVER_MAX_VALUES);
 		break;
 	}
-	inj->priv = lv;
 	return lv;
 }
 
@@ -143,16 +143,16 @@ static int thp_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	snprintf(text, sizeof(text), "%s", o->values);
 	n = mmt_opt_split_list(text, items, LEVER_MAX_VALUES + 1);
 	if (n < 1 || n > LEVER_MAX_VALUES)
-		return mmt_bd_verr(cfg, "values", err, err_len, "give 1..%d values",
-				   LEVER_MAX_VALUES);
+		return mmt_svc_verr(cfg, "values", err, err_len, "give 1..%d values",
+				    LEVER_MAX_VALUES);
 	for (unsigned i = 0; i < n; i++) {
 		bool ok = false;
 
 		for (unsigned k = 0; known[k]; k++)
 			ok |= !strcmp(items[i], known[k]);
 		if (!ok)
-			return mmt_bd_verr(cfg, "values", err, err_len,
-					   "'%s' is no THP mode", items[i]);
+			return mmt_svc_verr(cfg, "values", err, err_len,
+					    "'%s' is no THP mode", items[i]);
 	}
 	return 0;
 }
@@ -163,14 +163,11 @@ static int lever_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *jo
 	return 0;
 }
 
-static int lever_probe_do(struct mmt_inj *inj, enum lever_kind kind, char *why,
-			  size_t why_len)
+static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, size_t why_len)
 {
-	struct lever *lv = lever_get(inj, kind);
+	struct lever *lv = lever_init(inj, kind);
 	char text[512];
 
-	if (!lv)
-		return -ENOMEM;
 	if (access(lv->path, F_OK) < 0) {
 		if (kind == LV_COMPACT)
 			snprintf(why, why_len, "kernel has no memory compaction "
@@ -206,18 +203,6 @@ static int lever_probe_do(struct mmt_inj *inj, enum lever_kind kind, char *why,
 		}
 	}
 	return 0;
-}
-
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int lever_probe(struct mmt_inj *inj, enum lever_kind kind, char *why, size_t why_len)
-{
-	int r = lever_probe_do(inj, kind, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
 }
 
 static int drop_probe(struct mmt_inj *inj, char *why, size_t why_len)
@@ -265,33 +250,27 @@ static void *lever_thread(void *arg)
 
 static int lever_start(struct mmt_inj *inj)
 {
-	enum lever_kind kind = inj->ops == &mmt_injector_thp ? LV_THP :
-			       inj->ops == &mmt_injector_compact ? LV_COMPACT : LV_DROP;
-	struct lever *lv = lever_get(inj, kind);   /* when probe was skipped */
+	struct lever *lv = inj->priv;
 	int r;
 
-	if (!lv)
-		return -ENOMEM;
 	if (lv->kind == LV_THP) {
-		r = mmt_bd_sysctl_set(inj->run->jr, lv->path, lv->values[0], &lv->restore_seq);
+		r = mmt_sysctl_set(mmt_inj_journal(inj), lv->path, lv->values[0], &lv->restore_seq);
 		if (r < 0)
-			goto out_free;
+			goto out_restore;
 		atomic_fetch_add(&lv->count, 1);
 	}
 	if (lv->kind == LV_COMPACT) {
 		static const char *const key[] = { "compact_stall" };
 
-		mmt_bd_vmstat(key, &lv->compact_stall0, 1);
+		mmt_mon_vmstat_keys(key, &lv->compact_stall0, 1);
 	}
 	r = mmt_ith_start(&lv->ith, lever_thread, lv);
 	if (r == 0)
 		return 0;
-out_free:
-	/* No stop or report follows a failed start. */
-	if (lv->restore_seq > 0)
-		mmt_journal_undo(inj->run->jr, lv->restore_seq);
-	free(lv);
-	inj->priv = NULL;
+out_restore:
+	/* No stop follows a failed start. */
+	if (lv->restore_seq > 0 && mmt_journal_undo(mmt_inj_journal(inj), lv->restore_seq) == 0)
+		lv->restore_seq = 0;
 	return r;
 }
 
@@ -309,7 +288,7 @@ static void lever_poll(struct mmt_inj *inj, double *vals)
 		static const char *const key[] = { "compact_stall" };
 		uint64_t v;
 
-		if (mmt_bd_vmstat(key, &v, 1) == 1)
+		if (mmt_mon_vmstat_keys(key, &v, 1) == 1)
 			vals[1] = (double)(v - lv->compact_stall0);
 	}
 	mmt_ith_check_stall(&lv->ith, inj, inj->ops->name, lv->o->stall_us, &lv->stall_reported);
@@ -326,7 +305,7 @@ static int lever_stop(struct mmt_inj *inj)
 	if (r == -ETIMEDOUT)
 		lv->timed_out = true;
 	if (lv->restore_seq > 0) {
-		int u = mmt_journal_undo(inj->run->jr, lv->restore_seq);
+		int u = mmt_journal_undo(mmt_inj_journal(inj), lv->restore_seq);
 
 		if (u < 0)
 			log_err_errno(u, "%s: restore %s", inj->cfg->name, lv->path);
@@ -342,10 +321,6 @@ static void lever_report(struct mmt_inj *inj, json_object *out)
 {
 	struct lever *lv = inj->priv;
 
-	if (!lv)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "path", json_object_new_string(lv->path));
 	json_object_object_add(out, "writes", json_object_new_uint64(atomic_load(&lv->count)));
 	json_object_object_add(out, "errors", json_object_new_uint64(atomic_load(&lv->errors)));
@@ -360,13 +335,14 @@ static void lever_report(struct mmt_inj *inj, json_object *out)
 		json_object_object_add(out, "restored",
 				       json_object_new_boolean(lv->restore_seq == 0));
 	}
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!lv->ith.running && atomic_load(&lv->ith.done)) {
-		inj->priv = NULL;
-		free(lv);
-	}
+}
+
+static void lever_cleanup(struct mmt_inj *inj)
+{
+	struct lever *lv = inj->priv;
+
+	if (lv)
+		mmt_ith_release(&lv->ith, inj);
 }
 
 const struct mmt_injector_ops mmt_injector_drop_caches = {
@@ -375,6 +351,7 @@ const struct mmt_injector_ops mmt_injector_drop_caches = {
 	.summary = "drop the page cache and/or slab caches at a rate",
 	.opts = drop_opts,
 	.opts_size = sizeof(struct lever_opts),
+	.priv_size = sizeof(struct lever),
 	.columns = drop_columns,
 	.validate = lever_validate,
 	.probe = drop_probe,
@@ -382,6 +359,7 @@ const struct mmt_injector_ops mmt_injector_drop_caches = {
 	.poll = lever_poll,
 	.stop = lever_stop,
 	.report = lever_report,
+	.cleanup = lever_cleanup,
 };
 
 const struct mmt_injector_ops mmt_injector_compact = {
@@ -390,6 +368,7 @@ const struct mmt_injector_ops mmt_injector_compact = {
 	.summary = "compact all memory (/proc/sys/vm/compact_memory) at a rate",
 	.opts = compact_opts,
 	.opts_size = sizeof(struct lever_opts),
+	.priv_size = sizeof(struct lever),
 	.columns = compact_columns,
 	.validate = lever_validate,
 	.probe = compact_probe,
@@ -397,6 +376,7 @@ const struct mmt_injector_ops mmt_injector_compact = {
 	.poll = lever_poll,
 	.stop = lever_stop,
 	.report = lever_report,
+	.cleanup = lever_cleanup,
 };
 
 const struct mmt_injector_ops mmt_injector_thp = {
@@ -405,6 +385,7 @@ const struct mmt_injector_ops mmt_injector_thp = {
 	.summary = "toggle the transparent hugepage mode at a rate (restored at stop)",
 	.opts = thp_opts,
 	.opts_size = sizeof(struct lever_opts),
+	.priv_size = sizeof(struct lever),
 	.columns = thp_columns,
 	.validate = thp_validate,
 	.probe = thp_probe,
@@ -412,4 +393,5 @@ const struct mmt_injector_ops mmt_injector_thp = {
 	.poll = lever_poll,
 	.stop = lever_stop,
 	.report = lever_report,
+	.cleanup = lever_cleanup,
 };

@@ -28,11 +28,16 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/swap.h"
+#include "lib/undo.h"
+#include "injectors/nfs.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "lib/util.h"
 
 #define ETAB "/var/lib/nfs/etab"
@@ -184,21 +189,6 @@ struct nfs_state {
 	uint64_t mount_us;
 };
 
-static struct nfs_state *state(struct mmt_inj *inj)
-{
-	struct nfs_state *s = inj->priv;
-
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->inj = inj;
-	s->o = inj->opts;
-	inj->priv = s;
-	return s;
-}
-
 static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 			char *err, size_t err_len)
 {
@@ -206,14 +196,14 @@ static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < job->nr_injectors; i++)
-		if (job->injectors[i].ops == &mmt_injector_nfs)
+		if (job->injectors[i].ops == cfg->ops)
 			n++;
 	if (n > 1)
-		return mmt_bd_verr(cfg, "export", err, err_len,
-				   "one [nfs] section per job (its mount is shared)");
+		return mmt_svc_verr(cfg, "export", err, err_len,
+				    "one [nfs] section per job (its mount is shared)");
 	if (o->export[0] && (!strchr(o->export, ':') || strchr(o->export, ':')[1] != '/'))
-		return mmt_bd_verr(cfg, "export", err, err_len,
-				   "'%s' is not server:/path", o->export);
+		return mmt_svc_verr(cfg, "export", err, err_len,
+				    "'%s' is not server:/path", o->export);
 	return 0;
 }
 
@@ -221,26 +211,26 @@ static bool need(const char *prog, const char *pkg, char *why, size_t why_len)
 {
 	char path[PATH_MAX];
 
-	if (mmt_bd_find_prog(prog, path, sizeof(path)))
+	if (mmt_exec_find_prog(prog, path, sizeof(path)))
 		return true;
 	snprintf(why, why_len, "%s not found (install %s)", prog, pkg);
 	return false;
 }
 
-static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
+static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct nfs_state *s = state(inj);
+	struct nfs_state *s = inj->priv;
 
-	if (!s)
-		return -ENOMEM;
-	if (!mmt_bd_load_fs("nfs", "nfs")) {
+	s->inj = inj;
+	s->o = inj->opts;
+	if (!mmt_exec_load_fs("nfs", "nfs")) {
 		snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 			 "/proc/filesystems has no nfs)");
 		return 1;
 	}
 	if (s->o->export[0])
 		return 0;
-	if (!mmt_bd_load_fs("nfsd", "nfsd")) {
+	if (!mmt_exec_load_fs("nfsd", "nfsd")) {
 		snprintf(why, why_len, "kernel has no NFS server (modprobe nfsd failed; "
 			 "/proc/filesystems has no nfsd)");
 		return 1;
@@ -273,11 +263,11 @@ static int nfs_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 static int make_path(struct nfs_state *s, const char *suffix, char *buf, size_t len)
 {
 	char name[NAME_MAX];
-	int r = mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, name, sizeof(name));
+	int r = mmt_svc_name(mmt_inj_run_id(s->inj), s->inj->cfg->name, suffix, name, sizeof(name));
 
 	if (r < 0)
 		return r;
-	if ((size_t)snprintf(buf, len, "%s/%s", s->inj->run->dir, name) >= len)
+	if ((size_t)snprintf(buf, len, "%s/%s", mmt_inj_dir(s->inj), name) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -293,11 +283,11 @@ static int start_daemon(struct nfs_state *s, const char *name, const char *const
 	if (r < 0)
 		return r;
 	strncat(pidfile, ".pid", sizeof(pidfile) - strlen(pidfile) - 1);
-	seq = mmt_journal_addv(s->inj->run->jr, "daemon", pidfile, name, NULL);
+	seq = mmt_journal_addv(mmt_inj_journal(s->inj), "daemon", pidfile, name, NULL);
 	if (seq < 0)
 		return log_err_errno(seq, "journal daemon %s", name);
 	mmt_undo_push(&s->server_undo, seq);
-	pid = mmt_bd_spawn(argv, &pidfd);
+	pid = mmt_exec_spawn(argv, &pidfd);
 	if (pid < 0)
 		return log_err_errno(pid, "spawn %s", name);
 	if (s->nr_pidfd < NFS_MAX_DAEMONS)
@@ -320,7 +310,7 @@ static int run_prog(struct nfs_state *s, const char *const *argv)
 	int r;
 
 	mmt_ith_busy(&s->ith, argv[0]);
-	r = mmt_bd_exec(argv, s->err, sizeof(s->err));
+	r = mmt_exec_run(argv, s->err, sizeof(s->err));
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		log_err("%s: %s failed: %s", s->inj->cfg->name, argv[0], s->err);
@@ -354,7 +344,7 @@ static unsigned fsid_of(const char *id)
 
 static int start_server(struct nfs_state *s)
 {
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	const char *vers = vers_names[s->o->vers];
 	char opts[128], client[PATH_MAX + 16], nfsd_buf[256], threads[32];
 	const char *nfsd_argv[16];
@@ -364,7 +354,7 @@ static int start_server(struct nfs_state *s)
 	r = make_path(s, "export", s->export_dir, sizeof(s->export_dir));
 	if (r < 0)
 		return r;
-	r = mmt_bd_mkdir(jr, s->export_dir, &seq);
+	r = mmt_fs_mkdir(jr, s->export_dir, &seq);
 	mmt_undo_push(&s->server_undo, seq);
 	if (r < 0)
 		return r;
@@ -413,8 +403,8 @@ static int start_server(struct nfs_state *s)
 			return r;
 		/* The kernel threads outlive every daemon: after a crash the
 		 * journal stops them ("0" into /proc/fs/nfsd/threads). */
-		seq = mmt_journal_addv(s->inj->run->jr, "sysctl", "/proc/fs/nfsd/threads", "0",
-				       NULL);
+		seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl",
+				       "/proc/fs/nfsd/threads", "0", NULL);
 		if (seq < 0)
 			return seq;
 		mmt_undo_push(&s->server_undo, seq);
@@ -436,7 +426,7 @@ static int start_server(struct nfs_state *s)
 		close(fd);
 		s->etab_ours = true;
 	}
-	mmt_nfs_export_opts(fsid_of(s->inj->run->id), opts, sizeof(opts));
+	mmt_nfs_export_opts(fsid_of(mmt_inj_run_id(s->inj)), opts, sizeof(opts));
 	snprintf(client, sizeof(client), "127.0.0.1:%s", s->export_dir);
 	seq = mmt_journal_addv(jr, "export", client, NULL);
 	if (seq < 0)
@@ -472,7 +462,7 @@ static int resolve(const char *export, char *addr, size_t len)
 
 static int do_mount(struct nfs_state *s, const char *addr)
 {
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	const char *vers = vers_names[s->o->vers];
 	char data[512];
 	uint64_t t0 = mmt_now_us(), end = t0 + s->o->wait_us;
@@ -481,14 +471,14 @@ static int do_mount(struct nfs_state *s, const char *addr)
 	r = mmt_nfs_mount_data(vers, addr, s->o->mount_opts, data, sizeof(data));
 	if (r < 0)
 		return r;
-	mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
-	r = mmt_bd_mkdir(jr, s->mnt, &seq);
+	mmt_fs_nfs_dir(mmt_inj_dir(s->inj), s->mnt, sizeof(s->mnt));
+	r = mmt_fs_mkdir(jr, s->mnt, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
 		return r;
 	for (;;) {
 		mmt_ith_busy(&s->ith, "nfs mount");
-		r = mmt_bd_mount(jr, s->src, s->mnt, is_v3(vers) ? "nfs" : "nfs4", 0, data, &seq);
+		r = mmt_fs_mount(jr, s->src, s->mnt, is_v3(vers) ? "nfs" : "nfs4", 0, data, &seq);
 		mmt_ith_busy(&s->ith, NULL);
 		if (r == 0) {
 			mmt_undo_push(&s->undo, seq);
@@ -518,7 +508,7 @@ static void swaps_under_cb(const char *name, uint64_t size_kb, uint64_t used_kb,
 	if (strncmp(name, c->dir, c->len) || name[c->len] != '/')
 		return;
 	/* Under our own mount: ours (the journal holds its swapon and file). */
-	if (mmt_bd_swapoff_raw(name) < 0)
+	if (mmt_swap_off_raw(name) < 0)
 		c->left++;
 	else if (strstr(name, MMT_PREFIX "-"))
 		unlink(name);
@@ -535,8 +525,8 @@ static void sweep_export(struct nfs_state *s)
 	struct dirent *de;
 	DIR *d;
 
-	if (!s->export_dir[0] || mmt_bd_name(s->inj->run->id, "", NULL, prefix,
-					     sizeof(prefix)) < 0)
+	if (!s->export_dir[0] || mmt_svc_name(mmt_inj_run_id(s->inj), "", NULL, prefix,
+					      sizeof(prefix)) < 0)
 		return;
 	d = opendir(s->export_dir);
 	if (!d)
@@ -560,7 +550,7 @@ static bool swaps_under(struct nfs_state *s, const char *dir)
 	if (mmt_read_file("/proc/swaps", text, sizeof(text)) < 0)
 		return true;
 	mmt_ith_busy(&s->ith, "teardown (swapoff on NFS)");
-	mmt_bd_swaps_parse(text, swaps_under_cb, &c);
+	mmt_swap_parse_swaps(text, swaps_under_cb, &c);
 	mmt_ith_busy(&s->ith, NULL);
 	return c.left == 0;
 }
@@ -568,7 +558,7 @@ static bool swaps_under(struct nfs_state *s, const char *dir)
 static void *nfs_thread(void *arg)
 {
 	struct nfs_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 	char addr[64] = "127.0.0.1";
 	int r, status;
 
@@ -587,7 +577,7 @@ static void *nfs_thread(void *arg)
 	if (r < 0) {
 		atomic_store(&s->failed, true);
 		if (r != -ECANCELED)
-			mmt_run_finding(run, MMT_F_HARNESS, "%s: NFS %s failed: %s%s%s",
+			mmt_inj_finding(inj, MMT_F_HARNESS, "%s: NFS %s failed: %s%s%s",
 					s->inj->cfg->name, s->src[0] ? "mount" : "server setup",
 					strerror(-r),
 					s->err[0] ? ": " : "", s->err);
@@ -597,7 +587,7 @@ static void *nfs_thread(void *arg)
 		json_object_object_add(ex, "source", json_object_new_string(s->src));
 		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
 		json_object_object_add(ex, "mount_us", json_object_new_uint64(s->mount_us));
-		mmt_bd_event(run, s->inj->cfg->name, "mounted", ex);
+		mmt_svc_event(s->inj, "mounted", ex);
 		atomic_store(&s->mounted, true);
 		while (!mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
 			;
@@ -616,7 +606,7 @@ static void *nfs_thread(void *arg)
 		return NULL;
 	}
 	mmt_ith_busy(&s->ith, "teardown (umount, exportfs -u)");
-	mmt_undo_all(run->jr, &s->undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	atomic_store(&s->mounted, false);
 	if (s->nfsd_ours) {
@@ -625,7 +615,7 @@ static void *nfs_thread(void *arg)
 		run_prog(s, argv);
 	}
 	sweep_export(s);
-	mmt_undo_all(run->jr, &s->server_undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->server_undo);
 	if (s->etab_ours) {
 		struct stat st;
 
@@ -636,7 +626,7 @@ static void *nfs_thread(void *arg)
 		log_err_errno(-errno, "umount /proc/fs/nfsd");
 	for (unsigned i = 0; i < s->nr_pidfd; i++) {
 		/* The daemon's undo signalled it: reap it. */
-		for (int t = 0; t < 50 && mmt_bd_waitpidfd(s->pidfd[i], true, &status) == 0; t++)
+		for (int t = 0; t < 50 && mmt_exec_waitpidfd(s->pidfd[i], true, &status) == 0; t++)
 			usleep(20000);
 		close(s->pidfd[i]);
 	}
@@ -644,32 +634,11 @@ static void *nfs_thread(void *arg)
 	return NULL;
 }
 
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	int r = nfs_probe_do(inj, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
-}
-
 static int nfs_start(struct mmt_inj *inj)
 {
-	struct nfs_state *s = state(inj);
-	int r;
+	struct nfs_state *s = inj->priv;
 
-	if (!s)
-		return -ENOMEM;
-	r = mmt_ith_start(&s->ith, nfs_thread, s);
-	if (r < 0) {
-		/* No stop or report follows a failed start. */
-		free(s);
-		inj->priv = NULL;
-	}
-	return r;
+	return mmt_ith_start(&s->ith, nfs_thread, s);
 }
 
 static void nfs_poll(struct mmt_inj *inj, double *vals)
@@ -696,10 +665,6 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 {
 	struct nfs_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "mode", json_object_new_string(s->o->export[0] ?
 								   "remote" : "loopback"));
 	json_object_object_add(out, "vers", json_object_new_string(vers_names[s->o->vers]));
@@ -708,13 +673,17 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "mount_us", json_object_new_uint64(s->mount_us));
 	json_object_object_add(out, "failed", json_object_new_boolean(atomic_load(&s->failed)));
 	json_object_object_add(out, "teardown_deferred", json_object_new_boolean(s->deferred));
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
-		inj->priv = NULL;
-		free(s);
-	}
+}
+
+static void nfs_cleanup(struct mmt_inj *inj)
+{
+	struct nfs_state *s = inj->priv;
+
+	if (!s || mmt_ith_release(&s->ith, inj))
+		return;
+	for (unsigned i = 0; i < s->nr_pidfd; i++)
+		close(s->pidfd[i]);
+	s->nr_pidfd = 0;
 }
 
 const struct mmt_injector_ops mmt_injector_nfs = {
@@ -723,6 +692,7 @@ const struct mmt_injector_ops mmt_injector_nfs = {
 	.summary = "an NFS mount (an export, or a loopback kernel nfsd) for writeback and swap",
 	.opts = nfs_opts,
 	.opts_size = sizeof(struct nfs_opts),
+	.priv_size = sizeof(struct nfs_state),
 	.columns = nfs_columns,
 	.validate = nfs_validate,
 	.probe = nfs_probe,
@@ -730,4 +700,5 @@ const struct mmt_injector_ops mmt_injector_nfs = {
 	.poll = nfs_poll,
 	.stop = nfs_stop,
 	.report = nfs_report,
+	.cleanup = nfs_cleanup,
 };

@@ -27,8 +27,8 @@
  * stop puts back the cells' configured cpuset values (and a moved worker);
  * The cells stay marked disturbed so that late OOM reports still see it.
  *
- * Lifecycle of priv: allocated by probe (or start when probe was skipped),
- * freed at the end of report.  report(inj, NULL) only frees.
+ * priv is the core's (api/injector.h): probe fills it, cleanup releases
+ * what it holds.
  */
 #include "config.h"
 
@@ -625,14 +625,24 @@ out_err:
 	return r;
 }
 
-static void rebind_free(struct rebind *rb)
+/* Release what rb holds; accepts a half-built (or untouched) rb. */
+static void rebind_cleanup(struct mmt_inj *inj)
 {
+	struct rebind *rb = inj->priv;
+
 	if (!rb)
 		return;
+	if (rb->thread_running) {             /* stop never came */
+		atomic_store(&rb->stop, true);
+		pthread_join(rb->thread, NULL);
+		rb->thread_running = false;
+	}
 	hwloc_bitmap_free(rb->union_set);
-	for (unsigned i = 0; i < rb->nr_cells; i++)
+	rb->union_set = NULL;
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
 		free(rb->targets[i].values);
-	free(rb);
+		rb->targets[i].values = NULL;
+	}
 }
 
 /* Union of the target cells' configured nodes (cpus) within avail. */
@@ -685,8 +695,8 @@ static int check_seq(struct rebind *rb, hwloc_const_bitmap_t avail, bool cpus,
  */
 static void record_not_exercised(struct rebind *rb)
 {
-	mmt_run_fact(rb->inj->run, "mems_race_exercised", json_object_new_boolean(false));
-	mmt_run_fact(rb->inj->run, "mems_race_reason",
+	mmt_inj_fact(rb->inj, "mems_race_exercised", json_object_new_boolean(false));
+	mmt_inj_fact(rb->inj, "mems_race_reason",
 		     json_object_new_string(rb->not_exercised_why));
 }
 
@@ -697,9 +707,8 @@ static void record_not_exercised(struct rebind *rb)
  */
 static int plan(struct rebind *rb, char *why, size_t why_len)
 {
-	struct mmt_run *run = rb->inj->run;
-	const struct mmt_job *job = run->job;
-	const struct mmt_topo *topo = run->topo;
+	const struct mmt_job *job = mmt_inj_job(rb->inj);
+	const struct mmt_topo *topo = mmt_inj_topo(rb->inj);
 	const struct rebind_opts *o = rb->o;
 	const char *key;
 	char have[128];
@@ -781,18 +790,13 @@ static int plan(struct rebind *rb, char *why, size_t why_len)
 
 static int rebind_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct rebind *rb;
+	struct rebind *rb = inj->priv;
 	int r;
 
-	rebind_free(inj->priv);
-	rb = calloc(1, sizeof(*rb));
-	if (!rb)
-		return -ENOMEM;
 	rb->inj = inj;
 	rb->o = inj->opts ? inj->opts : inj->cfg->opts;
 	rb->peer_idx = -1;
 	atomic_init(&rb->stop, false);
-	inj->priv = rb;
 	r = plan(rb, why, why_len);
 	if (r > 0)
 		log_info("%s", why);
@@ -803,7 +807,7 @@ static int rebind_probe(struct mmt_inj *inj, char *why, size_t why_len)
 static int target_values(struct rebind *rb, struct mmt_cell_rt *cell,
 			 struct mmt_rebind_target *t)
 {
-	const struct mmt_topo *topo = rb->inj->run->topo;
+	const struct mmt_topo *topo = mmt_inj_topo(rb->inj);
 	bool cpus = rb->mode == MODE_CPUS;
 	hwloc_bitmap_t set;
 	int n;
@@ -866,7 +870,7 @@ static void phase_event(struct rebind *rb, const char *phase)
 		json_object_object_add(ev, "errors",
 				       json_object_new_uint64(load(&rb->loop.stats.errors)));
 	}
-	mmt_run_event(rb->inj->run, "injector", ev);
+	mmt_inj_event(rb->inj, "injector", ev);
 }
 
 static void *rebind_thread(void *arg)
@@ -886,10 +890,15 @@ static void close_fd(int *fd)
 
 static int open_target(struct rebind *rb, unsigned i)
 {
-	struct mmt_run *run = rb->inj->run;
+	const struct mmt_job *job = mmt_inj_job(rb->inj);
 	struct mmt_rebind_target *t = &rb->targets[i];
-	const char *name = run->job->cells[rb->cell_idx[i]].name;
-	struct mmt_cell_rt *cell = mmt_run_cell(run, name);
+	const char *name = job->cells[rb->cell_idx[i]].name;
+	/*
+	 * The one reach past api/injector.h's view: the rebind loop (shared
+	 * with bench/bench_rebind.c) keeps the cell's run-time record for the
+	 * worker's pid and the cell's rebind bookkeeping (api/run.h).
+	 */
+	struct mmt_cell_rt *cell = mmt_run_cell(rb->inj->run, name);
 	const char *file;
 	int r;
 
@@ -900,20 +909,20 @@ static int open_target(struct rebind *rb, unsigned i)
 	}
 	t->cell = cell;
 	if (rb->mode == MODE_MOVE) {
-		struct mmt_cell_rt *peer = mmt_run_cell(run, run->job->cells[rb->peer_idx].name);
+		const char *peer_name = job->cells[rb->peer_idx].name;
+		struct mmt_cell_view peer;
 
-		if (!peer || !peer->cg) {
-			log_err("rebind: move_peer %s has no cgroup",
-				run->job->cells[rb->peer_idx].name);
+		if (mmt_inj_cell(rb->inj, peer_name, &peer) < 0 || !peer.cg) {
+			log_err("rebind: move_peer %s has no cgroup", peer_name);
 			return -ENOENT;
 		}
 		t->home_fd = mmt_cg_open(cell->cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (t->home_fd < 0)
 			return log_err_errno(t->home_fd, "rebind: open %s cgroup.procs", name);
-		t->peer_fd = mmt_cg_open(peer->cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		t->peer_fd = mmt_cg_open(peer.cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (t->peer_fd < 0)
 			return log_err_errno(t->peer_fd, "rebind: open %s cgroup.procs",
-					     peer->cfg->name);
+					     peer.name);
 		return 0;
 	}
 	file = rb->mode == MODE_MEMS ? "cpuset.mems" : "cpuset.cpus";
@@ -953,17 +962,8 @@ static void close_targets(struct rebind *rb)
 static int rebind_start(struct mmt_inj *inj)
 {
 	struct rebind *rb = inj->priv;
-	char why[256];
 	int r;
 
-	if (!rb) {
-		r = rebind_probe(inj, why, sizeof(why));
-		if (r > 0)
-			return -EOPNOTSUPP;
-		if (r < 0)
-			return r;
-		rb = inj->priv;
-	}
 	for (unsigned i = 0; i < rb->nr_cells; i++) {
 		r = open_target(rb, i);
 		if (r < 0)
@@ -972,13 +972,13 @@ static int rebind_start(struct mmt_inj *inj)
 	for (unsigned i = 0; i < rb->nr_cells; i++)
 		mmt_run_cell_disturbing(rb->targets[i].cell, true);
 	if (rb->mems_exercised)
-		mmt_run_fact(inj->run, "mems_race_exercised", json_object_new_boolean(true));
+		mmt_inj_fact(inj, "mems_race_exercised", json_object_new_boolean(true));
 	rb->loop = (struct mmt_rebind_loop) {
 		.targets = rb->targets,
 		.nr_targets = rb->nr_cells,
 		.rate = rb->o->rate,
 		.stop = &rb->stop,
-		.run = inj->run,
+		.run = inj->run,        /* findings and the stop flag (rebind.h) */
 		.name = inj->cfg->name,
 	};
 	rb->start_us = rb->poll_us = mmt_now_us();
@@ -1069,10 +1069,8 @@ static void rebind_report(struct mmt_inj *inj, json_object *out)
 	json_object *errs, *seqs;
 	double dur_s;
 
-	if (!rb)
+	if (!rb->start_us)
 		return;
-	if (!out || !rb->start_us)
-		goto out_free;
 	st = &rb->loop.stats;
 	dur_s = (double)((rb->stop_us ? rb->stop_us : mmt_now_us()) - rb->start_us) / 1e6;
 	errs = json_object_new_object();
@@ -1090,7 +1088,7 @@ static void rebind_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "mode", json_object_new_string(mode_names[rb->mode]));
 	/* Rates differ by an order of magnitude between v1 and v2. */
 	json_object_object_add(out, "cgroup_mode", json_object_new_string(
-		mmt_cg_mode_name(inj->run->cgsys.mode[MMT_CG_CPUSET])));
+		mmt_cg_mode_name(mmt_inj_cgsys(inj)->mode[MMT_CG_CPUSET])));
 	json_object_object_add(out, "mems_race_exercised",
 			       json_object_new_boolean(rb->mems_exercised));
 	if (!rb->mems_exercised)
@@ -1112,9 +1110,6 @@ static void rebind_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "cells", json_object_new_uint64(rb->nr_cells));
 	json_object_object_add(out, "sequence", seqs);
 	json_object_object_add(out, "duration_s", json_object_new_double(dur_s));
-out_free:
-	rebind_free(rb);
-	inj->priv = NULL;
 }
 
 const struct mmt_injector_ops mmt_injector_rebind = {
@@ -1124,6 +1119,7 @@ const struct mmt_injector_ops mmt_injector_rebind = {
 		   "while their workers allocate",
 	.opts = rebind_opts,
 	.opts_size = sizeof(struct rebind_opts),
+	.priv_size = sizeof(struct rebind),
 	.columns = rebind_columns,
 	.validate = rebind_validate,
 	.probe = rebind_probe,
@@ -1131,4 +1127,5 @@ const struct mmt_injector_ops mmt_injector_rebind = {
 	.poll = rebind_poll,
 	.stop = rebind_stop,
 	.report = rebind_report,
+	.cleanup = rebind_cleanup,
 };

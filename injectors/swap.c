@@ -16,12 +16,21 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/loop.h"
+#include "lib/sysfx/zram.h"
+#include "lib/sysfx/dm.h"
+#include "lib/sysfx/swap.h"
+#include "lib/undo.h"
+#include "lib/monitor.h"
+#include "injectors/services.h"
 #include "lib/kfeat.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
+#include "lib/cgroup.h"
 #include "lib/util.h"
 
 #ifndef TMPFS_MAGIC
@@ -120,43 +129,17 @@ struct swap_state {
 	char err[256];
 };
 
-static struct swap_state *state(struct mmt_inj *inj)
-{
-	struct swap_state *s = inj->priv;
-
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->inj = inj;
-	s->o = inj->opts;
-	s->foreign_missing = -1;
-	inj->priv = s;
-	return s;
-}
-
 static int swap_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 			 char *err, size_t err_len)
 {
 	const struct swap_opts *o = cfg->opts;
 
-	if (o->backing == BK_NFS) {
-		bool have = false;
-
-		for (unsigned i = 0; i < job->nr_injectors; i++)
-			if (job->injectors[i].ops == &mmt_injector_nfs)
-				have = true;
-		if (!have)
-			return mmt_bd_verr(cfg, "backing", err, err_len,
-					   "backing=nfs needs an [nfs] section in the job");
-	}
 	if (o->churn_us && o->churn_us < MMT_USEC_PER_SEC)
-		return mmt_bd_verr(cfg, "churn", err, err_len,
-				   "churn below 1s leaves no time to swap; allowed 0 or >= 1s");
+		return mmt_svc_verr(cfg, "churn", err, err_len,
+				    "churn below 1s leaves no time to swap; allowed 0 or >= 1s");
 	if (o->backing == BK_DM && o->dm_target == DMK_FLAKEY &&
 	    o->up_us % MMT_USEC_PER_SEC)
-		return mmt_bd_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
+		return mmt_svc_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
 	return 0;
 }
 
@@ -196,7 +179,7 @@ static void check_swaps_after(struct swap_state *s)
 		return;
 	if (s->dev[0])
 		c.ours = realpath(s->dev, real) ? real : s->dev;
-	mmt_bd_swaps_parse(text, check_cb, &c);
+	mmt_swap_parse_swaps(text, check_cb, &c);
 	s->foreign_missing = 0;
 	for (unsigned i = 0; i < s->nr_foreign; i++)
 		if (!c.seen[i]) {
@@ -227,7 +210,7 @@ static int probe_dir(const char *dir, char *why, size_t why_len)
 
 static int probe_loop(char *why, size_t why_len)
 {
-	if (mmt_bd_load(mmt_kfeat_loop, "loop"))
+	if (mmt_exec_load(mmt_kfeat_loop, "loop"))
 		return 0;
 	snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
 		 "loop-control; modprobe loop failed)");
@@ -236,34 +219,35 @@ static int probe_loop(char *why, size_t why_len)
 
 static const char *swap_dir(struct swap_state *s)
 {
-	return s->o->dir[0] ? s->o->dir : s->inj->run->dir;
+	return s->o->dir[0] ? s->o->dir : mmt_inj_dir(s->inj);
 }
 
-static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
+static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct swap_state *s = state(inj);
+	struct swap_state *s = inj->priv;
 	char path[PATH_MAX], text[16384];
 	int r;
 
-	if (!s)
-		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
+	s->foreign_missing = -1;
 	if (access("/proc/swaps", R_OK) < 0) {
 		snprintf(why, why_len, "kernel built without CONFIG_SWAP (no /proc/swaps)");
 		return 1;
 	}
-	if (!mmt_bd_find_prog("mkswap", path, sizeof(path))) {
+	if (!mmt_exec_find_prog("mkswap", path, sizeof(path))) {
 		snprintf(why, why_len, "mkswap not found (install util-linux)");
 		return 1;
 	}
 	if (mmt_read_file("/proc/swaps", text, sizeof(text)) >= 0) {
 		s->nr_foreign = 0;
-		mmt_bd_swaps_parse(text, foreign_cb, s);
+		mmt_swap_parse_swaps(text, foreign_cb, s);
 	}
 	switch (s->o->backing) {
 	case BK_FILE:
 		return probe_dir(swap_dir(s), why, why_len);
 	case BK_ZRAM:
-		if (mmt_bd_load(mmt_kfeat_zram, "zram"))
+		if (mmt_exec_load(mmt_kfeat_zram, "zram"))
 			return 0;
 		snprintf(why, why_len, "kernel has no zram (no /sys/class/zram-control; "
 			 "modprobe zram failed)");
@@ -274,15 +258,15 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 		r = probe_loop(why, why_len) ?: probe_dir(swap_dir(s), why, why_len);
 		if (r)
 			return r;
-		return mmt_bd_dm_probe(dm_names[s->o->dm_target], why, why_len);
+		return mmt_dm_probe(dm_names[s->o->dm_target], why, why_len);
 	case BK_NFS:
-		r = mmt_bd_kconfig("NFS_SWAP");
+		r = mmt_exec_kconfig("NFS_SWAP");
 		if (r == 0) {
 			snprintf(why, why_len, "kernel has no swap over NFS (CONFIG_NFS_SWAP "
 				 "is not set)");
 			return 1;
 		}
-		if (!mmt_bd_load_fs("nfs", "nfs")) {
+		if (!mmt_exec_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 				 "/proc/filesystems has no nfs)");
 			return 1;
@@ -294,13 +278,13 @@ static int swap_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
 
 static int make_name(struct swap_state *s, const char *suffix, char *buf, size_t len)
 {
-	return mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+	return mmt_svc_name(mmt_inj_run_id(s->inj), s->inj->cfg->name, suffix, buf, len);
 }
 
 /* The image or swap file in dir. */
 static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 {
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	char name[NAME_MAX], real[PATH_MAX];
 	int r, seq = 0;
 
@@ -317,7 +301,7 @@ static int make_file(struct swap_state *s, const char *dir, const char *suffix)
 	 * too: EINVAL, seen in the lab VM).  The image under a loop device
 	 * may have holes: then swap-out allocates its blocks under reclaim.
 	 */
-	r = mmt_bd_file_create(jr, s->img, s->o->size, !strcmp(suffix, "swap"), &seq);
+	r = mmt_fs_file_create(jr, s->img, s->o->size, !strcmp(suffix, "swap"), &seq);
 	mmt_undo_push(&s->undo, seq);
 	return r;
 }
@@ -326,8 +310,8 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
 {
 	uint64_t end = mmt_now_us() + s->o->nfs_wait_us;
 
-	mmt_bd_nfs_dir(s->inj->run->dir, dir, len);
-	while (!mmt_bd_is_nfs(dir)) {
+	mmt_fs_nfs_dir(mmt_inj_dir(s->inj), dir, len);
+	while (!mmt_fs_is_nfs(dir)) {
 		if (mmt_now_us() > end)
 			return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
 					     s->inj->cfg->name, dir);
@@ -349,28 +333,26 @@ static int wait_nfs(struct swap_state *s, char *dir, size_t len)
  */
 static void journal_cells_first(struct swap_state *s)
 {
-	struct mmt_run *run = s->inj->run;
-
-	for (unsigned i = 0; i < run->nr_cells; i++) {
+	for (unsigned i = 0; i < mmt_inj_nr_cells(s->inj); i++) {
 		char path[PATH_MAX], *slash;
+		struct mmt_cell_view cell;
 
-		if (!run->cells[i].cg ||
-		    mmt_cg_path(run->cells[i].cg, "cgroup.procs", path, sizeof(path)) < 0)
+		if (mmt_inj_cell_at(s->inj, i, &cell) < 0 || !cell.cg ||
+		    mmt_cg_path(cell.cg, "cgroup.procs", path, sizeof(path)) < 0)
 			continue;
 		slash = strrchr(path, '/');
 		if (!slash)
 			continue;
 		*slash = '\0';
-		if (mmt_journal_addv(run->jr, "cgroup", path, NULL) < 0)
-			log_warn("%s: cannot journal cell %s first", s->inj->cfg->name,
-				 run->cells[i].cfg->name);
+		if (mmt_journal_addv(mmt_inj_journal(s->inj), "cgroup", path, NULL) < 0)
+			log_warn("%s: cannot journal cell %s first", s->inj->cfg->name, cell.name);
 	}
 }
 
 static int setup(struct swap_state *s)
 {
 	const struct swap_opts *o = s->o;
-	struct mmt_journal *jr = s->inj->run->jr;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
 	char dir[PATH_MAX];
 	int r, seq = 0;
 
@@ -391,7 +373,7 @@ static int setup(struct swap_state *s)
 		snprintf(s->dev, sizeof(s->dev), "%s", s->img);
 		break;
 	case BK_ZRAM:
-		r = mmt_bd_zram_add(jr, o->size, o->zram_comp, s->dev, sizeof(s->dev), &seq);
+		r = mmt_zram_add(jr, o->size, o->zram_comp, s->dev, sizeof(s->dev), &seq);
 		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
 			return r;
@@ -402,8 +384,8 @@ static int setup(struct swap_state *s)
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "loop attach");
-		r = mmt_bd_loop_attach(jr, s->img, o->loop_dio, s->loopdev,
-				       sizeof(s->loopdev), &seq);
+		r = mmt_loop_attach(jr, s->img, o->loop_dio, s->loopdev,
+				    sizeof(s->loopdev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
 		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
@@ -415,26 +397,26 @@ static int setup(struct swap_state *s)
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_bd_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
 					    .flakey = o->dm_target != DMK_DELAY, .bytes = o->size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
 					    .flakey_mode = o->flakey_mode },
-				    s->dev, sizeof(s->dev), &seq);
+				 s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push_dm(&s->undo, seq);
+		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
 			return r;
 		break;
 	}
 	mmt_ith_busy(&s->ith, "mkswap");
-	r = mmt_bd_mkswap(s->dev, s->err, sizeof(s->err));
+	r = mmt_swap_mkswap(s->dev, s->err, sizeof(s->err));
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		return r;
 	mmt_ith_busy(&s->ith, "swapon");
-	r = mmt_bd_swapon(jr, s->dev, o->priority, &seq);
+	r = mmt_swap_on(jr, s->dev, o->priority, &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
 	s->swapon_seq = seq;
@@ -451,7 +433,7 @@ static void churn_once(struct swap_state *s)
 	int r;
 
 	mmt_ith_busy(&s->ith, "swapoff");
-	r = mmt_bd_swapoff_raw(s->dev);
+	r = mmt_swap_off_raw(s->dev);
 	mmt_ith_busy(&s->ith, NULL);
 	dt = mmt_now_us() - t0;
 	if (r < 0) {
@@ -470,7 +452,7 @@ static void churn_once(struct swap_state *s)
 	if (dt > atomic_load(&s->swapoff_max_us))
 		atomic_store(&s->swapoff_max_us, dt);
 	mmt_ith_busy(&s->ith, "swapon");
-	r = mmt_bd_swapon_raw(s->dev, s->o->priority);
+	r = mmt_swap_on_raw(s->dev, s->o->priority);
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0) {
 		atomic_fetch_add(&s->swapon_fail, 1);
@@ -484,14 +466,14 @@ static void churn_once(struct swap_state *s)
 static void *swap_thread(void *arg)
 {
 	struct swap_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 	int r;
 
 	r = setup(s);
 	if (r < 0) {
 		atomic_store(&s->failed, true);
 		if (r != -ECANCELED)
-			mmt_run_finding(run, MMT_F_HARNESS, "%s: setting up %s swap failed: %s%s%s",
+			mmt_inj_finding(inj, MMT_F_HARNESS, "%s: setting up %s swap failed: %s%s%s",
 					s->inj->cfg->name, backing_names[s->o->backing],
 					strerror(-r), s->err[0] ? ": " : "", s->err);
 	} else {
@@ -499,7 +481,7 @@ static void *swap_thread(void *arg)
 
 		json_object_object_add(ex, "device", json_object_new_string(s->dev));
 		json_object_object_add(ex, "size", json_object_new_uint64(s->o->size));
-		mmt_bd_event(run, s->inj->cfg->name, "swapon", ex);
+		mmt_svc_event(s->inj, "swapon", ex);
 		atomic_store(&s->ready, true);
 		while (s->o->churn_us && !mmt_ith_sleep(&s->ith, s->o->churn_us))
 			churn_once(s);
@@ -521,11 +503,11 @@ static void *swap_thread(void *arg)
 		uint64_t kb = 0;
 
 		/* On NFS it must go now: the nfs injector stops the server next. */
-		if (s->o->backing != BK_NFS && mmt_bd_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
+		if (s->o->backing != BK_NFS && mmt_swap_used_kb(s->dev, &kb) == 0 && kb > 0) {
 			r = -EBUSY;
 		} else {
 			mmt_ith_busy(&s->ith, "teardown (swapoff)");
-			r = mmt_journal_undo(run->jr, s->swapon_seq);
+			r = mmt_journal_undo(mmt_inj_journal(inj), s->swapon_seq);
 			mmt_ith_busy(&s->ith, NULL);
 		}
 		if (r < 0) {
@@ -540,39 +522,18 @@ static void *swap_thread(void *arg)
 	}
 	atomic_store(&s->on, false);
 	mmt_ith_busy(&s->ith, "teardown");
-	mmt_undo_all(run->jr, &s->undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
-		mmt_bd_event(run, s->inj->cfg->name, "swapoff", NULL);
+		mmt_svc_event(s->inj, "swapoff", NULL);
 	return NULL;
-}
-
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	int r = swap_probe_do(inj, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
 }
 
 static int swap_start(struct mmt_inj *inj)
 {
-	struct swap_state *s = state(inj);
-	int r;
+	struct swap_state *s = inj->priv;
 
-	if (!s)
-		return -ENOMEM;
-	r = mmt_ith_start(&s->ith, swap_thread, s);
-	if (r < 0) {
-		/* No stop or report follows a failed start. */
-		free(s);
-		inj->priv = NULL;
-	}
-	return r;
+	return mmt_ith_start(&s->ith, swap_thread, s);
 }
 
 static void swap_poll(struct mmt_inj *inj, double *vals)
@@ -584,7 +545,7 @@ static void swap_poll(struct mmt_inj *inj, double *vals)
 	vals[0] = vals[1] = vals[2] = NAN;
 	if (!s)
 		return;
-	if (mmt_bd_vmstat(keys, v, 2) == 2) {
+	if (mmt_mon_vmstat_keys(keys, v, 2) == 2) {
 		if (s->have_prev) {
 			vals[0] = (double)(v[0] - s->vm_prev[0]);
 			vals[1] = (double)(v[1] - s->vm_prev[1]);
@@ -595,7 +556,7 @@ static void swap_poll(struct mmt_inj *inj, double *vals)
 		s->vm_prev[1] = v[1];
 		s->have_prev = true;
 	}
-	if (atomic_load(&s->on) && mmt_bd_swap_used_kb(s->dev, &kb) == 0) {
+	if (atomic_load(&s->on) && mmt_swap_used_kb(s->dev, &kb) == 0) {
 		vals[2] = (double)kb;
 		if (kb > s->used_max_kb)
 			s->used_max_kb = kb;
@@ -625,10 +586,6 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 {
 	struct swap_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "backing",
 			       json_object_new_string(backing_names[s->o->backing]));
 	json_object_object_add(out, "device", json_object_new_string(s->dev));
@@ -657,13 +614,19 @@ static void swap_report(struct mmt_inj *inj, json_object *out)
 				       json_object_new_boolean(s->foreign_missing == 0));
 		json_object_object_add(out, "ours_removed", json_object_new_boolean(!s->ours_left));
 	}
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
-		inj->priv = NULL;
-		free(s);
-	}
+}
+
+static void swap_cleanup(struct mmt_inj *inj)
+{
+	struct swap_state *s = inj->priv;
+
+	if (s)
+		mmt_ith_release(&s->ith, inj);
+}
+
+static bool swap_requires_nfs(const void *opts)
+{
+	return ((const struct swap_opts *)opts)->backing == BK_NFS;
 }
 
 const struct mmt_injector_ops mmt_injector_swap = {
@@ -672,6 +635,9 @@ const struct mmt_injector_ops mmt_injector_swap = {
 	.summary = "a swap area of our own (file, zram, loop, dm, nfs) with swapoff/swapon churn",
 	.opts = swap_opts,
 	.opts_size = sizeof(struct swap_opts),
+	.priv_size = sizeof(struct swap_state),
+	.requires = "nfs",
+	.requires_if = swap_requires_nfs,
 	.columns = swap_columns,
 	.validate = swap_validate,
 	.probe = swap_probe,
@@ -679,4 +645,5 @@ const struct mmt_injector_ops mmt_injector_swap = {
 	.poll = swap_poll,
 	.stop = swap_stop,
 	.report = swap_report,
+	.cleanup = swap_cleanup,
 };

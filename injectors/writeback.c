@@ -19,12 +19,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/loop.h"
+#include "lib/sysfx/dm.h"
+#include "lib/sysfx/sysctl.h"
+#include "lib/undo.h"
+#include "lib/monitor.h"
+#include "injectors/services.h"
 #include "lib/kfeat.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
 #include "lib/util.h"
 
 enum wb_target { TG_LOOP, TG_DM_DELAY, TG_DM_FLAKEY, TG_NFS };
@@ -124,97 +131,74 @@ struct wb_state {
 	char sysctls[256];             /* what we set, for the report */
 };
 
-static struct wb_state *state(struct mmt_inj *inj)
-{
-	struct wb_state *s = inj->priv;
-
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->inj = inj;
-	s->o = inj->opts;
-	inj->priv = s;
-	return s;
-}
-
 static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 		       char *err, size_t err_len)
 {
 	const struct wb_opts *o = cfg->opts;
 
-	if (o->target == TG_NFS) {
-		bool have = false;
-
-		for (unsigned i = 0; i < job->nr_injectors; i++)
-			if (job->injectors[i].ops == &mmt_injector_nfs)
-				have = true;
-		if (!have)
-			return mmt_bd_verr(cfg, "target", err, err_len,
-					   "target=nfs needs an [nfs] section in the job");
-	} else if (o->file_size + (o->image_size / 8) > o->image_size) {
-		return mmt_bd_verr(cfg, "file_size", err, err_len,
-				   "must leave 1/8 of image_size free (image_size is %" PRIu64 ")",
-				   o->image_size);
+	(void)job;
+	if (o->target != TG_NFS && o->file_size + (o->image_size / 8) > o->image_size) {
+		return mmt_svc_verr(cfg, "file_size", err, err_len,
+				    "must leave 1/8 of image_size free (image_size is %" PRIu64 ")",
+				    o->image_size);
 	}
 	if (o->dirty_ratio >= 0 && o->dirty_bytes)
-		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len,
-				   "dirty_ratio and dirty_bytes exclude each other");
+		return mmt_svc_verr(cfg, "dirty_bytes", err, err_len,
+				    "dirty_ratio and dirty_bytes exclude each other");
 	if (o->dirty_background_ratio >= 0 && o->dirty_background_bytes)
-		return mmt_bd_verr(cfg, "dirty_background_bytes", err, err_len,
-				   "dirty_background_ratio and dirty_background_bytes "
-				   "exclude each other");
+		return mmt_svc_verr(cfg, "dirty_background_bytes", err, err_len,
+				    "dirty_background_ratio and dirty_background_bytes "
+				    "exclude each other");
 	if (o->dirty_bytes && o->dirty_bytes < 8192)
-		return mmt_bd_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
+		return mmt_svc_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
 	if (o->target == TG_DM_FLAKEY && (o->up_us % MMT_USEC_PER_SEC ||
 					  o->down_us % MMT_USEC_PER_SEC))
-		return mmt_bd_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
+		return mmt_svc_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
 	return 0;
 }
 
-static int wb_probe_do(struct mmt_inj *inj, char *why, size_t why_len)
+static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
-	struct wb_state *s = state(inj);
+	struct wb_state *s = inj->priv;
 	const char *fs = fs_names[inj->opts ? ((const struct wb_opts *)inj->opts)->fs : 0];
 	char prog[64], path[PATH_MAX];
 
-	if (!s)
-		return -ENOMEM;
+	s->inj = inj;
+	s->o = inj->opts;
 	if (s->o->target == TG_NFS) {
-		if (!mmt_bd_load_fs("nfs", "nfs")) {
+		if (!mmt_exec_load_fs("nfs", "nfs")) {
 			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
 				 "/proc/filesystems has no nfs)");
 			return 1;
 		}
 		return 0;
 	}
-	if (!mmt_bd_load(mmt_kfeat_loop, "loop")) {
+	if (!mmt_exec_load(mmt_kfeat_loop, "loop")) {
 		snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
 			 "loop-control; modprobe loop failed)");
 		return 1;
 	}
-	if (!mmt_bd_load_fs(fs, fs)) {
+	if (!mmt_exec_load_fs(fs, fs)) {
 		snprintf(why, why_len, "kernel has no %s (not in /proc/filesystems; "
 			 "modprobe %s failed)", fs, fs);
 		return 1;
 	}
-	mmt_bd_mkfs_prog(fs, prog, sizeof(prog));
-	if (!mmt_bd_find_prog(prog, path, sizeof(path))) {
+	mmt_fs_mkfs_prog(fs, prog, sizeof(prog));
+	if (!mmt_exec_find_prog(prog, path, sizeof(path))) {
 		snprintf(why, why_len, "%s not found (install %s)", prog,
 			 !strcmp(fs, "xfs") ? "xfsprogs" : "e2fsprogs");
 		return 1;
 	}
 	if (s->o->target == TG_DM_DELAY)
-		return mmt_bd_dm_probe("delay", why, why_len);
+		return mmt_dm_probe("delay", why, why_len);
 	if (s->o->target == TG_DM_FLAKEY)
-		return mmt_bd_dm_probe("flakey", why, why_len);
+		return mmt_dm_probe("flakey", why, why_len);
 	return 0;
 }
 
 static int make_name(struct wb_state *s, const char *suffix, char *buf, size_t len)
 {
-	return mmt_bd_name(s->inj->run->id, s->inj->cfg->name, suffix, buf, len);
+	return mmt_svc_name(mmt_inj_run_id(s->inj), s->inj->cfg->name, suffix, buf, len);
 }
 
 static int make_path(struct wb_state *s, const char *dir, const char *suffix,
@@ -237,15 +221,15 @@ static int make_path(struct wb_state *s, const char *dir, const char *suffix,
 static int setup_fs(struct wb_state *s)
 {
 	const struct wb_opts *o = s->o;
-	struct mmt_journal *jr = s->inj->run->jr;
-	const char *dir = o->dir[0] ? o->dir : s->inj->run->dir;
+	struct mmt_journal *jr = mmt_inj_journal(s->inj);
+	const char *dir = o->dir[0] ? o->dir : mmt_inj_dir(s->inj);
 	int r, seq = 0;
 
 	if (o->target == TG_NFS) {
 		uint64_t end = mmt_now_us() + o->nfs_wait_us;
 
-		mmt_bd_nfs_dir(s->inj->run->dir, s->mnt, sizeof(s->mnt));
-		while (!mmt_bd_is_nfs(s->mnt)) {
+		mmt_fs_nfs_dir(mmt_inj_dir(s->inj), s->mnt, sizeof(s->mnt));
+		while (!mmt_fs_is_nfs(s->mnt)) {
 			if (mmt_now_us() > end)
 				return log_err_errno(-ETIMEDOUT, "%s: %s is no NFS mount",
 						     s->inj->cfg->name, s->mnt);
@@ -257,12 +241,12 @@ static int setup_fs(struct wb_state *s)
 	r = make_path(s, dir, "img", s->img, sizeof(s->img));
 	if (r < 0)
 		return r;
-	r = mmt_bd_file_create(jr, s->img, o->image_size, false, &seq);
+	r = mmt_fs_file_create(jr, s->img, o->image_size, false, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
 		return r;
 	mmt_ith_busy(&s->ith, "loop attach");
-	r = mmt_bd_loop_attach(jr, s->img, o->loop_dio, s->loopdev, sizeof(s->loopdev), &seq);
+	r = mmt_loop_attach(jr, s->img, o->loop_dio, s->loopdev, sizeof(s->loopdev), &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
@@ -273,32 +257,32 @@ static int setup_fs(struct wb_state *s)
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_bd_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
 					    .flakey = o->target == TG_DM_FLAKEY, .bytes = o->image_size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
 					    .flakey_mode = o->flakey_mode },
-				    s->dev, sizeof(s->dev), &seq);
+				 s->dev, sizeof(s->dev), &seq);
 		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push_dm(&s->undo, seq);
+		mmt_undo_push(&s->undo, seq);
 		if (r < 0)
 			return r;
 	}
 	mmt_ith_busy(&s->ith, "mkfs");
-	r = mmt_bd_mkfs(fs_names[o->fs], s->dev, s->err, sizeof(s->err));
+	r = mmt_fs_mkfs(fs_names[o->fs], s->dev, s->err, sizeof(s->err));
 	mmt_ith_busy(&s->ith, NULL);
 	if (r < 0)
 		return r;
-	r = make_path(s, s->inj->run->dir, "mnt", s->mnt, sizeof(s->mnt));
+	r = make_path(s, mmt_inj_dir(s->inj), "mnt", s->mnt, sizeof(s->mnt));
 	if (r < 0)
 		return r;
-	r = mmt_bd_mkdir(jr, s->mnt, &seq);
+	r = mmt_fs_mkdir(jr, s->mnt, &seq);
 	mmt_undo_push(&s->undo, seq);
 	if (r < 0)
 		return r;
 	mmt_ith_busy(&s->ith, "mount");
-	r = mmt_bd_mount(jr, s->dev, s->mnt, fs_names[o->fs], 0, NULL, &seq);
+	r = mmt_fs_mount(jr, s->dev, s->mnt, fs_names[o->fs], 0, NULL, &seq);
 	mmt_ith_busy(&s->ith, NULL);
 	mmt_undo_push(&s->undo, seq);
 	return r;
@@ -366,7 +350,7 @@ static void dirty(struct wb_state *s, int fd, char *buf)
 static void *wb_thread(void *arg)
 {
 	struct wb_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 	char *buf = NULL;
 	int r, fd = -1, seq = 0;
 
@@ -376,7 +360,7 @@ static void *wb_thread(void *arg)
 	r = make_path(s, s->mnt, "dat", s->data, sizeof(s->data));
 	if (r < 0)
 		goto out_failed;
-	seq = mmt_journal_addv(run->jr, "file", s->data, NULL);
+	seq = mmt_journal_addv(mmt_inj_journal(inj), "file", s->data, NULL);
 	if (seq < 0) {
 		r = seq;
 		goto out_failed;
@@ -401,7 +385,7 @@ static void *wb_thread(void *arg)
 				       json_object_new_string(target_names[s->o->target]));
 		json_object_object_add(ex, "device", json_object_new_string(s->dev));
 		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
-		mmt_bd_event(run, s->inj->cfg->name, "dirtier_start", ex);
+		mmt_svc_event(s->inj, "dirtier_start", ex);
 	}
 	atomic_store(&s->ready, true);
 	dirty(s, fd, buf);
@@ -410,7 +394,7 @@ static void *wb_thread(void *arg)
 out_failed:
 	atomic_store(&s->failed, true);
 	if (r != -ECANCELED)
-		mmt_run_finding(run, MMT_F_HARNESS, "%s: setting up the %s target failed: %s%s%s",
+		mmt_inj_finding(inj, MMT_F_HARNESS, "%s: setting up the %s target failed: %s%s%s",
 				s->inj->cfg->name, target_names[s->o->target], strerror(-r),
 				s->err[0] ? ": " : "", s->err);
 out_teardown:
@@ -418,10 +402,10 @@ out_teardown:
 	if (fd >= 0)
 		close(fd);
 	mmt_ith_busy(&s->ith, "teardown (umount)");
-	mmt_undo_all(run->jr, &s->undo);
+	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
 	mmt_ith_busy(&s->ith, NULL);
 	if (atomic_load(&s->ready))
-		mmt_bd_event(run, s->inj->cfg->name, "dirtier_stop", NULL);
+		mmt_svc_event(s->inj, "dirtier_stop", NULL);
 	return NULL;
 }
 
@@ -444,9 +428,9 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 		r = mmt_read_u64(bp, &bv);
 	if (r < 0)
 		return log_err_errno(r, "read vm.%s/vm.%s", ratio, bytes);
-	mmt_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
+	mmt_sysctl_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
 	snprintf(old, sizeof(old), "%" PRIu64, undo_v);
-	seq = mmt_journal_addv(s->inj->run->jr, "sysctl", name, old, NULL);
+	seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl", name, old, NULL);
 	if (seq < 0)
 		return log_err_errno(seq, "journal sysctl %s", name);
 	mmt_undo_push(&s->sysctl_undo, seq);
@@ -459,27 +443,12 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 	return 0;
 }
 
-/* A CONF or a failed probe means no start, stop or report: free now. */
-static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	int r = wb_probe_do(inj, why, why_len);
-
-	if (r != 0) {
-		free(inj->priv);
-		inj->priv = NULL;
-	}
-	return r;
-}
-
 static int wb_start_do(struct mmt_inj *inj)
 {
-	struct wb_state *s = state(inj);
-	const struct wb_opts *o;
+	struct wb_state *s = inj->priv;
+	const struct wb_opts *o = s->o;
 	int r = 0;
 
-	if (!s)
-		return -ENOMEM;
-	o = s->o;
 	if (o->dirty_bytes)
 		r = set_dirty(s, "dirty_ratio", "dirty_bytes", true, o->dirty_bytes);
 	else if (o->dirty_ratio >= 0)
@@ -495,17 +464,14 @@ static int wb_start_do(struct mmt_inj *inj)
 	return mmt_ith_start(&s->ith, wb_thread, s);
 }
 
-/* A failed start means no stop or report: undo and free now. */
+/* A failed start means no stop: undo the sysctls now. */
 static int wb_start(struct mmt_inj *inj)
 {
 	int r = wb_start_do(inj);
 	struct wb_state *s = inj->priv;
 
-	if (r < 0 && s) {
-		mmt_undo_all(inj->run->jr, &s->sysctl_undo);
-		free(s);
-		inj->priv = NULL;
-	}
+	if (r < 0)
+		mmt_undo_all(mmt_inj_journal(inj), &s->sysctl_undo);
 	return r;
 }
 
@@ -519,7 +485,7 @@ static void wb_poll(struct mmt_inj *inj, double *vals)
 	if (!s)
 		return;
 	vals[0] = (double)atomic_load(&s->written) / (1 << 20);
-	if (mmt_bd_vmstat(keys, v, 2) == 2) {
+	if (mmt_mon_vmstat_keys(keys, v, 2) == 2) {
 		vals[1] = (double)v[0];
 		vals[2] = (double)v[1];
 	}
@@ -537,7 +503,7 @@ static int wb_stop(struct mmt_inj *inj)
 	if (r == -ETIMEDOUT)
 		s->timed_out = true;
 	/* The sysctls come back even when the thread is stuck. */
-	if (mmt_undo_all(inj->run->jr, &s->sysctl_undo) && r == 0)
+	if (mmt_undo_all(mmt_inj_journal(inj), &s->sysctl_undo) && r == 0)
 		r = -EIO;
 	return r;
 }
@@ -546,10 +512,6 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 {
 	struct wb_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "target",
 			       json_object_new_string(target_names[s->o->target]));
 	if (s->o->target != TG_NFS) {
@@ -580,13 +542,19 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 	}
 	json_object_object_add(out, "stalled", json_object_new_boolean(s->stall_reported));
 	json_object_object_add(out, "sysctls", json_object_new_string(s->sysctls));
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
-		inj->priv = NULL;
-		free(s);
-	}
+}
+
+static void wb_cleanup(struct mmt_inj *inj)
+{
+	struct wb_state *s = inj->priv;
+
+	if (s)
+		mmt_ith_release(&s->ith, inj);
+}
+
+static bool wb_requires_nfs(const void *opts)
+{
+	return ((const struct wb_opts *)opts)->target == TG_NFS;
 }
 
 const struct mmt_injector_ops mmt_injector_writeback = {
@@ -595,6 +563,9 @@ const struct mmt_injector_ops mmt_injector_writeback = {
 	.summary = "a dirtier writing page cache to ext4/xfs on loop, dm-delay, dm-flakey or NFS",
 	.opts = wb_opts,
 	.opts_size = sizeof(struct wb_opts),
+	.priv_size = sizeof(struct wb_state),
+	.requires = "nfs",
+	.requires_if = wb_requires_nfs,
 	.columns = wb_columns,
 	.validate = wb_validate,
 	.probe = wb_probe,
@@ -602,4 +573,5 @@ const struct mmt_injector_ops mmt_injector_writeback = {
 	.poll = wb_poll,
 	.stop = wb_stop,
 	.report = wb_report,
+	.cleanup = wb_cleanup,
 };

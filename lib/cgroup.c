@@ -932,13 +932,33 @@ int mmt_cg_read_pids(const char *abs_dir, pid_t **ret_pids, size_t *ret_nr)
 	return read_pid_file(abs_dir, "cgroup.procs", ret_pids, ret_nr);
 }
 
-/* SIGKILL everything in cgroup.procs and (v1) tasks; returns how many. */
-static size_t kill_tasks(const char *abs_dir)
+size_t mmt_cg_kill_tasks(const char *abs_dir)
 {
 	static const char *const files[] = { "cgroup.procs", "tasks" };
-	size_t killed = 0, f, i, nr;
+	char kill_path[PATH_MAX];
+	size_t found = 0, f, i, nr;
+	bool self = false;
 	pid_t *pids;
 
+	/* Who is there: the count the caller waits on, and never ourselves. */
+	for (f = 0; f < MMT_ARRAY_SIZE(files); f++) {
+		if (read_pid_file(abs_dir, files[f], &pids, &nr) < 0)
+			continue;
+		for (i = 0; i < nr; i++) {
+			if (pids[i] == getpid())
+				self = true;
+			else
+				found++;
+		}
+		free(pids);
+	}
+	if (!found)
+		return 0;
+	/* v2 (5.14+): one write kills the whole subtree, forks included. */
+	if (!self && join(kill_path, sizeof(kill_path), abs_dir, "cgroup.kill", NULL) == 0 &&
+	    mmt_write_file(kill_path, "1") == 0)
+		return found;
+	found = 0;
 	for (f = 0; f < MMT_ARRAY_SIZE(files); f++) {
 		if (read_pid_file(abs_dir, files[f], &pids, &nr) < 0)
 			continue;
@@ -946,22 +966,11 @@ static size_t kill_tasks(const char *abs_dir)
 			if (pids[i] == getpid())
 				continue;   /* never ourselves */
 			if (kill(pids[i], SIGKILL) == 0)
-				killed++;
+				found++;
 		}
 		free(pids);
 	}
-	return killed;
-}
-
-static void sleep_us(uint64_t us)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(us / MMT_USEC_PER_SEC),
-		.tv_nsec = (long)(us % MMT_USEC_PER_SEC) * 1000,
-	};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	return found;
 }
 
 /* Kill the tasks of abs_dir until it has none (bounded).  0 or -EBUSY. */
@@ -969,10 +978,10 @@ static int drain(const char *abs_dir)
 {
 	uint64_t deadline = mmt_now_us() + DESTROY_TIMEOUT_US;
 
-	while (kill_tasks(abs_dir) > 0) {
+	while (mmt_cg_kill_tasks(abs_dir) > 0) {
 		if (mmt_now_us() >= deadline)
 			return -EBUSY;
-		sleep_us(DESTROY_POLL_US);
+		mmt_sleep_us(DESTROY_POLL_US);
 	}
 	return 0;
 }
@@ -1024,8 +1033,8 @@ static int destroy_tree(const char *abs_path, int depth)
 		if (mmt_now_us() >= deadline)
 			return log_err_errno(-EBUSY, "cgroup: rmdir %s: tasks remain",
 					     abs_path);
-		kill_tasks(abs_path);
-		sleep_us(DESTROY_POLL_US);
+		mmt_cg_kill_tasks(abs_path);
+		mmt_sleep_us(DESTROY_POLL_US);
 	}
 }
 

@@ -130,6 +130,13 @@ int mmt_cg_destroy_path(const char *abs_path);
 
 /* Read the pids in cgroup.procs of a directory (for EBUSY handling). */
 int mmt_cg_read_pids(const char *abs_dir, pid_t **ret_pids, size_t *ret_nr);
+/*
+ * SIGKILL the tasks of directory abs_dir (the caller checked it is ours),
+ * never the calling process: cgroup.kill where the kernel has it (v2,
+ * 5.14+: the subtree, forks included), else each pid of cgroup.procs and
+ * (v1) tasks.  Returns how many tasks were there (0: empty).
+ */
+size_t mmt_cg_kill_tasks(const char *abs_dir);
 
 /*
  * Safety checks (pure, unit-tested).  A relative cgroup name is ours when

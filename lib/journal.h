@@ -14,7 +14,8 @@
  *
  * Line format (tab-separated, fields %-escaped):
  *   <seq>\t<kind>\t<arg1>\t<arg2>...
- * Kinds and their undo:
+ * The harness's kinds and their undo (lib/undo.c; each undo lives with its
+ * side effect in lib/cgroup.c or lib/sysfx/):
  *   cgroup   ABS_DIR              rmdir (kill tasks on EBUSY)
  *   sysctl   PATH OLD_VALUE       write OLD_VALUE back
  *   swapon   PATH                 swapoff PATH
@@ -34,14 +35,23 @@ struct mmt_journal;
 /* Undo handler for one kind; returns 0 (done) or -errno. */
 typedef int (*mmt_journal_undo_fn)(int argc, char **argv);
 
+/*
+ * One kind of record.  quiesce (may be NULL) runs in replay for every live
+ * record of the kind before any undo, e.g. to stop the tasks that would
+ * keep the later records' objects busy.  The table ends with kind NULL;
+ * the harness's table is lib/undo.h mmt_undo_kinds.
+ */
 struct mmt_journal_kind {
 	const char *kind;
 	int min_args;
 	mmt_journal_undo_fn undo;
+	mmt_journal_undo_fn quiesce;
 };
 
-/* Create (O_EXCL) or open for append.  Returns 0 or -errno. */
-int mmt_journal_open(const char *path, struct mmt_journal **ret_jr);
+/* Create or open for append; mmt_journal_undo() undoes with kinds (kept,
+ * not copied; NULL: the journal can only append).  Returns 0 or -errno. */
+int mmt_journal_open(const char *path, const struct mmt_journal_kind *kinds,
+		     struct mmt_journal **ret_jr);
 void mmt_journal_close(struct mmt_journal *jr);   /* accepts NULL */
 
 /* Append one record and fdatasync it.  argv must not contain '\n' after
@@ -56,15 +66,13 @@ int mmt_journal_addv(struct mmt_journal *jr, const char *kind, ...)
 int mmt_journal_undo(struct mmt_journal *jr, int seq);
 
 /*
- * Replay path in reverse using the given kind table (NULL: the built-in
- * table).  Every record not marked done is undone; failures are logged and
- * counted, and replay goes on.  Returns the number of records that could not
- * be undone (0 = clean), or -errno when the journal cannot be read.
+ * Replay path with the given kind table: the quiesce hooks of every record
+ * not marked done, then the undos in reverse.  Failures are logged and
+ * counted, and replay goes on.  Returns the number of records that could
+ * not be undone (0 = clean), or -errno when the journal cannot be read
+ * (-EINVAL without kinds).
  */
 int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds);
-
-/* The built-in kind table (cgroup, sysctl, swapon, loop, ...). */
-extern const struct mmt_journal_kind mmt_journal_kinds[];
 
 /* Field escaping used by the format: exposed for tests. */
 void mmt_journal_escape(const char *in, char *out, size_t len);

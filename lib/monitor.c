@@ -43,6 +43,20 @@ int mmt_mon_vmstat(struct mmt_vmstat *ret)
 	return 0;
 }
 
+int mmt_mon_vmstat_keys(const char *const *keys, uint64_t *vals, unsigned n)
+{
+	char buf[16384];
+	ssize_t len = mmt_read_file("/proc/vmstat", buf, sizeof(buf));
+	int found = 0;
+
+	if (len < 0)
+		return (int)len;
+	for (unsigned i = 0; i < n; i++)
+		if (mmt_kv_lookup(buf, keys[i], &vals[i]) == 0)
+			found++;
+	return found;
+}
+
 int mmt_mon_node_free(const struct mmt_topo *topo, int64_t *ret_free_kb)
 {
 	char path[128], buf[4096], key[64];

@@ -35,6 +35,12 @@ extern const unsigned mmt_vmstat_count;
 void mmt_mon_parse_vmstat(const char *text, struct mmt_vmstat *ret);
 int mmt_mon_vmstat(struct mmt_vmstat *ret);
 uint64_t mmt_mon_vmstat_get(const struct mmt_vmstat *v, unsigned idx);
+/*
+ * Read /proc/vmstat once and look up n keys of any name (an injector's own
+ * counters): vals[i] gets keys[i]; a missing key leaves its value untouched.
+ * Returns the number found or -errno.
+ */
+int mmt_mon_vmstat_keys(const char *const *keys, uint64_t *vals, unsigned n);
 
 /* MemFree per node in kB, indexed like topo->nodes (-1 when unreadable). */
 int mmt_mon_node_free(const struct mmt_topo *topo, int64_t *ret_free_kb);

@@ -29,6 +29,17 @@ uint64_t mmt_now_us(void)
 	return clock_us(CLOCK_MONOTONIC);
 }
 
+void mmt_sleep_us(uint64_t us)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(us / MMT_USEC_PER_SEC),
+		.tv_nsec = (long)(us % MMT_USEC_PER_SEC) * 1000,
+	};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 uint64_t mmt_boottime_us(void)
 {
 	return clock_us(CLOCK_BOOTTIME);

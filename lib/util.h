@@ -15,6 +15,8 @@
 uint64_t mmt_now_us(void);      /* CLOCK_MONOTONIC */
 uint64_t mmt_boottime_us(void); /* CLOCK_BOOTTIME: same clock as /dev/kmsg */
 uint64_t mmt_realtime_us(void); /* CLOCK_REALTIME */
+/* Sleep us microseconds on CLOCK_MONOTONIC, resumed after signals. */
+void mmt_sleep_us(uint64_t us);
 /* "2026-11-22T00:53:13Z" (or "20261122T005313Z" when compact) */
 void mmt_format_utc(uint64_t realtime_us, bool compact, char *buf, size_t len);
 

@@ -1229,7 +1229,7 @@ static void event_text(struct sb *b, const struct event *e)
 	if (!strcmp(e->type, "stall")) {
 		const char *ev = mmt_json_text(o, "evidence");
 
-		if (mmt_json_double(o, "stalled_for_us", &d) || mmt_json_double(o, "stalled_us", &d)) {
+		if (mmt_json_double(o, "stalled_us", &d)) {
 			sb_printf(b, "no progress for %.1f s", d / 1e6);
 			first = false;
 		}

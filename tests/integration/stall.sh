@@ -39,7 +39,7 @@ evid=$(jq -r 'select(.type == "stall") | .evidence' "$d/events.jsonl" | head -n 
 [ -s "$d/$evid" ] || fail "evidence file $evid missing"
 grep -q "^==> /proc/$w/task/.*/stack <==" "$d/$evid" || fail "no stack in the evidence"
 grep -q "^State:" "$d/$evid" || fail "no status in the evidence"
-stalled=$(jq -r 'select(.type == "stall") | .stalled_for_us' "$d/events.jsonl" | head -n 1)
+stalled=$(jq -r 'select(.type == "stall") | .stalled_us' "$d/events.jsonl" | head -n 1)
 [ "$stalled" -ge 3000000 ] || fail "stall reported after $stalled us, below the 3 s threshold"
 wait_gone "$w" 5 || fail "stalled worker $w is still alive"
 has_event "$d/events.jsonl" '.type == "unkillable"' && fail "a stopped task is killable"

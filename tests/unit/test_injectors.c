@@ -16,14 +16,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/swap.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "api/job.h"
+#include "api/run.h"
+#include "results/results.h"
 #include "lib/opt.h"
 #include "lib/util.h"
-#include "injectors/blockdev.h"
+#include "lib/sysfx/fs.h"
+#include "lib/sysfx/dm.h"
+#include "lib/sysfx/swap.h"
+#include "lib/sysfx/sysctl.h"
+#include "injectors/nfs.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
+#include "workloads/workloads.h"
 #include "harness/registry.h"
 
 static const char *const ours[] = {
@@ -49,6 +58,50 @@ static void test_registry_has_all(void **state)
 		assert_non_null(ops->report);
 		assert_non_null(ops->validate);
 	}
+}
+
+/* The start-up check passes this build and refuses each bad table. */
+static void test_plugins_check(void **state)
+{
+	struct mmt_injector_ops bad = mmt_injector_swap;
+	const struct mmt_injector_ops *list[] = { &mmt_injector_nfs, &bad };
+	struct mmt_job_plugins p = { .injectors = list, .nr_injectors = 2 };
+	struct mmt_workload_ops wbad = *mmt_workloads[0];
+	const struct mmt_workload_ops *wlist[] = { &wbad };
+	struct mmt_job_plugins wp = { .workloads = wlist, .nr_workloads = 1 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mmt_plugins_check(&mmt_registry, err, sizeof(err)), 0);
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), 0);
+	bad.version = MMT_INJECTOR_VERSION - 1;
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "injector swap: version"));
+	bad = mmt_injector_swap;
+	bad.stop = NULL;
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "injector swap: no stop");
+	bad = mmt_injector_swap;
+	list[0] = &mmt_injector_hog;            /* swap requires nfs */
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "requires nfs"));
+	list[0] = list[1] = &mmt_injector_nfs;  /* the same name twice */
+	assert_int_equal(mmt_plugins_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "twice"));
+
+	assert_int_equal(mmt_plugins_check(&wp, err, sizeof(err)), 0);
+	wbad.thread_run = NULL;
+	assert_int_equal(mmt_plugins_check(&wp, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no thread_run"));
+}
+
+/* The registry's names are the plugins' own, in the registry's order. */
+static void test_registry_names(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < mmt_nr_injectors; i++)
+		assert_string_equal(mmt_injector_names[i], mmt_injectors[i]->name);
+	assert_null(mmt_injector_names[mmt_nr_injectors]);
 }
 
 static void test_option_tables_sane(void **state)
@@ -210,7 +263,7 @@ static void test_nfs_dir(void **state)
 	char buf[256];
 
 	(void)state;
-	mmt_bd_nfs_dir("/runs/x", buf, sizeof(buf));
+	mmt_fs_nfs_dir("/runs/x", buf, sizeof(buf));
 	assert_string_equal(buf, "/runs/x/mmtorture-nfs");
 }
 
@@ -219,13 +272,13 @@ static void test_nfs_dir(void **state)
 static void test_swap_flags(void **state)
 {
 	(void)state;
-	assert_int_equal(mmt_bd_swap_flags(MMT_SWAP_PRIO_DEFAULT), 0);
-	assert_int_equal(mmt_bd_swap_flags(0), SWAP_FLAG_PREFER);
-	assert_int_equal(mmt_bd_swap_flags(5), SWAP_FLAG_PREFER | 5);
-	assert_int_equal(mmt_bd_swap_flags(32767), SWAP_FLAG_PREFER | 0x7fff);
+	assert_int_equal(mmt_swap_flags(MMT_SWAP_PRIO_DEFAULT), 0);
+	assert_int_equal(mmt_swap_flags(0), SWAP_FLAG_PREFER);
+	assert_int_equal(mmt_swap_flags(5), SWAP_FLAG_PREFER | 5);
+	assert_int_equal(mmt_swap_flags(32767), SWAP_FLAG_PREFER | 0x7fff);
 	/* Clamped, never spilling into other flag bits. */
-	assert_int_equal(mmt_bd_swap_flags(100000), SWAP_FLAG_PREFER | 0x7fff);
-	assert_int_equal(mmt_bd_swap_flags(100000) & SWAP_FLAG_DISCARD, 0);
+	assert_int_equal(mmt_swap_flags(100000), SWAP_FLAG_PREFER | 0x7fff);
+	assert_int_equal(mmt_swap_flags(100000) & SWAP_FLAG_DISCARD, 0);
 }
 
 struct seen {
@@ -253,12 +306,12 @@ static void test_swaps_parse(void **state)
 	struct seen s = { .n = 0 };
 
 	(void)state;
-	assert_int_equal(mmt_bd_swaps_parse(text, seen_cb, &s), 2);
+	assert_int_equal(mmt_swap_parse_swaps(text, seen_cb, &s), 2);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.names[0], "/dev/zram1");
 	assert_int_equal(s.used[0], 1024);
 	assert_string_equal(s.names[1], "/runs/a b/mmtorture-x-swap-swap");
-	assert_int_equal(mmt_bd_swaps_parse("Filename Type Size Used Priority\n", seen_cb, &s),
+	assert_int_equal(mmt_swap_parse_swaps("Filename Type Size Used Priority\n", seen_cb, &s),
 			 0);
 }
 
@@ -269,14 +322,14 @@ static void test_names(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(mmt_bd_name("20261122T010000Z-swap-storm", "swap:zram", "dm",
-				     buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_svc_name("20261122T010000Z-swap-storm", "swap:zram", "dm",
+				      buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mmtorture-20261122T010000Z-swap-storm-swap-zram-dm");
-	assert_int_equal(mmt_bd_name("mmtorture-7", "writeback", NULL, buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_svc_name("mmtorture-7", "writeback", NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mmtorture-7-writeback");
-	assert_int_equal(mmt_bd_name("x", "a/b c", "", buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_svc_name("x", "a/b c", "", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mmtorture-x-a-b-c");
-	assert_int_equal(mmt_bd_name("x", "y", "z", buf, 8), -ENAMETOOLONG);
+	assert_int_equal(mmt_svc_name("x", "y", "z", buf, 8), -ENAMETOOLONG);
 }
 
 static void test_sysfs_choice(void **state)
@@ -284,11 +337,11 @@ static void test_sysfs_choice(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_int_equal(mmt_bd_sysfs_choice("always [madvise] never\n", buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_sysctl_choice("always [madvise] never\n", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "madvise");
-	assert_int_equal(mmt_bd_sysfs_choice("  20\n", buf, sizeof(buf)), 0);
+	assert_int_equal(mmt_sysctl_choice("  20\n", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "20");
-	assert_int_equal(mmt_bd_sysfs_choice("[never]", buf, 4), -ENAMETOOLONG);
+	assert_int_equal(mmt_sysctl_choice("[never]", buf, 4), -ENAMETOOLONG);
 }
 
 static void test_dirty_undo(void **state)
@@ -298,11 +351,11 @@ static void test_dirty_undo(void **state)
 
 	(void)state;
 	/* The ratio is in force: restoring it also zeroes *_bytes. */
-	mmt_dirty_undo("dirty_ratio", 20, "dirty_bytes", 0, &name, &v);
+	mmt_sysctl_dirty_undo("dirty_ratio", 20, "dirty_bytes", 0, &name, &v);
 	assert_string_equal(name, "dirty_ratio");
 	assert_int_equal(v, 20);
 	/* Bytes in force (ratio reads 0): restore bytes, never write 0 there. */
-	mmt_dirty_undo("dirty_ratio", 0, "dirty_bytes", 1 << 20, &name, &v);
+	mmt_sysctl_dirty_undo("dirty_ratio", 0, "dirty_bytes", 1 << 20, &name, &v);
 	assert_string_equal(name, "dirty_bytes");
 	assert_int_equal(v, 1 << 20);
 }
@@ -348,6 +401,8 @@ static void test_job_refuses(void **state)
 	(void)state;
 	assert_int_equal(parse(CELL "[swap]\nbacking = nfs\n", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "[nfs]"));
+	assert_int_equal(parse(CELL "[writeback]\ntarget = nfs\n", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[writeback]: needs an [nfs]"));
 	assert_int_equal(parse(CELL "[writeback]\ndirty_ratio = 5\ndirty_bytes = 16M\n",
 			       err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "exclude"));
@@ -367,10 +422,92 @@ static void test_job_refuses(void **state)
 	assert_true(parse(CELL "[hog]\nmemory_max = 1M\n", err, sizeof(err)) < 0);
 }
 
+/* ---- the one stall schema -------------------------------------------------- */
+
+static json_object *stall_event(const char *dir, const char *source)
+{
+	char path[PATH_MAX], *text = NULL, *line, *save = NULL;
+	json_object *found = NULL;
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	assert_true(mmt_read_file_alloc(path, &text) > 0);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(line), *v;
+
+		if (o && json_object_object_get_ex(o, "type", &v) &&
+		    !strcmp(json_object_get_string(v), "stall") &&
+		    json_object_object_get_ex(o, "source", &v) &&
+		    !strcmp(json_object_get_string(v), source) && !found)
+			found = json_object_get(o);
+		json_object_put(o);
+	}
+	free(text);
+	assert_non_null(found);
+	return found;
+}
+
+static int64_t key_i64(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no %s", key);
+	return json_object_get_int64(v);
+}
+
+/* The watchdog's and an injector's stalls carry the same keys. */
+static void test_one_stall_schema(void **state)
+{
+	char base[] = "/tmp/mmtorture-unit-stall-XXXXXX", cmd[PATH_MAX + 16];
+	struct mmt_run *run = calloc(1, sizeof(*run));
+	struct mmt_injector_cfg cfg = { .name = "swap:z" };
+	struct mmt_inj inj = { .cfg = &cfg, .run = run };
+	json_object *w, *i, *v;
+
+	(void)state;
+	assert_non_null(run);
+	assert_non_null(mkdtemp(base));
+	pthread_mutex_init(&run->lock, NULL);
+	mmt_verdict_init(&run->verdict);
+	assert_int_equal(mmt_results_create(base, "stall", mmt_realtime_us(), run->dir,
+					    sizeof(run->dir), run->id, sizeof(run->id),
+					    &run->res), 0);
+	mmt_svc_stall(&inj, "swap", "swapoff", 5000000, 1000000, gettid());
+	assert_int_equal(mmt_run_stall(run, &(struct mmt_stall){
+				 .source = "watchdog", .cell = "a", .pid = 10, .tid = 11,
+				 .thread = 0, .stalled_us = 4000000, .threshold_us = 3000000,
+				 .wchan = "?", .evidence = "stall-a-11-1.txt" }), 0);
+	mmt_results_close(run->res);
+
+	w = stall_event(run->dir, "watchdog");
+	i = stall_event(run->dir, "swap");
+	assert_int_equal(key_i64(w, "stalled_us"), 4000000);
+	assert_int_equal(key_i64(w, "threshold_us"), 3000000);
+	assert_int_equal(key_i64(w, "thread"), 0);
+	assert_int_equal(key_i64(i, "stalled_us"), 5000000);
+	assert_int_equal(key_i64(i, "threshold_us"), 1000000);
+	assert_int_equal(key_i64(i, "tid"), gettid());
+	assert_false(json_object_object_get_ex(w, "stalled_for_us", &v));
+	assert_false(json_object_object_get_ex(i, "thread", &v));
+	assert_true(json_object_object_get_ex(i, "stack", &v));
+	assert_true(json_object_object_get_ex(i, "what", &v));
+	assert_true(json_object_object_get_ex(w, "evidence", &v));
+	assert_int_equal(run->verdict.nr_reasons, 1);      /* the injector's finding */
+	json_object_put(w);
+	json_object_put(i);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	assert_int_equal(system(cmd), 0);
+	pthread_mutex_destroy(&run->lock);
+	free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_has_all),
+		cmocka_unit_test(test_registry_names),
+		cmocka_unit_test(test_plugins_check),
+		cmocka_unit_test(test_one_stall_schema),
 		cmocka_unit_test(test_option_tables_sane),
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),

@@ -23,6 +23,7 @@
 
 #include "lib/journal.h"
 #include "lib/lock.h"
+#include "lib/undo.h"
 #include "lib/util.h"
 
 struct tmp {
@@ -60,6 +61,18 @@ static int fake2_undo(int argc, char **argv)
 	return 0;
 }
 
+static int held_quiesce(int argc, char **argv)
+{
+	record_call("quiesce", argc, argv);
+	return 0;
+}
+
+static int held_undo(int argc, char **argv)
+{
+	record_call("held", argc, argv);
+	return 0;
+}
+
 #define THREADS 4
 #define PER_THREAD 50
 static int seen[THREADS][PER_THREAD];
@@ -78,10 +91,17 @@ static int count_undo(int argc, char **argv)
 }
 
 static const struct mmt_journal_kind fake_kinds[] = {
-	{ "fake", 1, fake_undo },
-	{ "two", 2, fake2_undo },
-	{ "count", 1, count_undo },
-	{ NULL, 0, NULL },
+	{ "fake", 1, fake_undo, NULL },
+	{ "two", 2, fake2_undo, NULL },
+	{ "count", 1, count_undo, NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* A kind with a quiesce hook, like the harness's cgroup kind. */
+static const struct mmt_journal_kind quiesce_kinds[] = {
+	{ "fake", 1, fake_undo, NULL },
+	{ "held", 1, held_undo, held_quiesce },
+	{ NULL, 0, NULL, NULL },
 };
 
 static int setup(void **state)
@@ -159,7 +179,7 @@ static void test_add_replay_reverse(void **state)
 	struct mmt_journal *jr = NULL;
 	const char *odd[] = { "x\ty\nz%", "second" };
 
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_int_equal(mmt_journal_addv(jr, "fake", "a", NULL), 1);
 	assert_int_equal(mmt_journal_addv(jr, "two", "b", "c", NULL), 2);
 	assert_int_equal(mmt_journal_add(jr, "two", 2, odd), 3);
@@ -184,7 +204,7 @@ static void test_failures_counted_and_retried(void **state)
 	struct tmp *t = *state;
 	struct mmt_journal *jr = NULL;
 
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_true(mmt_journal_addv(jr, "fake", "a", NULL) > 0);
 	assert_true(mmt_journal_addv(jr, "fake", "b", NULL) > 0);
 	assert_true(mmt_journal_addv(jr, "nosuchkind", "z", NULL) > 0);
@@ -241,7 +261,7 @@ static void test_truncated_last_line(void **state)
 	assert_string_equal(calls[1], "fake:a");
 
 	/* Reopened after the crash: the torn line is cut off, numbering goes on. */
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_true(mmt_read_file(t->journal, text, sizeof(text)) > 0);
 	assert_null(strstr(text, "parti"));
 	assert_true(mmt_journal_addv(jr, "fake", "new", NULL) > 9);
@@ -272,16 +292,16 @@ static void test_sequence_numbers(void **state)
 	struct tmp *t = *state;
 	struct mmt_journal *jr = NULL;
 
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_int_equal(mmt_journal_addv(jr, "fake", "a", NULL), 1);
 	assert_int_equal(mmt_journal_addv(jr, "fake", "b", NULL), 2);
 	assert_int_equal(mmt_journal_add(jr, "", 0, NULL), -EINVAL);
 	mmt_journal_close(jr);
 	mmt_journal_close(NULL);
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_int_equal(mmt_journal_addv(jr, "fake", "c", NULL), 3);
 	mmt_journal_close(jr);
-	assert_int_equal(mmt_journal_open("/nonexistent-dir/journal", &jr), -ENOENT);
+	assert_int_equal(mmt_journal_open("/nonexistent-dir/journal", fake_kinds, &jr), -ENOENT);
 	assert_int_equal(mmt_journal_replay("/nonexistent-dir/journal", fake_kinds), -ENOENT);
 }
 
@@ -295,7 +315,7 @@ static void test_builtin_file_dir(void **state)
 
 	snprintf(sub, sizeof(sub), "%s/sub", t->dir);
 	snprintf(file, sizeof(file), "%s/data", sub);
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_true(mmt_journal_addv(jr, "dir", sub, NULL) > 0);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	assert_true(mmt_journal_addv(jr, "file", file, NULL) > 0);
@@ -305,7 +325,7 @@ static void test_builtin_file_dir(void **state)
 	mmt_journal_close(jr);
 
 	/* reverse order matters: the file must go before its directory */
-	assert_int_equal(mmt_journal_replay(t->journal, NULL), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds), 0);
 	assert_int_equal(stat(file, &st), -1);
 	assert_int_equal(stat(sub, &st), -1);
 	assert_int_equal(errno, ENOENT);
@@ -320,7 +340,7 @@ static void test_undo_now(void **state)
 	int seq;
 
 	snprintf(file, sizeof(file), "%s/early", t->dir);
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, mmt_undo_kinds, &jr), 0);
 	seq = mmt_journal_addv(jr, "file", file, NULL);
 	assert_true(seq > 0);
 	assert_true(mmt_journal_addv(jr, "fake", "later", NULL) > 0);
@@ -358,7 +378,7 @@ static void test_builtin_refuses_foreign(void **state)
 	assert_int_equal(write(fd, "keep", 4), 4);
 	close(fd);
 	assert_non_null(mkdtemp(fdir));
-	assert_int_equal(mmt_journal_open(t->journal, &jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
 	assert_true(mmt_journal_addv(jr, "file", foreign, NULL) > 0);
 	assert_true(mmt_journal_addv(jr, "dir", fdir, NULL) > 0);
 	assert_true(mmt_journal_addv(jr, "cgroup", "/nonexistent/notours", NULL) > 0);
@@ -368,7 +388,7 @@ static void test_builtin_refuses_foreign(void **state)
 	assert_true(mmt_journal_addv(jr, "file", "/tmp/mmtorture-x/../../nonexistent", NULL)
 		    > 0);
 	mmt_journal_close(jr);
-	assert_int_equal(mmt_journal_replay(t->journal, NULL), 7);
+	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds), 7);
 	assert_int_equal(stat(fdir, &st), 0);
 	assert_int_equal(mmt_read_file(foreign, buf, sizeof(buf)), 4);
 	assert_string_equal(buf, "keep");
@@ -395,6 +415,36 @@ static void *add_many(void *arg)
 	return NULL;
 }
 
+/*
+ * Every live record's quiesce runs, oldest first, before the first undo;
+ * a record already done is neither quiesced nor undone.  No kinds: -EINVAL.
+ */
+static void test_quiesce_first(void **state)
+{
+	struct tmp *t = *state;
+	struct mmt_journal *jr = NULL;
+	int seq;
+
+	assert_int_equal(mmt_journal_open(t->journal, quiesce_kinds, &jr), 0);
+	assert_true(mmt_journal_addv(jr, "held", "a", NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "fake", "x", NULL) > 0);
+	seq = mmt_journal_addv(jr, "held", "gone", NULL);
+	assert_true(seq > 0);
+	assert_true(mmt_journal_addv(jr, "held", "b", NULL) > 0);
+	assert_int_equal(mmt_journal_undo(jr, seq), 0);
+	mmt_journal_close(jr);
+	nr_calls = 0;
+	assert_int_equal(mmt_journal_replay(t->journal, NULL), -EINVAL);
+	assert_int_equal(nr_calls, 0);
+	assert_int_equal(mmt_journal_replay(t->journal, quiesce_kinds), 0);
+	assert_int_equal(nr_calls, 5);
+	assert_string_equal(calls[0], "quiesce:a");
+	assert_string_equal(calls[1], "quiesce:b");
+	assert_string_equal(calls[2], "held:b");
+	assert_string_equal(calls[3], "fake:x");
+	assert_string_equal(calls[4], "held:a");
+}
+
 static void test_threads(void **state)
 {
 	struct tmp *t = *state;
@@ -404,7 +454,7 @@ static void test_threads(void **state)
 	int i, j;
 
 	memset(seen, 0, sizeof(seen));
-	assert_int_equal(mmt_journal_open(t->journal, &a[0].jr), 0);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &a[0].jr), 0);
 	for (i = 0; i < THREADS; i++) {
 		a[i].jr = a[0].jr;
 		a[i].id = i;
@@ -467,6 +517,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_builtin_file_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undo_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_refuses_foreign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiesce_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
 	};

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Memory pressure toward OOM:
- *   hog            a process that maps and keeps touching anon, mlocked or
- *                  shmem memory.  It never runs outside a memory cgroup with
- *                  a limit: mmtorture-<run>/hog-<name>, created (and
- *                  journalled) by mmt_cg_create with memory.max set, and it
- *                  allocates nothing until it has been attached there.  With
- *                  cell=NAME the hog's cgroup gets that cell's CPUs and
- *                  nodes, so it presses on the cell's nodes.
- *   memcg-squeeze  lowers a cell's memory.max step by step while its
- *                  workers run, holds, restores, and again; the old limit
- *                  is journalled (kind "sysctl": path and old value).
+ * The hog injector: a process that maps and keeps touching anon, mlocked
+ * or shmem memory.  It never runs outside a memory cgroup with a limit:
+ * mmtorture-<run>/hog-<name>, created (and journalled) by mmt_cg_create
+ * with memory.max set, and it allocates nothing until it has been
+ * attached there.  With cell=NAME the hog's cgroup gets that cell's CPUs
+ * and nodes, so it presses on the cell's nodes.  (The hog workload,
+ * workloads/hog.c, is a cell's worker; this one is outside the cells.)
  */
 #include "config.h"
 
@@ -30,14 +26,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "injectors/blockdev.h"
+#include "lib/sysfx/exec.h"
+#include "injectors/services.h"
 #include "injectors/injectors.h"
 #include "lib/journal.h"
 #include "lib/log.h"
-#include "api/run.h"
+#include "api/injector.h"
+#include "lib/cgroup.h"
 #include "lib/util.h"
-
-/* ==== hog ==================================================================== */
 
 enum hog_mode { HOG_ANON, HOG_MLOCK, HOG_SHMEM };
 static const char *const hog_modes[] = { "anon", "mlock", "shmem", NULL };
@@ -85,6 +81,7 @@ struct hog_state {
 	struct mmt_cg *cg;
 	char cg_name[PATH_MAX];
 	pthread_mutex_t mu;         /* cur_pidfd vs stop */
+	bool mu_ready;
 	int cur_pidfd;
 	_Atomic pid_t cur_pid;
 	_Atomic uint64_t kills, spawns, exits;
@@ -104,8 +101,8 @@ static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 		for (unsigned i = 0; i < job->nr_cells; i++)
 			found |= !strcmp(job->cells[i].name, o->cell);
 		if (!found)
-			return mmt_bd_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job",
-					   o->cell);
+			return mmt_svc_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job",
+					    o->cell);
 	}
 	return 0;
 }
@@ -113,13 +110,13 @@ static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 static int hog_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
 	const struct hog_opts *o = inj->opts;
-	struct mmt_run *run = inj->run;
+	const struct mmt_cg_sys *cgsys = mmt_inj_cgsys(inj);
 
-	if (run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
+	if (cgsys->mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
 		snprintf(why, why_len, "no memory cgroup controller: a hog needs a limit");
 		return 1;
 	}
-	if (o->cell[0] && run->cgsys.mode[MMT_CG_CPUSET] == MMT_CG_NONE) {
+	if (o->cell[0] && cgsys->mode[MMT_CG_CPUSET] == MMT_CG_NONE) {
 		snprintf(why, why_len, "no cpuset cgroup controller to bind the hog to cell %s",
 			 o->cell);
 		return 1;
@@ -192,7 +189,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 		close(pfd[1]);
 		return 0;
 	}
-	pid = mmt_bd_clone(&pidfd);
+	pid = mmt_exec_clone(&pidfd);
 	if (pid == 0)
 		hog_child(pfd[0], s->o, adj, strlen(adj), comm);
 	if (pid > 0) {
@@ -221,9 +218,9 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 
 		json_object_object_add(ex, "pid", json_object_new_int(pid));
 		json_object_object_add(ex, "cgroup", json_object_new_string(s->cg_name));
-		mmt_bd_event(s->inj->run, s->inj->cfg->name, "hog_spawn", ex);
+		mmt_svc_event(s->inj, "hog_spawn", ex);
 	}
-	mmt_bd_waitpidfd(pidfd, false, ret_status);
+	mmt_exec_waitpidfd(pidfd, false, ret_status);
 	*ret_lived_us = mmt_now_us() - t0;
 	pthread_mutex_lock(&s->mu);
 	s->cur_pidfd = -1;
@@ -236,7 +233,7 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 static void *hog_thread(void *arg)
 {
 	struct hog_state *s = arg;
-	struct mmt_run *run = s->inj->run;
+	struct mmt_inj *inj = s->inj;
 
 	while (!mmt_ith_stopping(&s->ith)) {
 		uint64_t lived = 0;
@@ -246,7 +243,7 @@ static void *hog_thread(void *arg)
 		if (r <= 0) {
 			if (r < 0) {
 				s->failed = true;
-				mmt_run_finding(run, MMT_F_HARNESS, "%s: cannot run the hog: %s",
+				mmt_inj_finding(inj, MMT_F_HARNESS, "%s: cannot run the hog: %s",
 						s->inj->cfg->name, strerror(-r));
 			}
 			break;
@@ -260,12 +257,12 @@ static void *hog_thread(void *arg)
 		if (WIFSIGNALED(status)) {
 			atomic_fetch_add(&s->kills, 1);
 			json_object_object_add(ex, "signal", json_object_new_int(WTERMSIG(status)));
-			mmt_bd_event(run, s->inj->cfg->name, "hog_killed", ex);
+			mmt_svc_event(s->inj, "hog_killed", ex);
 		} else {
 			atomic_fetch_add(&s->exits, 1);
 			s->last_exit = WEXITSTATUS(status);
 			json_object_object_add(ex, "exit", json_object_new_int(s->last_exit));
-			mmt_bd_event(run, s->inj->cfg->name, "hog_exit", ex);
+			mmt_svc_event(s->inj, "hog_exit", ex);
 		}
 		if (!s->o->respawn || mmt_ith_sleep(&s->ith, s->o->respawn_delay_us))
 			break;
@@ -282,12 +279,11 @@ static void cg_child_name(struct mmt_inj *inj, const char *kind, char *buf, size
 	for (char *p = clean; *p; p++)
 		if (*p == '/' || *p == ' ')
 			*p = '-';
-	snprintf(buf, len, "%s/%s-%s", inj->run->top_name, kind, clean);
+	snprintf(buf, len, "%s/%s-%s", mmt_inj_cgroup_top(inj), kind, clean);
 }
 
 static int hog_start_do(struct mmt_inj *inj)
 {
-	struct mmt_run *run = inj->run;
 	struct hog_state *s;
 	bool ctrls[MMT_CG_NR_CTRLS] = { false };
 	const char *keys[3], *vals[3];
@@ -296,24 +292,22 @@ static int hog_start_do(struct mmt_inj *inj)
 	size_t n = 0;
 	int r;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
+	s = inj->priv;
 	s->inj = inj;
 	s->o = inj->opts;
 	s->cur_pidfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
-	inj->priv = s;
+	s->mu_ready = true;
 	cg_child_name(inj, "hog", s->cg_name, sizeof(s->cg_name));
 	ctrls[MMT_CG_MEMORY] = true;
 	if (s->o->cell[0]) {
-		struct mmt_cell_rt *cell = mmt_run_cell(run, s->o->cell);
+		struct mmt_cell_view cell;
 
-		if (!cell || !cell->cpus || !cell->mems)
+		if (mmt_inj_cell(inj, s->o->cell, &cell) < 0 || !cell.cpus || !cell.mems)
 			return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name,
 					     s->o->cell);
-		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), cell->cpus);
-		hwloc_bitmap_list_snprintf(mems, sizeof(mems), cell->mems);
+		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), cell.cpus);
+		hwloc_bitmap_list_snprintf(mems, sizeof(mems), cell.mems);
 		ctrls[MMT_CG_CPUSET] = true;
 		keys[n] = "cpuset.cpus";
 		vals[n++] = cpus;
@@ -323,7 +317,8 @@ static int hog_start_do(struct mmt_inj *inj)
 	snprintf(max, sizeof(max), "%" PRIu64, s->o->memory_max);
 	keys[n] = "memory.max";
 	vals[n++] = max;
-	r = mmt_cg_create(&run->cgsys, run->jr, s->cg_name, ctrls, keys, vals, n, &s->cg);
+	r = mmt_cg_create(mmt_inj_cgsys(inj), mmt_inj_journal(inj), s->cg_name, ctrls, keys, vals,
+			  n, &s->cg);
 	if (r < 0)
 		return r;
 	/* A hog never runs without a limit: read it back. */
@@ -338,17 +333,15 @@ static int hog_start_do(struct mmt_inj *inj)
 	return mmt_ith_start(&s->ith, hog_thread, s);
 }
 
-/* A failed start means no stop or report: undo and free now. */
+/* A failed start means no stop: remove the hog's cgroup now. */
 static int hog_start(struct mmt_inj *inj)
 {
 	int r = hog_start_do(inj);
 	struct hog_state *s = inj->priv;
 
-	if (r < 0 && s) {
+	if (r < 0) {
 		mmt_cg_destroy(s->cg);
-		pthread_mutex_destroy(&s->mu);
-		free(s);
-		inj->priv = NULL;
+		s->cg = NULL;
 	}
 	return r;
 }
@@ -381,10 +374,10 @@ static int hog_stop(struct mmt_inj *inj)
 	if (s->cur_pidfd >= 0)
 		kill_pidfd(s->cur_pidfd);
 	pthread_mutex_unlock(&s->mu);
-	r = mmt_ith_stop(&s->ith, mmt_bd_stop_timeout_us(inj->run, 60 * MMT_USEC_PER_SEC));
+	r = mmt_ith_stop(&s->ith, mmt_svc_stop_timeout_us(inj, 60 * MMT_USEC_PER_SEC));
 	if (r == -ETIMEDOUT) {
 		s->timed_out = true;
-		mmt_run_finding(inj->run, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
+		mmt_inj_finding(inj, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
 				"after SIGKILL", inj->cfg->name, (int)atomic_load(&s->cur_pid));
 		return r;
 	}
@@ -397,10 +390,6 @@ static void hog_report(struct mmt_inj *inj, json_object *out)
 {
 	struct hog_state *s = inj->priv;
 
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
 	json_object_object_add(out, "mode", json_object_new_string(hog_modes[s->o->mode]));
 	json_object_object_add(out, "size", json_object_new_uint64(s->o->size));
 	json_object_object_add(out, "memory_max", json_object_new_uint64(s->o->memory_max));
@@ -411,14 +400,18 @@ static void hog_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "killed", json_object_new_uint64(atomic_load(&s->kills)));
 	json_object_object_add(out, "exited", json_object_new_uint64(atomic_load(&s->exits)));
 	json_object_object_add(out, "lived_max_us", json_object_new_uint64(s->lived_max_us));
-out_free:
-	/* Freed once its thread is gone (like rebind: report is the last
-	 * hook; report(inj, NULL) only frees). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
+}
+
+static void hog_cleanup(struct mmt_inj *inj)
+{
+	struct hog_state *s = inj->priv;
+
+	if (!s || mmt_ith_release(&s->ith, inj))
+		return;
+	mmt_cg_destroy(s->cg);
+	s->cg = NULL;
+	if (s->mu_ready)
 		pthread_mutex_destroy(&s->mu);
-		inj->priv = NULL;
-		free(s);
-	}
 }
 
 const struct mmt_injector_ops mmt_injector_hog = {
@@ -427,6 +420,7 @@ const struct mmt_injector_ops mmt_injector_hog = {
 	.summary = "an anon, mlocked or shmem memory hog in its own limited memcg",
 	.opts = hog_opts,
 	.opts_size = sizeof(struct hog_opts),
+	.priv_size = sizeof(struct hog_state),
 	.columns = hog_columns,
 	.validate = hog_validate,
 	.probe = hog_probe,
@@ -434,251 +428,5 @@ const struct mmt_injector_ops mmt_injector_hog = {
 	.poll = hog_poll,
 	.stop = hog_stop,
 	.report = hog_report,
-};
-
-/* ==== memcg-squeeze ============================================================ */
-
-struct sq_opts {
-	char cell[MMT_OPT_STRLEN];
-	uint64_t step;
-	uint64_t floor;
-	uint64_t interval_us;
-	uint64_t hold_us;
-	uint64_t cycles;
-};
-
-#define OFF(f) offsetof(struct sq_opts, f)
-static const struct mmt_opt sq_opts[] = {
-	{ "cell", MMT_OPT_STR, OFF(cell), 0, 0, "", NULL,
-	  "the cell whose memory.max is squeezed (required)" },
-	{ "step", MMT_OPT_SIZE, OFF(step), 1 << 20, 0, "32M", NULL,
-	  "lower the limit by this much per step" },
-	{ "floor", MMT_OPT_SIZE, OFF(floor), 4 << 20, 0, "64M", NULL,
-	  "never below this limit" },
-	{ "interval", MMT_OPT_DURATION, OFF(interval_us), 10000, 0, "1s", NULL,
-	  "time between steps" },
-	{ "hold", MMT_OPT_DURATION, OFF(hold_us), 0, 0, "5s", NULL,
-	  "stay at the floor this long, then restore the limit" },
-	{ "cycles", MMT_OPT_U64, OFF(cycles), 0, 0, "0", NULL,
-	  "squeeze-and-restore cycles; 0 repeats until the run ends" },
-	MMT_OPT_END,
-};
-#undef OFF
-
-static const char *const sq_columns[] = { "limit_mb", "usage_mb", "steps", NULL };
-
-struct sq_state {
-	struct mmt_inj *inj;
-	const struct sq_opts *o;
-	struct mmt_ith ith;
-	struct mmt_cell_rt *cell;
-	char orig[64];
-	uint64_t orig_bytes;
-	int restore_seq;
-	_Atomic uint64_t limit, steps, refused, cycles_done;
-	bool timed_out;
-};
-
-static int sq_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
-		       char *err, size_t err_len)
-{
-	const struct sq_opts *o = cfg->opts;
-
-	if (!o->cell[0])
-		return mmt_bd_verr(cfg, "cell", err, err_len, "required");
-	for (unsigned i = 0; i < job->nr_cells; i++)
-		if (!strcmp(job->cells[i].name, o->cell))
-			return 0;
-	return mmt_bd_verr(cfg, "cell", err, err_len, "no [cell:%s] in the job", o->cell);
-}
-
-static int sq_probe(struct mmt_inj *inj, char *why, size_t why_len)
-{
-	if (inj->run->cgsys.mode[MMT_CG_MEMORY] == MMT_CG_NONE) {
-		snprintf(why, why_len, "no memory cgroup controller to squeeze");
-		return 1;
-	}
-	return 0;
-}
-
-static int sq_set(struct sq_state *s, uint64_t limit)
-{
-	char v[32];
-	int r;
-
-	snprintf(v, sizeof(v), "%" PRIu64, limit);
-	mmt_ith_busy(&s->ith, "memory.max write");
-	r = mmt_cg_set(s->cell->cg, "memory.max", v);
-	mmt_ith_busy(&s->ith, NULL);
-	if (r == 0)
-		atomic_store(&s->limit, limit);
-	return r;
-}
-
-static void *sq_thread(void *arg)
-{
-	struct sq_state *s = arg;
-	const struct sq_opts *o = s->o;
-	uint64_t top = s->orig_bytes;
-
-	while (!mmt_ith_stopping(&s->ith)) {
-		uint64_t lim = top;
-
-		/* Down, step by step, to the floor (or until the kernel
-		 * refuses: v1 answers EBUSY when it cannot reclaim enough). */
-		while (lim > o->floor) {
-			lim = lim - o->floor > o->step ? lim - o->step : o->floor;
-			if (mmt_ith_sleep(&s->ith, o->interval_us))
-				goto out;
-			if (sq_set(s, lim) < 0) {
-				atomic_fetch_add(&s->refused, 1);
-				break;
-			}
-			atomic_fetch_add(&s->steps, 1);
-		}
-		if (mmt_ith_sleep(&s->ith, o->hold_us))
-			break;
-		mmt_ith_busy(&s->ith, "memory.max restore");
-		mmt_cg_set(s->cell->cg, "memory.max", s->orig);
-		mmt_ith_busy(&s->ith, NULL);
-		atomic_store(&s->limit, s->orig_bytes);
-		atomic_fetch_add(&s->cycles_done, 1);
-		mmt_bd_event(s->inj->run, s->inj->cfg->name, "squeeze_cycle", NULL);
-		if (o->cycles && atomic_load(&s->cycles_done) >= o->cycles)
-			break;
-		if (mmt_ith_sleep(&s->ith, o->interval_us))
-			break;
-	}
-out:
-	return NULL;
-}
-
-static int sq_start_do(struct mmt_inj *inj)
-{
-	struct sq_state *s;
-	char path[PATH_MAX], cur[64];
-	uint64_t v;
-	int r;
-
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->inj = inj;
-	s->o = inj->opts;
-	inj->priv = s;
-	s->cell = mmt_run_cell(inj->run, s->o->cell);
-	if (!s->cell || !s->cell->cg)
-		return log_err_errno(-ENOENT, "%s: no running cell %s", inj->cfg->name, s->o->cell);
-	r = mmt_cg_get(s->cell->cg, "memory.max", s->orig, sizeof(s->orig));
-	if (r < 0)
-		return log_err_errno(r, "%s: read memory.max of %s", inj->cfg->name, s->o->cell);
-	mmt_strstrip(s->orig);
-	if (mmt_parse_u64(s->orig, &v) < 0 || v > (1ULL << 50)) {
-		/* No limit ("max", or v1's huge number): start from usage. */
-		if (mmt_cg_get(s->cell->cg, "memory.current", cur, sizeof(cur)) < 0 ||
-		    mmt_parse_u64(mmt_strstrip(cur), &v) < 0)
-			return log_err_errno(-EINVAL, "%s: cell %s has no limit and no usage",
-					     inj->cfg->name, s->o->cell);
-	}
-	s->orig_bytes = v;
-	atomic_store(&s->limit, v);
-	r = mmt_cg_path(s->cell->cg, "memory.max", path, sizeof(path));
-	if (r < 0)
-		return log_err_errno(r, "%s: path of memory.max", inj->cfg->name);
-	s->restore_seq = mmt_journal_addv(inj->run->jr, "sysctl", path, s->orig, NULL);
-	if (s->restore_seq < 0)
-		return log_err_errno(s->restore_seq, "%s: journal memory.max", inj->cfg->name);
-	return mmt_ith_start(&s->ith, sq_thread, s);
-}
-
-/* A failed start means no stop or report: undo and free now. */
-static int sq_start(struct mmt_inj *inj)
-{
-	int r = sq_start_do(inj);
-	struct sq_state *s = inj->priv;
-
-	if (r < 0 && s) {
-		if (s->restore_seq > 0)
-			mmt_journal_undo(inj->run->jr, s->restore_seq);
-		free(s);
-		inj->priv = NULL;
-	}
-	return r;
-}
-
-static void sq_poll(struct mmt_inj *inj, double *vals)
-{
-	struct sq_state *s = inj->priv;
-	char buf[64];
-	uint64_t v;
-
-	vals[0] = vals[1] = vals[2] = NAN;
-	if (!s || !s->cell || !s->cell->cg)
-		return;
-	vals[0] = (double)atomic_load(&s->limit) / (1 << 20);
-	if (mmt_cg_get(s->cell->cg, "memory.current", buf, sizeof(buf)) >= 0 &&
-	    mmt_parse_u64(mmt_strstrip(buf), &v) == 0)
-		vals[1] = (double)v / (1 << 20);
-	vals[2] = (double)atomic_load(&s->steps);
-}
-
-static int sq_stop(struct mmt_inj *inj)
-{
-	struct sq_state *s = inj->priv;
-	int r, u;
-
-	if (!s)
-		return 0;
-	r = mmt_ith_stop_or_stall(&s->ith, inj, 60 * MMT_USEC_PER_SEC);
-	if (r == -ETIMEDOUT)
-		s->timed_out = true;
-	if (s->restore_seq > 0) {
-		u = mmt_journal_undo(inj->run->jr, s->restore_seq);
-		if (u < 0)
-			log_err_errno(u, "%s: restore memory.max of %s", inj->cfg->name,
-				      s->o->cell);
-		else
-			s->restore_seq = 0;
-		if (r == 0)
-			r = u;
-	}
-	return r;
-}
-
-static void sq_report(struct mmt_inj *inj, json_object *out)
-{
-	struct sq_state *s = inj->priv;
-
-	if (!s)
-		return;
-	if (!out)
-		goto out_free;
-	json_object_object_add(out, "cell", json_object_new_string(s->o->cell));
-	json_object_object_add(out, "original", json_object_new_string(s->orig));
-	json_object_object_add(out, "steps", json_object_new_uint64(atomic_load(&s->steps)));
-	json_object_object_add(out, "refused", json_object_new_uint64(atomic_load(&s->refused)));
-	json_object_object_add(out, "cycles",
-			       json_object_new_uint64(atomic_load(&s->cycles_done)));
-	json_object_object_add(out, "restored", json_object_new_boolean(s->restore_seq == 0));
-out_free:
-	/* Freed once its thread is gone (report is the last hook). */
-	if (!s->ith.running && atomic_load(&s->ith.done)) {
-		inj->priv = NULL;
-		free(s);
-	}
-}
-
-const struct mmt_injector_ops mmt_injector_memcg_squeeze = {
-	.version = MMT_INJECTOR_VERSION,
-	.name = "memcg-squeeze",
-	.summary = "lower a cell's memory.max step by step while it runs, then restore",
-	.opts = sq_opts,
-	.opts_size = sizeof(struct sq_opts),
-	.columns = sq_columns,
-	.validate = sq_validate,
-	.probe = sq_probe,
-	.start = sq_start,
-	.poll = sq_poll,
-	.stop = sq_stop,
-	.report = sq_report,
+	.cleanup = hog_cleanup,
 };

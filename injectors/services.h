@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_SERVICES_H
+#define MMT_SERVICES_H
+
+/*
+ * What the pressure injectors (swap, writeback, nfs, hog, memcg-squeeze,
+ * the levers) share that is about being an injector: names, the
+ * injector's own thread and its stall report, thresholds, events and the
+ * validate() error prefix.  The system side effects themselves are in
+ * lib/sysfx/ (each with its undo, lib/undo.h).
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+struct mmt_inj;
+struct mmt_injector_cfg;
+
+/*
+ * "mmtorture-<run id>-<inst>[-<suffix>]" with every character outside
+ * [A-Za-z0-9._-] replaced by '-' (instance names hold ':').  A run id that
+ * already starts with "mmtorture-" is not prefixed twice.  Pure.
+ * Returns 0 or -ENAMETOOLONG.
+ */
+int mmt_svc_name(const char *run_id, const char *inst, const char *suffix,
+		 char *buf, size_t len);
+
+/* ---- the injector's own thread ------------------------------------------------------ */
+
+/*
+ * Long or blocking work (swapon/swapoff, mkfs, mounts, dm loads, the
+ * dirtier) runs here, never in poll.  busy_since_us/busy_what let poll see
+ * a kernel call that does not come back.
+ */
+struct mmt_ith {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	atomic_bool stop;
+	atomic_bool done;             /* the thread function returned */
+	bool running;
+	bool left_behind;             /* did not stop in time: detached */
+	_Atomic pid_t tid;               /* the thread's tid, once running */
+	_Atomic uint64_t busy_since_us;  /* CLOCK_MONOTONIC; 0 when idle */
+	const char *_Atomic busy_what;   /* a string literal */
+};
+
+int mmt_ith_start(struct mmt_ith *ith, void *(*fn)(void *), void *arg);
+/* Sleep up to us; returns true when stop was asked (at once if so). */
+bool mmt_ith_sleep(struct mmt_ith *ith, uint64_t us);
+static inline bool mmt_ith_stopping(struct mmt_ith *ith)
+{
+	return atomic_load(&ith->stop);
+}
+/* Mark the start (what = a literal) and end (NULL) of a blocking call. */
+void mmt_ith_busy(struct mmt_ith *ith, const char *what);
+/* Ask to stop, wake the thread, join within timeout_us.  Returns 0, or
+ * -ETIMEDOUT (the thread is detached and left behind; its journal
+ * records stay for the final replay).  Accepts a thread never started. */
+int mmt_ith_stop(struct mmt_ith *ith, uint64_t timeout_us);
+struct mmt_inj;
+/*
+ * From an injector's cleanup: stop the thread if it still runs (stop never
+ * came; within the job's stop timeout).  A thread left behind (now or by an
+ * earlier stop) keeps the injector's state: inj->priv becomes NULL, and
+ * true says the caller must release nothing.  Accepts a thread never started.
+ */
+bool mmt_ith_release(struct mmt_ith *ith, struct mmt_inj *inj);
+
+/*
+ * From poll: report, once (*reported), a blocking call of the thread that
+ * has not returned within the stall threshold (own_us, or [global]
+ * stall_threshold when 0) as a stall of the given source.
+ */
+void mmt_ith_check_stall(struct mmt_ith *ith, struct mmt_inj *inj, const char *source,
+			 uint64_t own_us, bool *reported);
+/*
+ * From stop: mmt_ith_stop() within the injector's stop timeout (at least
+ * floor_us).  A thread that does not return is a STALL finding naming the
+ * call it is in.  Returns what mmt_ith_stop() returned.
+ */
+int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t floor_us);
+
+/* ---- small helpers shared by the injectors ------------------------------------------- */
+
+/* Emit an "injector" event {"injector":<instance>,"phase":phase, ...extra's
+ * keys} (extra is consumed; may be NULL). */
+void mmt_svc_event(struct mmt_inj *inj, const char *phase, json_object *extra);
+/*
+ * Report a stall of the injector's thread tid: a "stall" event (the one
+ * schema, api/injector.h struct mmt_stall) with what it was doing, the
+ * threshold it passed (us) and its wchan and kernel stack inline, and a
+ * MMT_F_STALL finding.  The caller reports each stall once.
+ */
+void mmt_svc_stall(struct mmt_inj *inj, const char *source, const char *what,
+		   uint64_t stalled_us, uint64_t threshold_us, pid_t tid);
+/* The stop timeout for an injector thread: max(job stop_timeout, floor). */
+uint64_t mmt_svc_stop_timeout_us(const struct mmt_inj *inj, uint64_t floor_us);
+/* "file:line: [inst] key: " prefix for validate() errors. */
+int mmt_svc_verr(const struct mmt_injector_cfg *cfg, const char *key,
+		 char *err, size_t err_len,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

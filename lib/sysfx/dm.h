@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MMT_SYSFX_DM_H
+#define MMT_SYSFX_DM_H
+
+/*
+ * Device mapper through libdevmapper; owns the undo of the journal kind
+ * "dm NAME".  libdevmapper is not thread-safe (process-wide state; two
+ * threads creating devices at once crashed in it, seen in the lab VM):
+ * every function here, the undo included, takes one lock inside.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mmt_journal;
+
+/*
+ * Table lines as `dmsetup table` prints them.  Pure (unit-tested).
+ * delay:  "0 SECTORS delay DEV 0 READ_MS DEV 0 WRITE_MS"
+ * flakey: "0 SECTORS flakey DEV 0 UP_S DOWN_S [1 drop_writes|error_writes]"
+ */
+enum mmt_flakey_mode {
+	MMT_FLAKEY_ERROR_WRITES,
+	MMT_FLAKEY_DROP_WRITES,
+	MMT_FLAKEY_ERROR_ALL,    /* no feature: every I/O fails while down */
+};
+extern const char *const mmt_flakey_mode_names[];   /* NULL-terminated */
+
+int mmt_dm_delay_table(const char *dev, uint64_t sectors, unsigned read_ms,
+		       unsigned write_ms, char *buf, size_t len);
+int mmt_dm_flakey_table(const char *dev, uint64_t sectors, unsigned up_s,
+			unsigned down_s, enum mmt_flakey_mode mode, char *buf,
+			size_t len);
+/*
+ * Can this kernel run dm target (e.g. "delay")?  0 yes; 1 (CONF) with why
+ * saying what is missing, after trying modprobe dm-mod / dm-<target>.
+ */
+int mmt_dm_probe(const char *target, char *why, size_t why_len);
+
+/*
+ * device-mapper as the kernel answers, for `mmtorture check`; loads
+ * nothing.  driver: /proc/misc lists device-mapper and DM_VERSION
+ * answered (version holds it, e.g. "4.48.0"); stale_node: no driver, yet
+ * /dev/mapper/control is a 10:236 node; targets: the driver's target list
+ * (DM_LIST_VERSIONS), "name vX.Y.Z" separated by ", ", empty without one.
+ */
+struct mmt_dm_status {
+	bool driver, stale_node;
+	char version[64];
+	char targets[1024];
+};
+void mmt_dm_get_status(struct mmt_dm_status *ret);
+/* Is dm TARGET ("delay") in the driver's target list?  Loads nothing;
+ * *ret_version (may be NULL) gets "1.4.0". */
+bool mmt_dm_has_target(const char *target, char *ret_version, size_t len);
+/* Create, load (one table line) and resume NAME; journalled as "dm NAME"
+ * first.  ret_dev is /dev/mapper/NAME. */
+int mmt_dm_create(struct mmt_journal *jr, const char *name,
+		  const char *table, char *ret_dev, size_t len, int *ret_seq);
+/*
+ * Remove NAME if it exists (no driver or no such device is done).  Refuses
+ * (-EPERM) a name without "mmtorture".  0, -EIO when the driver could not
+ * be asked, or the driver's -errno (e.g. -EBUSY while open).
+ */
+int mmt_dm_remove(const char *name);
+/* Journal undo of "dm NAME": mmt_dm_remove(), but -EBUSY (the record
+ * stays) when the lock is not free within 10 s. */
+int mmt_dm_undo(int argc, char **argv);
+
+/* The dm-delay / dm-flakey knobs the swap and writeback injectors share. */
+struct mmt_dm_params {
+	bool flakey;                  /* dm-flakey, else dm-delay */
+	uint64_t bytes;               /* size of the lower device */
+	unsigned read_delay_ms, write_delay_ms;
+	uint64_t up_us, down_us;
+	enum mmt_flakey_mode flakey_mode;
+};
+/* Build the table for p over lower and create NAME (mmt_dm_create). */
+int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
+		 const struct mmt_dm_params *p, char *ret_dev, size_t len, int *ret_seq);
+
+#endif
