@@ -33,8 +33,8 @@
 #include "workloads/workloads.h"
 #include "harness/registry.h"
 
-#define EXIT_USAGE 2
-#define EXIT_UNTESTABLE 125
+#define EXIT_USAGE MMT_EXIT_USAGE
+#define EXIT_UNTESTABLE MMT_EXIT_UNTESTABLE
 #define MAX_JOBS 64
 
 /* ---- run ------------------------------------------------------------------- */
@@ -46,7 +46,9 @@ static void run_usage(FILE *f)
 		"                     [--repeat N | --until-fail [--max-runs N]] [--wait-lock DURATION]\n"
 		"JOB is a job file or the name of a built-in job (see `mmtorture list`);\n"
 		"without one, the built-in job \"default\" runs.\n"
-		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip), 2 usage or job error.\n");
+		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip); errors that\n"
+		"abort a git bisect run: 128 usage or job file, 129 run lock held or\n"
+		"not takeable, results directory not writable.\n");
 }
 
 /* Wilson score interval for k failures in n runs. */
@@ -248,12 +250,12 @@ int mmt_cmd_run(int argc, char **argv)
 	}
 	if (lockfd == -EBUSY) {
 		log_err("another mmtorture run holds %s: %s", mmt_lock_path(), holder);
-		exit_code = EXIT_USAGE;
+		exit_code = MMT_EXIT_MACHINE;
 		goto out_topo;
 	}
 	if (lockfd < 0) {
 		log_err("lock %s: %s", mmt_lock_path(), strerror(-lockfd));
-		exit_code = EXIT_UNTESTABLE;
+		exit_code = MMT_EXIT_MACHINE;
 		if (geteuid() != 0)
 			log_err("mmtorture run needs root");
 		goto out_topo;
@@ -276,7 +278,7 @@ int mmt_cmd_run(int argc, char **argv)
 				args.seed++;  /* each repetition its own, recorded, seed */
 			outcome = mmt_run_job(&jobs[i], &topo, &args, &r, dir, sizeof(dir));
 			if (outcome == MMT_RUN_NO_RESULTS) {
-				exit_code = EXIT_USAGE;
+				exit_code = MMT_EXIT_MACHINE;
 				goto out_unlock;
 			}
 			runs++;
@@ -560,11 +562,11 @@ int mmt_cmd_cleanup(int argc, char **argv)
 	if (lockfd == -EBUSY) {
 		log_err("a run is active (%s holds %s): not cleaning up under it", holder,
 			mmt_lock_path());
-		return EXIT_USAGE;
+		return MMT_EXIT_MACHINE;
 	}
 	if (lockfd < 0) {
 		log_err("lock %s: %s", mmt_lock_path(), strerror(-lockfd));
-		return EXIT_UNTESTABLE;
+		return MMT_EXIT_MACHINE;
 	}
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++) {
