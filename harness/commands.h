@@ -30,5 +30,9 @@ int mmt_cmd_parse_kmsg(int argc, char **argv);
  * run directory.
  */
 int mmt_cmd_report(int argc, char **argv);
+/* `mmtorture export (--ktap | --junit | --kcidb) [-o FILE] RUNDIR...` (export.c) */
+int mmt_cmd_export(int argc, char **argv);
+/* Create or replace path (NULL: stdout) with text.  Returns 0 or -errno. */
+int mmt_cmd_write_text(const char *path, const char *text);
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
 	{ "cleanup", mmt_cmd_cleanup, "replay run journals after a crash" },
 	{ "parse-kmsg", mmt_cmd_parse_kmsg, "classify a saved kernel log (FILE or -)" },
 	{ "report", mmt_cmd_report, "render a run as one HTML page (--compare RUNDIR2)" },
+	{ "export", mmt_cmd_export, "render runs as KTAP, JUnit or KernelCI KCIDB JSON" },
 };
 
 static void usage(FILE *f)
