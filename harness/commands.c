@@ -20,6 +20,7 @@
 #include "harness/commands.h"
 #include "lib/sysfx/exec.h"
 #include "lib/sysfx/dm.h"
+#include "results/results.h"
 #include "injectors/injectors.h"
 #include "lib/kfeat.h"
 #include "api/job.h"
@@ -35,9 +36,30 @@
 #include "workloads/workloads.h"
 #include "harness/registry.h"
 
-#define EXIT_USAGE 2
-#define EXIT_UNTESTABLE 125
+#define EXIT_USAGE MMT_EXIT_USAGE
+#define EXIT_UNTESTABLE MMT_EXIT_UNTESTABLE
 #define MAX_JOBS 64
+
+/*
+ * Which built-in jobs this binary reads (mmt_job_dir()): MMT_JOBDIR when
+ * set; the source tree's jobs/ when this is the binary of the build tree;
+ * else, installed, $(pkgdatadir)/jobs, even while the build tree it came
+ * from still exists.
+ */
+static void choose_job_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("MMT_JOBDIR"))
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return;
+	exe[n] = '\0';
+	if (strcmp(exe, MMT_BUILDDIR "/mmtorture"))
+		setenv("MMT_JOBDIR", MMT_JOBDIR, 0);
+}
 
 /* ---- run ------------------------------------------------------------------- */
 
@@ -46,9 +68,15 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: mmtorture run [JOB...] [-t DURATION] [--seed N] [--results DIR]\n"
 		"                     [--repeat N | --until-fail [--max-runs N]] [--wait-lock DURATION]\n"
+		"                     [--ktap | --no-ktap]\n"
 		"JOB is a job file or the name of a built-in job (see `mmtorture list`);\n"
 		"without one, the built-in job \"default\" runs.\n"
-		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip), 2 usage or job error.\n");
+		"At the end, the KTAP of all runs (one subtest per run when there are\n"
+		"several) goes to stdout with --ktap, or when stdout is not a terminal\n"
+		"(a console LAVA or KernelCI parses), unless --no-ktap.\n"
+		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip); errors that\n"
+		"abort a git bisect run: 128 usage or job file, 129 run lock held or\n"
+		"not takeable, results directory not writable.\n");
 }
 
 /* Wilson score interval for k failures in n runs. */
@@ -109,6 +137,150 @@ static void report_repeat(const char *job, unsigned runs, unsigned fails,
 	json_object_put(j);
 }
 
+/* The run directories of one invocation, in the order they ran. */
+struct run_list {
+	char **dirs;
+	size_t nr, cap;
+};
+
+static void run_list_add(struct run_list *l, const char *dir)
+{
+	if (l->nr == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **d = realloc(l->dirs, cap * sizeof(*d));
+
+		if (!d) {
+			log_warn("out of memory: %s left out of the combined results", dir);
+			return;
+		}
+		l->dirs = d;
+		l->cap = cap;
+	}
+	l->dirs[l->nr] = strdup(dir);
+	if (l->dirs[l->nr])
+		l->nr++;
+	else
+		log_warn("out of memory: %s left out of the combined results", dir);
+}
+
+static void run_list_free(struct run_list *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		free(l->dirs[i]);
+	free(l->dirs);
+}
+
+/* The run.json of each run of l (those that load), in order; *nr their count. */
+static json_object **load_runs(const struct run_list *l, size_t *nr)
+{
+	json_object **runs = calloc(l->nr ? l->nr : 1, sizeof(*runs));
+	char path[PATH_MAX];
+
+	*nr = 0;
+	if (!runs)
+		return NULL;
+	for (size_t i = 0; i < l->nr; i++) {
+		snprintf(path, sizeof(path), "%s/run.json", l->dirs[i]);
+		runs[*nr] = json_object_from_file(path);
+		if (runs[*nr])
+			(*nr)++;
+		else
+			log_warn("%s: missing or not JSON, left out of the combined results", path);
+	}
+	return runs;
+}
+
+/*
+ * A --repeat or multi-job invocation: one JUnit and one KTAP file for all
+ * its runs, written beside them as <base>/combined-<UTC time>-<first
+ * job>.junit.xml and .ktap (base: the first job's results directory).
+ * Each run keeps its own files.
+ */
+static void write_combined(json_object *const *runs, size_t nr, const char *base,
+			   const char *job)
+{
+	char path[PATH_MAX], ts[32], name[PATH_MAX];
+	char *text[2];
+	static const char *const ext[2] = { "junit.xml", "ktap" };
+
+	mmt_format_utc(mmt_realtime_us(), true, ts, sizeof(ts));
+	snprintf(name, sizeof(name), "combined-%s-%s", ts, job);
+	text[0] = mmt_junit_render_runs(runs, nr, name);
+	text[1] = mmt_ktap_render_runs(runs, nr);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s.%s", base, name, ext[i]);
+		if (!text[i] || mmt_cmd_write_text(path, text[i]) < 0)
+			log_warn("cannot write %s", path);
+		else
+			log_info("%s of %zu runs: %s", i ? "KTAP" : "JUnit", nr, path);
+		free(text[i]);
+	}
+}
+
+/*
+ * The KTAP of the invocation on stdout, after everything else, for the
+ * consoles that LAVA and KernelCI parse: one run's result.ktap as it is,
+ * several runs as one document with a subtest per run.
+ */
+static void print_ktap(json_object *const *runs, size_t nr)
+{
+	char *ktap = nr == 1 ? mmt_ktap_render(runs[0]) : mmt_ktap_render_runs(runs, nr);
+
+	if (!ktap) {
+		log_warn("cannot render the KTAP summary");
+		return;
+	}
+	fputs(ktap, stdout);
+	fflush(stdout);
+	free(ktap);
+}
+
+/*
+ * The progress display, on stderr: on a terminal one line redrawn at every
+ * sample tick; otherwise a plain line every tenth of the run (at least 10 s
+ * apart), so that a log stays short.  Rates are over the last tick.
+ */
+struct progress {
+	bool tty;
+	const char *job;
+	uint64_t prev_us, prev_pages, prev_rebinds, next_plain_us;
+};
+
+static void show_progress(const struct mmt_run_progress *p, void *data)
+{
+	struct progress *st = data;
+	double dt = (double)(p->elapsed_us - st->prev_us) / 1e6;
+	char line[256];
+
+	if (p->elapsed_us <= st->prev_us) {
+		st->prev_pages = p->pages;
+		st->prev_rebinds = p->rebinds;
+		return;
+	}
+	snprintf(line, sizeof(line),
+		 "%s %.0f/%.0f s  %s so far  %.0f faults/s  %.0f rebinds/s  %" PRIu64 " OOM kill%s",
+		 st->job, (double)p->elapsed_us / 1e6, (double)p->duration_us / 1e6,
+		 mmt_verdict_name(p->verdict),
+		 p->pages >= st->prev_pages ? (double)(p->pages - st->prev_pages) / dt : 0.0,
+		 p->rebinds >= st->prev_rebinds ? (double)(p->rebinds - st->prev_rebinds) / dt : 0.0,
+		 p->oom_kills, p->oom_kills == 1 ? "" : "s");
+	st->prev_us = p->elapsed_us;
+	st->prev_pages = p->pages;
+	st->prev_rebinds = p->rebinds;
+	if (st->tty) {
+		/* erase the line, draw, back to column 0: a log line that
+		 * comes next starts there */
+		fprintf(stderr, "\033[K%s\r", line);
+	} else if (p->elapsed_us >= st->next_plain_us) {
+		uint64_t step = p->duration_us / 10;
+
+		fprintf(stderr, "mmtorture: %s\n", line);
+		st->next_plain_us = p->elapsed_us + (step > 10 * MMT_USEC_PER_SEC ? step :
+						     10 * MMT_USEC_PER_SEC);
+	}
+	fflush(stderr);
+}
+
 int mmt_cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -120,10 +292,16 @@ int mmt_cmd_run(int argc, char **argv)
 		{ "max-runs", required_argument, NULL, 'm' },
 		{ "wait-lock", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "ktap", no_argument, NULL, 'K' },
+		{ "no-ktap", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum { KTAP_AUTO, KTAP_YES, KTAP_NO } ktap = KTAP_AUTO;
 	struct mmt_run_args args = { 0 };
+	struct run_list done = { 0 };
+	struct progress prog;
+	unsigned nr_runs = 0;
 	struct mmt_job *jobs = NULL;
 	struct mmt_topo topo;
 	const char *job_args[MAX_JOBS];
@@ -134,6 +312,7 @@ int mmt_cmd_run(int argc, char **argv)
 	int c, lockfd, exit_code = 0;
 
 	optind = 1;
+	choose_job_dir();
 	/* A queue of lab jobs may wait for the machine instead of failing. */
 	if (getenv("MMT_WAIT_LOCK") && *getenv("MMT_WAIT_LOCK") &&
 	    mmt_parse_duration_us(getenv("MMT_WAIT_LOCK"), &wait_lock_us) < 0) {
@@ -182,6 +361,12 @@ int mmt_cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			mmt_log_set_level(MMT_LOG_DEBUG);
+			break;
+		case 'K':
+			ktap = KTAP_YES;
+			break;
+		case 'N':
+			ktap = KTAP_NO;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -236,26 +421,15 @@ int mmt_cmd_run(int argc, char **argv)
 			goto out_topo;
 		}
 	}
-	lockfd = mmt_lock_take(NULL, jobs[0].name, holder, sizeof(holder));
-	if (lockfd == -EBUSY && wait_lock_us) {
-		uint64_t deadline = mmt_now_us() + wait_lock_us;
-		struct timespec ts = { 0, 200 * 1000 * 1000 };
-
-		log_info("waiting up to %.0f s for %s (%s)", (double)wait_lock_us / 1e6,
-			 mmt_lock_path(), holder);
-		while (lockfd == -EBUSY && mmt_now_us() < deadline) {
-			nanosleep(&ts, NULL);
-			lockfd = mmt_lock_take(NULL, jobs[0].name, holder, sizeof(holder));
-		}
-	}
+	lockfd = mmt_lock_wait(NULL, jobs[0].name, wait_lock_us, holder, sizeof(holder));
 	if (lockfd == -EBUSY) {
 		log_err("another mmtorture run holds %s: %s", mmt_lock_path(), holder);
-		exit_code = EXIT_USAGE;
+		exit_code = MMT_EXIT_MACHINE;
 		goto out_topo;
 	}
 	if (lockfd < 0) {
 		log_err("lock %s: %s", mmt_lock_path(), strerror(-lockfd));
-		exit_code = EXIT_UNTESTABLE;
+		exit_code = MMT_EXIT_MACHINE;
 		if (geteuid() != 0)
 			log_err("mmtorture run needs root");
 		goto out_topo;
@@ -276,12 +450,20 @@ int mmt_cmd_run(int argc, char **argv)
 					 until_fail ? "at most " : "", limit);
 			if (k > 0 && args.have_seed)
 				args.seed++;  /* each repetition its own, recorded, seed */
+			prog = (struct progress){ .tty = isatty(STDERR_FILENO), .job = jobs[i].name };
+			args.progress = show_progress;
+			args.progress_data = &prog;
 			outcome = mmt_run_job(&jobs[i], &topo, &args, &r, dir, sizeof(dir));
+			if (prog.tty)
+				fputs("\033[K", stderr);  /* the progress line goes */
 			if (outcome == MMT_RUN_NO_RESULTS) {
-				exit_code = EXIT_USAGE;
+				exit_code = MMT_EXIT_MACHINE;
 				goto out_unlock;
 			}
 			runs++;
+			nr_runs++;
+			if (dir[0])
+				run_list_add(&done, dir);
 			if (outcome != MMT_RUN_DONE) {
 				untestable++;
 				exit_code = worst_exit(exit_code, EXIT_UNTESTABLE);
@@ -305,6 +487,20 @@ int mmt_cmd_run(int argc, char **argv)
 		if (runs > 1 || until_fail)
 			report_repeat(jobs[i].name, runs, fails, untestable, base);
 	}
+	if (nr_runs > 1 || ktap == KTAP_YES || (ktap == KTAP_AUTO && !isatty(STDOUT_FILENO))) {
+		size_t nr;
+		json_object **runs = load_runs(&done, &nr);
+
+		if (runs && nr > 1)
+			write_combined(runs, nr, args.results_dir ? args.results_dir :
+				       jobs[0].g.results, jobs[0].name);
+		if (runs && nr && (ktap == KTAP_YES ||
+				   (ktap == KTAP_AUTO && !isatty(STDOUT_FILENO))))
+			print_ktap(runs, nr);
+		for (size_t k = 0; runs && k < nr; k++)
+			json_object_put(runs[k]);
+		free(runs);
+	}
 out_unlock:
 	mmt_lock_release(lockfd);
 out_topo:
@@ -313,6 +509,7 @@ out_jobs:
 	for (unsigned i = 0; i < nr_jobs; i++)
 		mmt_job_free(&jobs[i]);
 	free(jobs);
+	run_list_free(&done);
 	return exit_code;
 }
 
@@ -372,16 +569,38 @@ static void check_dm(void)
 	}
 }
 
+/*
+ * The arguments of a command that takes none but --help: 1 when --help was
+ * asked (usage printed to stdout), 0 when there are none, -EINVAL after
+ * saying which one is wrong.
+ */
+static int no_args(int argc, char **argv, const char *usage)
+{
+	if (argc < 2)
+		return 0;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage, stdout);
+		return 1;
+	}
+	fprintf(stderr, "mmtorture %s: unexpected argument '%s'\n%s", argv[0], argv[1], usage);
+	return -EINVAL;
+}
+
 int mmt_cmd_check(int argc, char **argv)
 {
 	struct mmt_topo topo;
 	struct mmt_cg_sys sys;
 	struct utsname un;
 	char buf[4096], detail[512];
-	int nswaps = -1;
+	int nswaps = -1, r;
 
-	(void)argc;
-	(void)argv;
+	r = no_args(argc, argv,
+		    "usage: mmtorture check\n"
+		    "Shows what this machine offers the jobs: kernel, NUMA topology, cgroup\n"
+		    "mode per controller, PSI, swap, zram, loop, device-mapper targets, NFS,\n"
+		    "THP.  Changes nothing, loads no module.\n");
+	if (r)
+		return r > 0 ? 0 : MMT_EXIT_USAGE;
 	uname(&un);
 	printf("kernel: %s %s\n", un.release, un.machine);
 	if (mmt_topo_load(&topo) == 0) {
@@ -441,15 +660,112 @@ int mmt_cmd_check(int argc, char **argv)
 
 /* ---- list ------------------------------------------------------------------- */
 
-int mmt_cmd_list(int argc, char **argv)
+/* s as roff text: backslashes escaped, a leading '.' or '\'' made literal. */
+static void roff(FILE *f, const char *s)
+{
+	if (s && (*s == '.' || *s == '\''))
+		fputs("\\&", f);
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void man_table(FILE *f, const struct mmt_opt *table)
+{
+	char desc[MMT_OPT_STRLEN];
+
+	if (!table || !table->name) {
+		fputs("(no options)\n", f);
+		return;
+	}
+	for (const struct mmt_opt *o = table; o->name; o++) {
+		mmt_opt_describe(o, desc, sizeof(desc));
+		fputs(".TP\n.B ", f);
+		roff(f, o->name);
+		fputs("\n", f);
+		roff(f, o->help ? o->help : "");
+		fputs("\n.br\n", f);
+		roff(f, desc);
+		fputs("; default: ", f);
+		roff(f, o->def && o->def[0] ? o->def : "(none)");
+		fputs("\n", f);
+	}
+}
+
+/* One workload or injector: a subsection with its summary and keys. */
+static void man_plugin(FILE *f, const char *name, const char *summary,
+		       const struct mmt_opt *opts)
+{
+	fputs(".SS ", f);
+	roff(f, name);
+	fputs("\n", f);
+	roff(f, summary ? summary : "");
+	fputs("\n", f);
+	man_table(f, opts);
+}
+
+/*
+ * mmtorture-jobs(5), generated from the option tables the parser uses, so
+ * that the manual never drifts from the code (make builds the page with
+ * this).
+ */
+static void print_jobs_man(FILE *f)
 {
 	static struct mmt_opt cell_opts[MMT_JOB_CELL_OPTS_MAX];
-	const char *dir = mmt_job_dir();
+
+	fputs(".\\\" Generated by `mmtorture list --man` from the option tables: do not edit.\n"
+	      ".TH MMTORTURE\\-JOBS 5 \"2026\" \"" PACKAGE_NAME " " PACKAGE_VERSION "\" \"File Formats\"\n"
+	      ".SH NAME\nmmtorture\\-jobs \\- mmtorture job files\n"
+	      ".SH DESCRIPTION\n"
+	      "A job is an INI file: a \\fB[global]\\fR section, one \\fB[cell:\\fINAME\\fB]\\fR "
+	      "section per cell (a cpuset and memory cgroup with one worker process), and one "
+	      "\\fB[\\fITYPE\\fB]\\fR or \\fB[\\fITYPE\\fB:\\fIINSTANCE\\fB]\\fR section per "
+	      "injector.  ';' starts a comment.  Sizes take K, M, G; durations ms, s, m, h.  "
+	      "A bad section, key or value is one line on stderr naming the file, line and key "
+	      "with the allowed range, and exit status 128.\n", f);
+	fputs(".SH [global]\n", f);
+	man_table(f, mmt_global_opt_table);
+	fputs(".SH [cell:NAME]\nKeys of every cell, whatever its workload:\n", f);
+	if (mmt_job_cell_opts(&mmt_registry, cell_opts, MMT_JOB_CELL_OPTS_MAX) == 0)
+		man_table(f, cell_opts);
+	fputs(".SH WORKLOADS\nA cell's \\fBworkload=\\fR key names one; its keys go in the cell's section.\n", f);
+	for (unsigned i = 0; i < mmt_nr_workloads; i++)
+		man_plugin(f, mmt_workloads[i]->name, mmt_workloads[i]->summary,
+			   mmt_workloads[i]->opts);
+	fputs(".SH INJECTORS\nKeys of every injector:\n", f);
+	man_table(f, mmt_injector_common_opt_table);
+	for (unsigned i = 0; i < mmt_nr_injectors; i++)
+		man_plugin(f, mmt_injectors[i]->name, mmt_injectors[i]->summary,
+			   mmt_injectors[i]->opts);
+	fputs(".SH SEE ALSO\n.BR mmtorture (1)\n", f);
+}
+
+int mmt_cmd_list(int argc, char **argv)
+{
+	static const char usage[] =
+		"usage: mmtorture list [--man]\n"
+		"Lists the built-in jobs, then every job-file key of [global], the cells,\n"
+		"each workload and each injector, with type, range, default and help.\n"
+		"  --man  print the job-file reference as the manual page mmtorture-jobs(5)\n";
+	static struct mmt_opt cell_opts[MMT_JOB_CELL_OPTS_MAX];
+	const char *dir;
 	struct dirent **names = NULL;
 	int n;
 
-	(void)argc;
-	(void)argv;
+	if (argc == 2 && !strcmp(argv[1], "--man")) {
+		print_jobs_man(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	n = no_args(argc, argv, usage);
+	if (n)
+		return n > 0 ? 0 : MMT_EXIT_USAGE;
+	choose_job_dir();
+	dir = mmt_job_dir();
 	printf("Jobs (%s):\n", dir);
 	n = scandir(dir, &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
@@ -550,34 +866,69 @@ static int sweep_cgroups(void)
 int mmt_cmd_cleanup(int argc, char **argv)
 {
 	char holder[256];
-	int lockfd, bad = 0;
+	const char *dirs[256];
+	uint64_t wait_us = 0;
+	int lockfd, bad = 0, nr_dirs = 0;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: mmtorture cleanup [RUNDIR...]\n"
-		       "Replays the journal of each RUNDIR (default: every run under ./runs),\n"
-		       "then removes leftover mmtorture-* cgroups.  Refuses while a run is active.\n");
-		return 0;
+	static const char usage[] =
+		"usage: mmtorture cleanup [--wait-lock DURATION] [RUNDIR...]\n"
+		"Replays the journal of each RUNDIR (default: every run under ./runs),\n"
+		"then removes leftover mmtorture-* cgroups.  Refuses while a run is active\n"
+		"(exit 129, naming its holder), or waits for it up to --wait-lock or\n"
+		"MMT_WAIT_LOCK (e.g. 10m).\n";
+
+	/* Like run, cleanup may wait for the machine: a queue of lab jobs, or
+	 * a crash test's cleanup racing other runs, must not fail on it. */
+	if (getenv("MMT_WAIT_LOCK") && *getenv("MMT_WAIT_LOCK") &&
+	    mmt_parse_duration_us(getenv("MMT_WAIT_LOCK"), &wait_us) < 0) {
+		log_err("MMT_WAIT_LOCK=%s: not a duration", getenv("MMT_WAIT_LOCK"));
+		return MMT_EXIT_USAGE;
 	}
-	lockfd = mmt_lock_take(NULL, "cleanup", holder, sizeof(holder));
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--wait-lock")) {
+			if (i + 1 >= argc || mmt_parse_duration_us(argv[i + 1], &wait_us) < 0) {
+				fprintf(stderr, "mmtorture cleanup: --wait-lock needs a duration "
+					"(e.g. 10m)\n%s", usage);
+				return MMT_EXIT_USAGE;
+			}
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "mmtorture cleanup: unknown option '%s'\n%s", argv[i], usage);
+			return MMT_EXIT_USAGE;
+		}
+		if (nr_dirs == (int)(sizeof(dirs) / sizeof(dirs[0]))) {
+			fprintf(stderr, "mmtorture cleanup: at most %zu run directories at once\n",
+				sizeof(dirs) / sizeof(dirs[0]));
+			return MMT_EXIT_USAGE;
+		}
+		dirs[nr_dirs++] = argv[i];
+	}
+	lockfd = mmt_lock_wait(NULL, "cleanup", wait_us, holder, sizeof(holder));
 	if (lockfd == -EBUSY) {
 		log_err("a run is active (%s holds %s): not cleaning up under it", holder,
 			mmt_lock_path());
-		return EXIT_USAGE;
+		return MMT_EXIT_MACHINE;
 	}
 	if (lockfd < 0) {
 		log_err("lock %s: %s", mmt_lock_path(), strerror(-lockfd));
-		return EXIT_UNTESTABLE;
+		return MMT_EXIT_MACHINE;
 	}
-	if (argc > 1) {
-		for (int i = 1; i < argc; i++) {
+	if (nr_dirs) {
+		for (int i = 0; i < nr_dirs; i++) {
 			struct stat st;
 
-			if (stat(argv[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
-				log_err("%s: not a run directory", argv[i]);
+			if (stat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
+				log_err("%s: not a run directory", dirs[i]);
 				bad++;
 				continue;
 			}
-			if (replay_dir(argv[i]) != 0)
+			if (replay_dir(dirs[i]) != 0)
 				bad++;
 		}
 	} else {

@@ -19,6 +19,7 @@ static const struct {
 	{ "cleanup", mmt_cmd_cleanup, "replay run journals after a crash" },
 	{ "parse-kmsg", mmt_cmd_parse_kmsg, "classify a saved kernel log (FILE or -)" },
 	{ "report", mmt_cmd_report, "render a run as one HTML page (--compare RUNDIR2)" },
+	{ "export", mmt_cmd_export, "render runs as KTAP, JUnit or KernelCI KCIDB JSON" },
 };
 
 static void usage(FILE *f)
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return MMT_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -56,5 +57,5 @@ int main(int argc, char **argv)
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "mmtorture: unknown command '%s'\n", argv[1]);
 	usage(stderr);
-	return 2;
+	return MMT_EXIT_USAGE;
 }

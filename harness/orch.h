@@ -52,6 +52,7 @@ struct death {
 /* Orchestrator state beyond struct mmt_run (which plugins see). */
 struct orch {
 	struct mmt_run *run;
+	const struct mmt_run_args *args;   /* the progress callback */
 	int epfd, sigfd, tickfd, endfd, kmsgfd;
 	int msg_wfd[MMT_MAX_CELLS];
 	struct mmt_kmsg_state *kst;

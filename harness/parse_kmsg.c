@@ -86,24 +86,24 @@ int mmt_cmd_parse_kmsg(int argc, char **argv)
 		} else {
 			fprintf(stderr, "parse-kmsg: unexpected argument '%s'\n"
 				"usage: mmtorture parse-kmsg FILE|- [--text]\n", argv[i]);
-			return 2;
+			return MMT_EXIT_USAGE;
 		}
 	}
 	if (!file) {
 		fprintf(stderr, "usage: mmtorture parse-kmsg FILE|- [--text]\n");
-		return 2;
+		return MMT_EXIT_USAGE;
 	}
 	in = strcmp(file, "-") ? fopen(file, "re") : stdin;
 	if (!in) {
 		fprintf(stderr, "parse-kmsg: %s: %s\n", file, strerror(errno));
-		return 2;
+		return MMT_EXIT_USAGE;
 	}
 	st = mmt_kmsg_state_new();
 	rec = malloc(sizeof(*rec));
 	ev = calloc(MMT_KMSG_MAX_EVENTS, sizeof(*ev));
 	if (!st || !rec || !ev) {
 		fprintf(stderr, "parse-kmsg: out of memory\n");
-		r = 2;
+		r = MMT_EXIT_USAGE;
 		goto out_free;
 	}
 	while ((n = getline(&line, &cap, in)) >= 0) {
@@ -119,7 +119,7 @@ int mmt_cmd_parse_kmsg(int argc, char **argv)
 	}
 	if (ferror(in)) {
 		fprintf(stderr, "parse-kmsg: %s: read error\n", file);
-		r = 2;
+		r = MMT_EXIT_USAGE;
 		goto out_free;
 	}
 	r = mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS);

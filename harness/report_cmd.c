@@ -109,7 +109,7 @@ int mmt_cmd_report(int argc, char **argv)
 	const char *dir, *cmp_dir = NULL, *out = NULL;
 	char out_path[PATH_MAX], *csv = NULL, *events = NULL, *html;
 	json_object *run = NULL, *cmp = NULL;
-	int opt, r, ret = 2;
+	int opt, r, ret = MMT_EXIT_USAGE;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
@@ -125,30 +125,30 @@ int mmt_cmd_report(int argc, char **argv)
 			return 0;
 		default:
 			report_usage(stderr);
-			return 2;
+			return MMT_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
 		report_usage(stderr);
-		return 2;
+		return MMT_EXIT_USAGE;
 	}
 	dir = argv[optind];
 	r = check_dir(dir);
 	if (r < 0) {
 		log_err_errno(r, "report: %s", dir);
-		return 2;
+		return MMT_EXIT_USAGE;
 	}
 	if (cmp_dir) {
 		r = check_dir(cmp_dir);
 		if (r < 0) {
 			log_err_errno(r, "report: %s", cmp_dir);
-			return 2;
+			return MMT_EXIT_USAGE;
 		}
 		cmp = load_run_json(cmp_dir);
 		if (!cmp) {
 			log_err("report: %s/run.json: missing or not JSON, nothing to compare",
 				cmp_dir);
-			return 2;
+			return MMT_EXIT_USAGE;
 		}
 	}
 	run = load_run_json(dir);

@@ -557,6 +557,26 @@ static void handle_signals(struct orch *o)
 	}
 }
 
+/* The progress callback of the run's arguments, after a sample. */
+static void report_progress(struct orch *o, uint64_t now)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_run_progress p = {
+		.elapsed_us = now - run->start_mono_us,
+		.duration_us = run->job->g.duration_us,
+	};
+
+	for (unsigned i = 0; i < run->nr_cells; i++) {
+		p.pages += mmt_orch_cell_pages(&run->cells[i], NULL);
+		p.rebinds += mmt_run_cell_disturbances(&run->cells[i], NULL);
+		p.oom_kills += run->cells[i].oom_kills;
+	}
+	pthread_mutex_lock(&run->lock);
+	p.verdict = mmt_verdict_decide(&run->verdict);
+	pthread_mutex_unlock(&run->lock);
+	o->args->progress(&p, o->args->progress_data);
+}
+
 static void tick(struct orch *o)
 {
 	struct mmt_run *run = o->run;
@@ -571,6 +591,8 @@ static void tick(struct orch *o)
 		mmt_orch_kmsg_expire(o, now);
 	}
 	mmt_orch_sample(o, now);
+	if (o->args && o->args->progress)
+		report_progress(o, now);
 	mmt_orch_watchdog(o, now);
 	resolve_deaths(o, false);
 	for (unsigned i = 0; i < run->nr_cells; i++) {
@@ -869,6 +891,7 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		return MMT_RUN_NO_MEMORY;
 	}
 	o->run = run;
+	o->args = args;
 	o->epfd = o->sigfd = o->tickfd = o->endfd = o->kmsgfd = -1;
 	pthread_mutex_init(&run->lock, NULL);
 	mmt_verdict_init(&run->verdict);

@@ -10,12 +10,25 @@
 #include "api/run.h"
 #include "lib/topo.h"
 
+/* Where a run stands, once per sample tick, for a progress display. */
+struct mmt_run_progress {
+	uint64_t elapsed_us, duration_us;
+	enum mmt_verdict_kind verdict;  /* the verdict if the run ended now */
+	uint64_t pages;                 /* pages faulted by all cells so far */
+	uint64_t rebinds;               /* cpuset rewrites of all cells so far */
+	uint64_t oom_kills;             /* OOM kills matched to cells so far */
+};
+
 /* Options of `mmtorture run` that override the job. */
 struct mmt_run_args {
 	uint64_t duration_us;     /* 0: the job's */
 	bool have_seed;
 	uint64_t seed;
 	const char *results_dir;  /* NULL: the job's */
+	/* Called from the orchestrator's loop after each sample; must not
+	 * block.  NULL: none. */
+	void (*progress)(const struct mmt_run_progress *p, void *data);
+	void *progress_data;
 };
 
 /* How far mmt_run_job() got. */

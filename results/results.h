@@ -74,6 +74,24 @@ int mmt_results_write_file(struct mmt_results *res, const char *name,
  */
 char *mmt_ktap_render(json_object *run);
 char *mmt_junit_render(json_object *run);
+/*
+ * KTAP of several runs (a --repeat or multi-job invocation): one document
+ * whose plan is the runs, each run the KTAP of mmt_ktap_render() as an
+ * indented subtest named after its job ("<job>.<k>" for the k-th run, from
+ * 1, of a job that ran more than once), with names sanitised to
+ * [A-Za-z0-9._-].  The subtest's result: PASS ok, FAIL not ok, CONF
+ * ok # SKIP, BROK not ok # ERROR.  malloc()ed; NULL when out of memory.
+ */
+char *mmt_ktap_render_runs(json_object *const *runs, size_t nr);
+/*
+ * JUnit of several runs (a --repeat or multi-job invocation) as one
+ * <testsuites name="name"> with one <testsuite> per run, in the order
+ * given; when a job occurs more than once, each run's testcases get the
+ * classname "mmtorture.<job>.<run id>" so that they stay apart.  Valid
+ * against Jenkins' junit-4.xsd and the xunit plugin's junit-10.xsd
+ * (junit.c says where they differ).  malloc()ed; NULL when out of memory.
+ */
+char *mmt_junit_render_runs(json_object *const *runs, size_t nr, const char *name);
 
 /*
  * The checks both renderings report, in this order, derived from

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every tests/data/jobs/bad-*.ini is refused before anything starts: `run`
-# exits 2, stderr holds the file's "# expect: <substring>" line, and no run
+# exits 128 (a usage or job-file error, which aborts a `git bisect run`),
+# stderr holds the file's "# expect: <substring>" line, and no run
 # directory appears.  Needs no root: a job-file error stops `run` first.
 . "$MMT_SRCDIR/tests/integration/lib.sh"
 : "${MMT_TESTDATA:?MMT_TESTDATA must point at tests/data}"
@@ -18,8 +19,8 @@ for job in "$MMT_TESTDATA"/jobs/bad-*.ini; do
 	# -t 1s and timeout only limit the damage if a bad job were run.
 	timeout 60 "$MMT" run -t 1s --results "$RESULTS" "$job" \
 		>"$RESULTS/.stdout" 2>"$RESULTS/.stderr" </dev/null || rc=$?
-	if [ "$rc" -ne 2 ]; then
-		note "$job: exit $rc, expected 2; stderr:"
+	if [ "$rc" -ne 128 ]; then
+		note "$job: exit $rc, expected 128; stderr:"
 		sed 's/^/#   /' "$RESULTS/.stderr" >&2
 		bad=$((bad + 1))
 	elif ! grep -qF -- "$want" "$RESULTS/.stderr"; then
@@ -33,5 +34,5 @@ for job in "$MMT_TESTDATA"/jobs/bad-*.ini; do
 	[ -z "$left" ] || fail "$job: a refused job created $left"
 done
 [ "$bad" -eq 0 ] || fail "$bad of $n bad jobs were not refused as expected"
-note "$n bad jobs refused with exit 2 and the expected message"
+note "$n bad jobs refused with exit 128 and the expected message"
 exit 0

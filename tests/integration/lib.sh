@@ -125,3 +125,24 @@ dm_missing() {
 	modprobe -q "dm-$1" 2>/dev/null
 	dmsetup targets 2>/dev/null | grep -qw "^$1" || echo "dm-$1"
 }
+
+# JUnit files to check, into directory $1: the unit tests' expected
+# renderings (tests/data/results/*.junit.xml: PASS, FAIL, BROK, CONF) and,
+# as root, those of a real `run --repeat 2` (each run's junit.xml and the
+# combined file).  Needs mk_results and serialize before it as root.
+junit_samples() {
+	mkdir -p "$1"
+	cp "$MMT_TESTDATA"/results/*.junit.xml "$1/"
+	[ "$(id -u)" = 0 ] || return 0
+	"$MMT" run -t 1s --repeat 2 --results "$RESULTS/junit-runs" >/dev/null 2>"$RESULTS/junit-err" ||
+		{ cat "$RESULTS/junit-err" >&2; fail "run --repeat 2 failed"; }
+	combined=$(find "$RESULTS/junit-runs" -maxdepth 1 -name 'combined-*.junit.xml')
+	[ -n "$combined" ] || fail "run --repeat 2 wrote no combined-*.junit.xml"
+	cp "$combined" "$1/combined.junit.xml"
+	i=0
+	for f in "$RESULTS"/junit-runs/*/junit.xml; do
+		i=$((i + 1))
+		cp "$f" "$1/run$i.junit.xml"
+	done
+	[ $i -eq 2 ] || fail "run --repeat 2 made $i run directories with a junit.xml"
+}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # `mmtorture report` on real runs: a memcg-oom run renders to one
 # self-contained page that says PASS, lists the OOM kills and has balanced
-# SVG; --compare of two runs shows both; a bad run directory exits 2.
+# SVG; --compare of two runs shows both; a bad run directory exits 128 (usage error).
 . "$MMT_SRCDIR/tests/integration/lib.sh"
 need_root
 need_tools jq flock
@@ -60,18 +60,18 @@ printf '{"type":"oom_kill","t_us":12' >>"$t/events.jsonl"
 grep -q 'run.json is missing' "$t/report.html" || fail "no word of the missing run.json"
 grep -q 'samples.csv is missing' "$t/report.html" || fail "no word of the missing samples.csv"
 
-# Usage errors and unreadable directories exit 2 with a message naming the path.
+# Usage errors and unreadable directories exit 128 with a message naming the path.
 "$MMT" report 2>/dev/null
-[ $? = 2 ] || fail "report without RUNDIR did not exit 2"
+[ $? = 128 ] || fail "report without RUNDIR did not exit 128"
 err=$("$MMT" report "$RESULTS/nonexistent" 2>&1 >/dev/null)
-[ $? = 2 ] || fail "report of a missing directory did not exit 2"
+[ $? = 128 ] || fail "report of a missing directory did not exit 128"
 case $err in
 *"$RESULTS/nonexistent"*) ;;
 *) fail "the error does not name the path: $err" ;;
 esac
 mkdir "$RESULTS/empty"
 "$MMT" report "$RESULTS/empty" 2>/dev/null
-[ $? = 2 ] || fail "report of an empty directory did not exit 2"
+[ $? = 128 ] || fail "report of an empty directory did not exit 128"
 note "$open timelines, $kills OOM kills marked"
 assert_no_leftovers
 exit 0

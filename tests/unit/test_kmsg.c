@@ -1064,11 +1064,11 @@ static void test_cmd(void **state)
 	assert_int_equal(strchr(out, '\n') - out + 1, (long)strlen(out));  /* one line */
 	free(out);
 
-	assert_int_equal(run_cmd(a3, 2, &out), 2);
+	assert_int_equal(run_cmd(a3, 2, &out), 128);  /* usage error: aborts git bisect run */
 	free(out);
-	assert_int_equal(run_cmd(a4, 1, &out), 2);
+	assert_int_equal(run_cmd(a4, 1, &out), 128);  /* usage error: aborts git bisect run */
 	free(out);
-	assert_int_equal(run_cmd(a5, 3, &out), 2);
+	assert_int_equal(run_cmd(a5, 3, &out), 128);  /* usage error: aborts git bisect run */
 	free(out);
 	assert_int_equal(run_cmd(a6, 2, &out), 0);
 	free(out);

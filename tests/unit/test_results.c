@@ -540,13 +540,73 @@ static void test_render_no_verdict(void **state)
 	junit = mmt_junit_render(run);
 	assert_non_null(ktap);
 	assert_non_null(junit);
-	assert_non_null(strstr(ktap, "\nnot ok 7 harness ok # ERROR run.json has no verdict\n"));
-	assert_non_null(strstr(ktap, "\nok 1 no unexpected OOM kill\n"));
+	assert_non_null(strstr(ktap, "\nnot ok 7 harness_ok # ERROR run.json has no verdict\n"));
+	assert_non_null(strstr(ktap, "\nok 1 no_unexpected_OOM_kill\n"));
 	assert_non_null(strstr(junit, "<testsuite name=\"j&lt;&amp;&gt;\""));
 	assert_non_null(strstr(junit, "errors=\"1\""));
 	assert_null(strstr(junit, "j<&>"));
 	free(ktap);
 	free(junit);
+	json_object_put(run);
+}
+
+static json_object *load_case(const char *c)
+{
+	char path[PATH_MAX], name[64];
+	json_object *run;
+
+	snprintf(name, sizeof(name), "results/%s.run.json", c);
+	join(path, testdata(), name);
+	run = json_object_from_file(path);
+	if (!run)
+		fail_msg("cannot parse %s", path);
+	return run;
+}
+
+static unsigned count_of(const char *s, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* Several runs: one <testsuites> with the totals, one suite per run. */
+static void test_junit_combined(void **state)
+{
+	json_object *runs[3] = { load_case("pass"), load_case("fail"), load_case("conf") };
+	char *xml = mmt_junit_render_runs(runs, 3, "combined-x");
+
+	assert_non_null(xml);
+	assert_int_equal(count_of(xml, "<testsuites "), 1);
+	assert_int_equal(count_of(xml, "<testsuite "), 3);
+	assert_non_null(strstr(xml, "<testsuites name=\"combined-x\" tests=\"24\" "
+			       "failures=\"3\" errors=\"0\" time=\"90.036\">"));
+	/* fail and conf are both runs of job cpuset-rebind: each run's
+	 * testcases get the run id in their class, so they stay apart. */
+	assert_int_equal(count_of(xml, "classname=\"mmtorture.cpuset-rebind.20261122T005313Z-cpuset-rebind\""), 16);
+	assert_int_equal(count_of(xml, "classname=\"mmtorture.default.20261122T005313Z-default\""), 8);
+	assert_null(strstr(xml, "skipped=\"8\">\n  <testsuite"));
+	free(xml);
+	for (int i = 0; i < 3; i++)
+		json_object_put(runs[i]);
+}
+
+/* What XML 1.0 cannot carry (control characters, broken UTF-8) becomes '?'. */
+static void test_junit_unsafe_text(void **state)
+{
+	json_object *run = json_tokener_parse("{\"id\":\"x\",\"job\":{}}");
+	char *xml;
+
+	assert_non_null(run);
+	json_object_object_add(json_object_object_get(run, "job"), "name",
+			       json_object_new_string("a\001b\xff"));
+	xml = mmt_junit_render(run);
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<testsuite name=\"a?b?\""));
+	assert_null(strchr(xml, '\001'));
+	free(xml);
 	json_object_put(run);
 }
 
@@ -565,6 +625,8 @@ int main(void)
 		cmocka_unit_test(test_render_brok),
 		cmocka_unit_test(test_render_conf),
 		cmocka_unit_test(test_render_no_verdict),
+		cmocka_unit_test(test_junit_combined),
+		cmocka_unit_test(test_junit_unsafe_text),
 	};
 
 	umask(022);

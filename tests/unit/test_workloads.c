@@ -226,16 +226,22 @@ static void test_pattern_verify_reports_corruption(void **state)
 	free(base);
 }
 
-static void *stop_later(void *arg)
+/* Stop the workload once it has completed a loop: however slow the machine,
+ * there is then one loop to check, and no clock in the test. */
+static void *stop_after_a_loop(void *arg)
 {
-	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	struct fixture *f = arg;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-	nanosleep(&ts, NULL);
-	atomic_store((_Atomic uint32_t *)arg, 1);
+	/* (stop is also set when the workload returned on its own) */
+	while (atomic_load(&f->stats.loops) == 0 && !atomic_load(&f->stop))
+		nanosleep(&ts, NULL);
+	atomic_store(&f->stop, 1);
 	return NULL;
 }
 
-/* The fault workload for real, 300 ms, bound to the nodes we may use. */
+/* The fault workload for real, for at least one loop, bound to the nodes
+ * we may use. */
 static void test_fault_runs_and_verifies(void **state)
 {
 	struct fixture *f = *state;
@@ -244,7 +250,7 @@ static void test_fault_runs_and_verifies(void **state)
 	hwloc_bitmap_t mems = hwloc_bitmap_alloc();
 	struct mmt_wmsg got;
 	pthread_t t;
-	int node;
+	int node, r;
 
 	assert_non_null(mems);
 	/* Node of a page of ours: a node we are allowed to bind to. */
@@ -253,9 +259,11 @@ static void test_fault_runs_and_verifies(void **state)
 	hwloc_bitmap_set(mems, (unsigned)node);
 	f->ctx.opts = &o;
 	f->ctx.mems = mems;
-	assert_int_equal(pthread_create(&t, NULL, stop_later, &f->stop), 0);
-	assert_int_equal(mmt_workload_fault.thread_run(&f->ctx), 0);
+	assert_int_equal(pthread_create(&t, NULL, stop_after_a_loop, f), 0);
+	r = mmt_workload_fault.thread_run(&f->ctx);
+	atomic_store(&f->stop, 1);
 	pthread_join(t, NULL);
+	assert_int_equal(r, 0);
 	assert_true(atomic_load(&f->stats.loops) > 0);
 	assert_true(atomic_load(&f->stats.pages) >= atomic_load(&f->stats.loops) * 1024);
 	assert_true(atomic_load(&f->stats.verified) >= atomic_load(&f->stats.loops) * 1024);
