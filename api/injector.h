@@ -70,6 +70,15 @@ struct mmt_injector_ops {
 	const char *const *columns;
 	int (*validate)(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 			char *err, size_t err_len);
+	/*
+	 * Optional: bytes this injector's own cgroups may charge under the
+	 * run's top cgroup (the sum of their memory.max), so that the run's
+	 * memory budget includes them.  *ret_elastic: the injector gives its
+	 * memory back as free memory falls (the pressure hogs), so the
+	 * "never more than 3/4 of what is available" check leaves it out.
+	 */
+	uint64_t (*memory_budget)(const struct mmt_injector_cfg *cfg,
+				  const struct mmt_topo *topo, bool *ret_elastic);
 	/* 0: can run; >0: CONF, why says what is missing; <0: -errno. */
 	int (*probe)(struct mmt_inj *inj, char *why, size_t why_len);
 	int (*start)(struct mmt_inj *inj);

@@ -379,14 +379,29 @@ static int setup_cgroups(struct orch *o, char *why, size_t why_len)
 	const struct mmt_topo *topo = run->topo;
 	bool ctrls[MMT_CG_NR_CTRLS] = { true, true };
 	char cpus[256], mems[256], lim[32];
-	uint64_t sum = 0, avail_kb = 0, free_kb = 0, budget;
+	uint64_t sum = 0, elastic = 0, avail_kb = 0, free_kb = 0, budget;
 	int r;
 
 	for (unsigned i = 0; i < run->nr_cells; i++)
 		sum += run->cells[i].memory_max;
+	/* The injectors' own cgroups (hogs) live under the top one too. */
+	for (unsigned i = 0; i < run->job->nr_injectors; i++) {
+		const struct mmt_injector_cfg *cfg = &run->job->injectors[i];
+		bool is_elastic = false;
+		uint64_t b;
+
+		if (!cfg->ops->memory_budget)
+			continue;
+		b = cfg->ops->memory_budget(cfg, topo, &is_elastic);
+		if (is_elastic)
+			elastic += b;
+		else
+			sum += b;
+	}
 	mmt_mon_meminfo(&free_kb, &avail_kb);
 	budget = run->job->g.mem_budget ? run->job->g.mem_budget : sum + (64ULL << 20);
-	/* Safety: the machine itself must never OOM. */
+	/* Safety: the machine itself must never OOM.  Elastic budgets shrink
+	 * as free memory falls, so they do not count here. */
 	if (budget > avail_kb * 1024 / 4 * 3) {
 		char a[32], b[32];
 
@@ -397,6 +412,8 @@ static int setup_cgroups(struct orch *o, char *why, size_t why_len)
 			 a, b);
 		return 1;
 	}
+	if (!run->job->g.mem_budget)
+		budget += elastic;
 	mmt_set_format(topo->all_cpus, cpus, sizeof(cpus));
 	mmt_set_format(topo->mem_nodes, mems, sizeof(mems));
 	snprintf(lim, sizeof(lim), "%" PRIu64, budget);

@@ -107,6 +107,16 @@ static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	return 0;
 }
 
+static uint64_t hog_memory_budget(const struct mmt_injector_cfg *cfg,
+				  const struct mmt_topo *topo, bool *ret_elastic)
+{
+	const struct hog_opts *o = cfg->opts;
+
+	(void)topo;
+	*ret_elastic = false;
+	return o->memory_max;
+}
+
 static int hog_probe(struct mmt_inj *inj, char *why, size_t why_len)
 {
 	const struct hog_opts *o = inj->opts;
@@ -423,6 +433,7 @@ const struct mmt_injector_ops mmt_injector_hog = {
 	.priv_size = sizeof(struct hog_state),
 	.columns = hog_columns,
 	.validate = hog_validate,
+	.memory_budget = hog_memory_budget,
 	.probe = hog_probe,
 	.start = hog_start,
 	.poll = hog_poll,

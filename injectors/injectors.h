@@ -18,7 +18,8 @@
 	X(memcg_squeeze, "memcg-squeeze") \
 	X(drop_caches, "drop-caches")     \
 	X(compact, "compact")             \
-	X(thp, "thp")
+	X(thp, "thp")                     \
+	X(pressure, "pressure")
 
 #define X(n, name) extern const struct mmt_injector_ops mmt_injector_##n;
 MMT_INJECTORS(X)
