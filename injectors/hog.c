@@ -141,23 +141,9 @@ static void __attribute__((noreturn)) hog_child(int go_fd, const struct hog_opts
 {
 	int flags = MAP_ANONYMOUS | MAP_NORESERVE;
 	struct timespec ts;
-	char go;
 	char *p;
-	int fd;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_NAME, comm);    /* the kernel log names the victim */
-	/* Nothing is allocated before the parent has put us in the memcg. */
-	if (read(go_fd, &go, 1) != 1 || go != 'g')
-		_exit(2);
-	/* Hold no fd of the orchestrator (worker pipes, ...). */
-	syscall(SYS_close_range, 3U, ~0U, 0U);
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, adj, adj_len) < 0)
-			_exit(5);
-		close(fd);
-	}
+	mmt_svc_child_enter(go_fd, comm, adj, adj_len);
 	flags |= o->mode == HOG_SHMEM ? MAP_SHARED : MAP_PRIVATE;
 	p = mmap(NULL, o->size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p == MAP_FAILED)
@@ -172,11 +158,6 @@ static void __attribute__((noreturn)) hog_child(int go_fd, const struct hog_opts
 		if (o->pass_interval_us)
 			nanosleep(&ts, NULL);
 	}
-}
-
-static int kill_pidfd(int pidfd)
-{
-	return syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 ? -errno : 0;
 }
 
 /* One hog: spawn, attach, go, wait.  Returns 1 when it ran, 0 when stop
@@ -212,15 +193,9 @@ static int hog_once(struct hog_state *s, int *ret_status, uint64_t *ret_lived_us
 		close(pfd[1]);
 		return log_err_errno(pid, "%s: spawn the hog", s->inj->cfg->name);
 	}
-	r = mmt_cg_attach(s->cg, pid);
-	if (r == 0 && write(pfd[1], "g", 1) != 1)
-		r = -errno;
-	close(pfd[1]);
-	if (r < 0) {
-		/* Never let it run outside its memcg. */
-		kill_pidfd(pidfd);
+	r = mmt_svc_child_go(s->cg, pid, pidfd, pfd[1]);
+	if (r < 0)
 		log_err_errno(r, "%s: attach the hog to %s", s->inj->cfg->name, s->cg_name);
-	}
 	t0 = mmt_now_us();
 	atomic_fetch_add(&s->spawns, 1);
 	{
@@ -382,7 +357,7 @@ static int hog_stop(struct mmt_inj *inj)
 	pthread_mutex_lock(&s->mu);
 	atomic_store(&s->ith.stop, true);
 	if (s->cur_pidfd >= 0)
-		kill_pidfd(s->cur_pidfd);
+		mmt_svc_kill_pidfd(s->cur_pidfd);
 	pthread_mutex_unlock(&s->mu);
 	r = mmt_ith_stop(&s->ith, mmt_svc_stop_timeout_us(inj, 60 * MMT_USEC_PER_SEC));
 	if (r == -ETIMEDOUT) {

@@ -188,21 +188,9 @@ static void __attribute__((noreturn)) hog_child(int go_fd, struct pressure_ctl *
 	struct timespec nap = { 0, (long)(interval_us * 1000 / 4) };
 	size_t page = 4096;
 	uint64_t held = 0;
-	char *base, go;
-	int fd;
+	char *base;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_NAME, comm);        /* the kernel log names the victim */
-	/* Nothing is allocated before the parent put us in our cgroup. */
-	if (read(go_fd, &go, 1) != 1 || go != 'g')
-		_exit(2);
-	syscall(SYS_close_range, 3U, ~0U, 0U);
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, adj, adj_len) < 0)
-			_exit(5);
-		close(fd);
-	}
+	mmt_svc_child_enter(go_fd, comm, adj, adj_len);
 	/* Address space for the limit; pages come only as they are touched. */
 	base = mmap(NULL, limit, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -231,11 +219,6 @@ static void __attribute__((noreturn)) hog_child(int go_fd, struct pressure_ctl *
 	}
 }
 
-static int kill_pidfd(int pidfd)
-{
-	return syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 ? -errno : 0;
-}
-
 static int hog_spawn(struct pressure_state *s, struct pressure_node *pn)
 {
 	char adj[32], comm[16];
@@ -254,13 +237,8 @@ static int hog_spawn(struct pressure_state *s, struct pressure_node *pn)
 		close(pfd[1]);
 		return pid;
 	}
-	r = mmt_cg_attach(pn->cg, pid);
-	if (r == 0 && write(pfd[1], "g", 1) != 1)
-		r = -errno;
-	close(pfd[1]);
+	r = mmt_svc_child_go(pn->cg, pid, pidfd, pfd[1]);
 	if (r < 0) {
-		/* Never let it run outside its cgroup. */
-		kill_pidfd(pidfd);
 		mmt_exec_waitpidfd(pidfd, false, &(int){ 0 });
 		close(pidfd);
 		return r;
@@ -460,7 +438,7 @@ static int hogs_down(struct pressure_state *s)
 		struct pressure_node *pn = &s->n[i];
 
 		if (pn->pidfd >= 0) {
-			kill_pidfd(pn->pidfd);
+			mmt_svc_kill_pidfd(pn->pidfd);
 			mmt_exec_waitpidfd(pn->pidfd, false, &(int){ 0 });
 			close(pn->pidfd);
 			pn->pidfd = -1;

@@ -8,6 +8,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 #include "api/job.h"
 #include "api/injector.h"
 #include "injectors/services.h"
+#include "lib/cgroup.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -266,5 +271,43 @@ int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t flo
 				inj->cfg->name, what ? what : "the injector's teardown",
 				(uint64_t)(timeout / MMT_USEC_PER_SEC));
 	}
+	return r;
+}
+
+/* ---- hog processes --------------------------------------------------------------------- */
+
+void mmt_svc_child_enter(int go_fd, const char *comm, const char *adj, size_t adj_len)
+{
+	char go;
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, comm);
+	if (read(go_fd, &go, 1) != 1 || go != 'g')
+		_exit(2);
+	/* Hold no fd of the orchestrator (worker pipes, the run lock...). */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, adj, adj_len) < 0)
+			_exit(5);
+		close(fd);
+	}
+}
+
+int mmt_svc_kill_pidfd(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 ? -errno : 0;
+}
+
+int mmt_svc_child_go(struct mmt_cg *cg, pid_t pid, int pidfd, int go_wfd)
+{
+	int r = mmt_cg_attach(cg, pid);
+
+	if (r == 0 && write(go_wfd, "g", 1) != 1)
+		r = -errno;
+	close(go_wfd);
+	if (r < 0)
+		mmt_svc_kill_pidfd(pidfd);
 	return r;
 }

@@ -87,6 +87,29 @@ void mmt_ith_check_stall(struct mmt_ith *ith, struct mmt_inj *inj, const char *s
  */
 int mmt_ith_stop_or_stall(struct mmt_ith *ith, struct mmt_inj *inj, uint64_t floor_us);
 
+/* ---- hog processes (the hog and pressure injectors) ----------------------------------- */
+
+struct mmt_cg;
+
+/*
+ * First steps of a hog child cloned by an injector thread (a child of a
+ * threaded process: system calls only): die with the parent, take the name
+ * COMM (the kernel log names OOM victims by it), wait for the parent's 'g'
+ * on go_fd (it has put the child in its cgroup by then, so nothing is
+ * allocated outside it), close every inherited fd, then set oom_score_adj
+ * to ADJ ("1000\n").  The child exits 2 when the parent never said go, 5
+ * when oom_score_adj cannot be written.
+ */
+void mmt_svc_child_enter(int go_fd, const char *comm, const char *adj, size_t adj_len);
+/*
+ * Parent side: attach the child (pid, pidfd) to cg and tell it to go on
+ * go_wfd (closed here).  On failure the child is killed, so that it never
+ * runs outside its cgroup; the caller still reaps it.  0 or -errno.
+ */
+int mmt_svc_child_go(struct mmt_cg *cg, pid_t pid, int pidfd, int go_wfd);
+/* SIGKILL through a pidfd.  0 or -errno. */
+int mmt_svc_kill_pidfd(int pidfd);
+
 /* ---- small helpers shared by the injectors ------------------------------------------- */
 
 /* Emit an "injector" event {"injector":<instance>,"phase":phase, ...extra's
