@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "config.h"
 
+#include <numa.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -59,29 +61,19 @@ int mmt_mon_vmstat_keys(const char *const *keys, uint64_t *vals, unsigned n)
 
 int mmt_mon_node_free(const struct mmt_topo *topo, int64_t *ret_free_kb)
 {
-	char path[128], buf[4096], key[64];
 	int bad = 0;
 
+	/* libnuma's numa_node_size64() reads the node's meminfo for us; a
+	 * node it cannot read is -1. */
 	for (unsigned i = 0; i < topo->nr_nodes; i++) {
-		uint64_t v;
+		long long free_bytes = 0;
 
 		ret_free_kb[i] = -1;
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/meminfo",
-			 topo->nodes[i].id);
-		if (mmt_read_file(path, buf, sizeof(buf)) < 0) {
+		if (numa_node_size64((int)topo->nodes[i].id, &free_bytes) < 0 || free_bytes < 0) {
 			bad++;
 			continue;
 		}
-		/* "Node 0 MemFree:  123 kB" */
-		snprintf(key, sizeof(key), "Node %u MemFree:", topo->nodes[i].id);
-		{
-			const char *p = strstr(buf, key);
-
-			if (p && sscanf(p + strlen(key), "%lu", &v) == 1)
-				ret_free_kb[i] = (int64_t)v;
-			else
-				bad++;
-		}
+		ret_free_kb[i] = (int64_t)(free_bytes / 1024);
 	}
 	return bad ? -ENODATA : 0;
 }
