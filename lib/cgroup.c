@@ -297,6 +297,8 @@ int mmt_cg_probe(struct mmt_cg_sys *ret_sys)
 			continue;
 		}
 		snprintf(ret_sys->mount[i], PATH_MAX, "%s", mp);
+		/* v1 or v2 by the file system's magic: libcgroup 2.0.2 (Debian 12)
+		 * declares no cgroup_get_controller_version(). */
 		if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
 			ret_sys->mode[i] = MMT_CG_V1;
 			free(mp);
@@ -986,6 +988,12 @@ static int drain(const char *abs_dir)
 	return 0;
 }
 
+/*
+ * Our own recursive delete, not libcgroup's cgroup_delete_cgroup_ext(
+ * CGFLAG_DELETE_RECURSIVE): that one migrates the tasks to the parent
+ * group, and a hog must never leave its memory limit; we kill the tasks
+ * (cgroup.kill first) and remove the groups bottom-up, bounded in time.
+ */
 static int destroy_tree(const char *abs_path, int depth);
 
 /* Remove every child directory of abs_path, depth-first. */
