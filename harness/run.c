@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The orchestrator of one run (docs/design.md section 3).
+ * The orchestrator of one run (docs/design.md section 3).  Over 1000
+ * lines because set-up, the event loop, the cells' life (spawn, reap,
+ * respawn, deaths) and teardown share struct orch; the kernel log, the
+ * watchdog, the samples and run.json are already in files of their own.
  *
  * One process, one epoll loop over: a signalfd (SIGCHLD, SIGINT, SIGTERM,
  * SIGHUP), a timerfd for sampling and the watchdog, a timerfd for the end of

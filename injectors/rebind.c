@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The rebinder: rewrites cpuset.mems of the chosen cells through a sequence
+ * The rebinder (over 1000 lines: the sequences, the write loop shared with
+ * bench/bench_rebind.c and the plugin are kept together so that the bench
+ * measures the very code a run uses): rewrites cpuset.mems of the chosen
+ * cells through a sequence
  * of node sets while their workers allocate under MPOL_BIND (the spurious
  * OOM race of docs/design.md section 1), or moves the workers between two sibling
  * cells.  On a machine (or a set of cells) with one memory node the mems

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The one cgroup v1/v2 layer.
+ * The one cgroup v1/v2 layer.  (Over 1000 lines because it is the whole
+ * layer: the name table, probing, create/configure/attach, reads with v1->v2
+ * translation and bounded destroy belong together, behind one header.)
  *
  * The rest of mmtorture speaks v2 file names.  A small table maps them to
  * v1 (the idea of LTP's tst_cgroup.c); the mode is decided per controller,
