@@ -51,9 +51,9 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-#define MPOL_BIND_ 2
+#define MPOL_BIND_	     2
 #define MPOL_F_STATIC_NODES_ (1 << 15)
-#define MAX_PAGES 4096
+#define MAX_PAGES	     4096
 
 struct shared {
 	atomic_bool stop;
@@ -145,8 +145,8 @@ static void *worker(void *arg)
 	}
 	atomic_fetch_add(&sh->ready, 1);
 	while (!atomic_load(&sh->stop)) {
-		char *p = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
+		char *p =
+		    mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED) {
 			atomic_fetch_add(&sh->other_err, 1);
@@ -187,7 +187,8 @@ static int child_main(const char *const procs[], int nthreads)
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	for (int i = 0; procs[i]; i++)
 		if (write_file(procs[i], pid) < 0) {
-			fprintf(stderr, "race_repro: cannot join %s: %s\n", procs[i], strerror(errno));
+			fprintf(stderr, "race_repro: cannot join %s: %s\n", procs[i],
+				strerror(errno));
 			return 3;
 		}
 	for (int i = 0; i < nthreads; i++)
@@ -215,10 +216,10 @@ int main(int argc, char **argv)
 	int seconds = 60, nthreads = 4, opt, nodes, v2, rc = 0, status;
 	size_t kib = 1024;
 	char cs[256], mem[256], path[512], buf[256];
-	const char *procs[3] = { NULL, NULL, NULL };
+	const char *procs[3] = {NULL, NULL, NULL};
 	const char *const *seq;
-	static const char *const race_seq[] = { "0-1", "1", "0", NULL };
-	static const char *const static_seq[] = { "0-1", "1", NULL };
+	static const char *const race_seq[] = {"0-1", "1", "0", NULL};
+	static const char *const static_seq[] = {"0-1", "1", NULL};
 	unsigned long writes = 0, wfail = 0;
 	struct timespec t0, t1;
 	double secs;
@@ -233,12 +234,19 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "race"))
 				goto usage;
 			break;
-		case 't': seconds = atoi(optarg); break;
-		case 'n': nthreads = atoi(optarg); break;
-		case 's': kib = (size_t)atol(optarg); break;
+		case 't':
+			seconds = atoi(optarg);
+			break;
+		case 'n':
+			nthreads = atoi(optarg);
+			break;
+		case 's':
+			kib = (size_t)atol(optarg);
+			break;
 		default:
 		usage:
-			fprintf(stderr, "usage: race_repro [-m race|static] [-t SECONDS] [-n THREADS 1-64] [-s KIB]\n");
+			fprintf(stderr, "usage: race_repro [-m race|static] [-t SECONDS] [-n "
+					"THREADS 1-64] [-s KIB]\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -272,8 +280,10 @@ int main(int argc, char **argv)
 	}
 	/* The cpus of the parent cpuset; mems are the sequence's first. */
 	snprintf(path, sizeof(path), "%s/cpuset.cpus", cs);
-	if (read_file(v2 ? "/sys/fs/cgroup/cpuset.cpus.effective" : "/sys/fs/cgroup/cpuset/cpuset.cpus",
-		      buf, sizeof(buf)) < 0 || write_file(path, buf) < 0) {
+	if (read_file(v2 ? "/sys/fs/cgroup/cpuset.cpus.effective"
+			 : "/sys/fs/cgroup/cpuset/cpuset.cpus",
+		      buf, sizeof(buf)) < 0 ||
+	    write_file(path, buf) < 0) {
 		fprintf(stderr, "race_repro: cannot set %s\n", path);
 		rc = 3;
 		goto out;
@@ -349,16 +359,16 @@ int main(int argc, char **argv)
 		printf("race_repro: mode=static cgroup=%s seconds=%.1f threads=%d mems_writes=%lu "
 		       "write_errors=%lu populates=%lu pages=%lu misplaced_pages=%lu "
 		       "misplaced_per_min=%.1f enomem=%lu child_oom_kills=%lu other_errors=%lu\n",
-		       v2 ? "v2" : "v1", secs, nthreads, writes, wfail,
-		       atomic_load(&sh->populates), atomic_load(&sh->pages),
-		       atomic_load(&sh->misplaced), atomic_load(&sh->misplaced) * 60.0 / secs,
-		       atomic_load(&sh->enomem), child_kills, atomic_load(&sh->other_err));
+		       v2 ? "v2" : "v1", secs, nthreads, writes, wfail, atomic_load(&sh->populates),
+		       atomic_load(&sh->pages), atomic_load(&sh->misplaced),
+		       atomic_load(&sh->misplaced) * 60.0 / secs, atomic_load(&sh->enomem),
+		       child_kills, atomic_load(&sh->other_err));
 	else
 		printf("race_repro: mode=race cgroup=%s seconds=%.1f threads=%d mems_writes=%lu "
 		       "write_errors=%lu populates=%lu enomem=%lu child_oom_kills=%lu "
 		       "failures_per_min=%.1f other_errors=%lu\n",
-		       v2 ? "v2" : "v1", secs, nthreads, writes, wfail,
-		       atomic_load(&sh->populates), atomic_load(&sh->enomem), child_kills,
+		       v2 ? "v2" : "v1", secs, nthreads, writes, wfail, atomic_load(&sh->populates),
+		       atomic_load(&sh->enomem), child_kills,
 		       (atomic_load(&sh->enomem) + child_kills) * 60.0 / secs,
 		       atomic_load(&sh->other_err));
 	rc = (atomic_load(&sh->enomem) || atomic_load(&sh->misplaced) || child_kills) ? 1 : 0;
