@@ -607,15 +607,17 @@ static void test_seq_gap(void **state)
 	/* EPIPE: the count comes with the next record */
 	assert_int_equal(mmt_kmsg_lost(st), 0);
 	assert_int_equal(feed_seq(st, 20, true, "INFO: task a:1 blocked for more than 5 seconds.",
-				  ev), 2);
+				  ev), 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
 			    "kmsg_lost");
 	assert_int_equal(json_object_get_int64(json_object_object_get(ev[0], "missing")), 4);
 	assert_true(json_object_get_boolean(json_object_object_get(ev[0], "epipe")));
-	assert_string_equal(json_object_get_string(json_object_object_get(ev[1], "type")),
+	json_object_put(ev[0]);
+	/* the hung task waits for its call trace (issue 12): it comes at the flush */
+	assert_int_equal(flush_json(st, ev), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
 			    "hung_task");
 	json_object_put(ev[0]);
-	json_object_put(ev[1]);
 
 	/* no gap, no event; records without a sequence number are never gaps */
 	assert_int_equal(feed_seq(st, 21, true, "x", ev), 0);
