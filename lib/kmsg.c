@@ -888,6 +888,27 @@ static bool program_tag(const char *w)
 	return true;
 }
 
+/* One of names, then blanks and ':' (a "dmesg -x" field): past it, index in *ret. */
+static const char *dmesg_x_field(const char *p, const char *const *names, int *ret)
+{
+	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789");
+
+	*ret = -1;
+	for (int i = 0; names[i]; i++)
+		if (n == strlen(names[i]) && !strncmp(p, names[i], n))
+			*ret = i;
+	if (*ret < 0)
+		return NULL;
+	p += n;
+	while (*p == ' ')
+		p++;
+	if (*p++ != ':')
+		return NULL;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
 /* dmesg -x "kern  :warn  : " (util-linux, facility and level names) */
 static const char *parse_dmesg_x(const char *s, int *ret_fac, int *ret_lvl)
 {
@@ -900,39 +921,9 @@ static const char *parse_dmesg_x(const char *s, int *ret_fac, int *ret_lvl)
 	static const char *const lvls[] = {
 		"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", NULL
 	};
-	const char *p = s;
-	int fac = -1, lvl = -1;
-	size_t n;
+	const char *p = dmesg_x_field(s, facs, ret_fac);
 
-	n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789");
-	for (int i = 0; facs[i]; i++)
-		if (n == strlen(facs[i]) && !strncmp(p, facs[i], n))
-			fac = i;
-	if (fac < 0)
-		return NULL;
-	p += n;
-	while (*p == ' ')
-		p++;
-	if (*p++ != ':')
-		return NULL;
-	while (*p == ' ')
-		p++;
-	n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
-	for (int i = 0; lvls[i]; i++)
-		if (n == strlen(lvls[i]) && !strncmp(p, lvls[i], n))
-			lvl = i;
-	if (lvl < 0)
-		return NULL;
-	p += n;
-	while (*p == ' ')
-		p++;
-	if (*p++ != ':')
-		return NULL;
-	if (*p == ' ')
-		p++;
-	*ret_fac = fac;
-	*ret_lvl = lvl;
-	return p;
+	return p ? dmesg_x_field(p, lvls, ret_lvl) : NULL;
 }
 
 #define PREFIX_SCAN 256   /* how far into a line its prefix may reach */
@@ -1507,13 +1498,15 @@ static bool window_over(const struct mmt_kmsg_state *st, const struct open_ev *o
 static void oom_start(struct mmt_kmsg_state *st, struct out *o, const struct mmt_kmsg_rec *rec)
 {
 	struct oom_report *r = &st->oom;
+	/* first: a full queue closes its oldest, which must not be this one */
+	uint64_t id = enqueue(st, o, MMT_KEV_OOM_KILL, rec, false);
 
 	memset(r, 0, sizeof(*r));
 	r->active = true;
+	r->id = id;
 	r->first = *rec;
 	for (int i = 0; i < NODES; i++)
 		r->node_free_kb[i] = -1;
-	r->id = enqueue(st, o, MMT_KEV_OOM_KILL, rec, false);
 }
 
 static bool memcg_line(const struct mmt_kmsg_match *m)

@@ -24,17 +24,7 @@
 #include "lib/jsonget.h"
 #include "lib/kmsg.h"
 #include "results/kevent_json.h"
-
-#ifndef MMT_SRCDIR
-#define MMT_SRCDIR "."
-#endif
-
-static const char *datadir(void)
-{
-	const char *d = getenv("MMT_TESTDATA");
-
-	return d && *d ? d : MMT_SRCDIR "/tests/data";
-}
+#include "tests/unit/kmsg_spec.h"
 
 static char *data_path(const char *file)
 {
@@ -185,35 +175,6 @@ static char **corpus_files(size_t *ret_n)
 			}
 	*ret_n = n;
 	return names;
-}
-
-/* Next "key=value" of an annotation; value may be "quoted". */
-static bool next_kv(char **pp, char **ret_key, char **ret_val)
-{
-	char *p = *pp, *eq, *v, *end;
-
-	while (*p == ' ')
-		p++;
-	if (!*p)
-		return false;
-	eq = strchr(p, '=');
-	if (!eq)
-		fail_msg("bad annotation token '%s'", p);
-	*eq = '\0';
-	*ret_key = p;
-	v = eq + 1;
-	if (*v == '"') {
-		v++;
-		end = strchr(v, '"');
-		assert_non_null(end);
-	} else {
-		end = v + strcspn(v, " ");
-	}
-	if (*end)
-		*end++ = '\0';
-	*ret_val = v;
-	*pp = end;
-	return true;
 }
 
 /* ------------------------------------------------------------------ */

@@ -30,18 +30,9 @@
 
 #include "harness/commands.h"
 #include "lib/kmsg.h"
+#include "lib/oomclass.h"
 #include "results/kevent_json.h"
-
-#ifndef MMT_SRCDIR
-#define MMT_SRCDIR "."
-#endif
-
-static const char *datadir(void)
-{
-	const char *d = getenv("MMT_TESTDATA");
-
-	return d && *d ? d : MMT_SRCDIR "/tests/data";
-}
+#include "tests/unit/kmsg_spec.h"
 
 /* ------------------------------------------------------------------ */
 /* feeding text as parse-kmsg does                                     */
@@ -157,35 +148,6 @@ static json_object *at_path(json_object *ev, const char *path, bool *found)
 	}
 	free(dup);
 	return cur;
-}
-
-/* Next "key=value" of a spec; value may be "quoted".  Modifies *pp. */
-static bool next_kv(char **pp, char **key, char **val)
-{
-	char *p = *pp, *eq, *v, *end;
-
-	while (*p == ' ')
-		p++;
-	if (!*p)
-		return false;
-	eq = strchr(p, '=');
-	if (!eq)
-		fail_msg("bad expectation token '%s'", p);
-	*eq = '\0';
-	*key = p;
-	v = eq + 1;
-	if (*v == '"') {
-		v++;
-		end = strchr(v, '"');
-		assert_non_null(end);
-	} else {
-		end = v + strcspn(v, " ");
-	}
-	if (*end)
-		*end++ = '\0';
-	*val = v;
-	*pp = end;
-	return true;
 }
 
 /* One field; prints "case: event N (type): field: expected X, got Y". */
@@ -559,6 +521,33 @@ static void test_log_order(void **state)
 	events_free(&e);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_kmsg.c: the queue full of events behind an
+ * allocation failure still waiting for its cpuset line, an OOM report
+ * opened then must neither close the wrong entry nor be lost.
+ */
+static void test_queue_full(void **state)
+{
+	char text[4096] = "[ 1.000000] w1: page allocation failure: order:0, mode:0x0\n";
+	const char *expect[MMT_KMSG_QUEUE + 3] = { "alloc_fail comm=w1" };
+	struct events e;
+	unsigned n = 1;
+
+	(void)state;
+	for (; n < MMT_KMSG_QUEUE; n++) {
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "[ 1.%06u] BUG: number %u\n", n, n);
+		expect[n] = "bug";
+	}
+	strcat(text, "[ 1.100000] Out of memory: Killed process 5 (a) total-vm:1kB, "
+	       "anon-rss:1kB, file-rss:0kB, shmem-rss:0kB\n");
+	expect[n++] = "oom_kill pid=5 complete=true";
+	expect[n] = NULL;
+	feed_text(text, &e);
+	assert_int_equal(check_events("queue full", &e, expect), 0);
+	events_free(&e);
+}
+
 /* ------------------------------------------------------------------ */
 /* kind 5: workqueue lockups, the task that panicked                   */
 
@@ -611,6 +600,41 @@ static void test_pf_leak(void **state)
 		"pagefault_oom_leak count=1 suppressed=null kernel_ts_us=30000000",
 		NULL }), 0);
 	events_free(&e);
+}
+
+/* During a run (J5 of lib/oomclass.c): a FAIL only in a cell being rebound. */
+static void test_no_kill_judge(void **state)
+{
+	struct mmt_oom_cell cells[2] = {
+		{ .name = "quiet", .pids = { 100 }, .nr_pids = 1 },
+		{ .name = "rebound", .pids = { 200 }, .nr_pids = 1, .rebinding = true,
+		  .rebind_count = 7, .last_rebind_us = 5000000 },
+	};
+	struct mmt_oom_ctx ctx = { .cells = cells, .nr_cells = 2 };
+	struct mmt_oom_verdict v;
+
+	(void)state;
+	/* the #PF line names nobody: the rebinding cell, the write 0.2 s before */
+	assert_int_equal(mmt_oom_judge_no_kill(-1, 5200000, &ctx, &v), MMT_F_OOM_SPURIOUS);
+	assert_int_equal(v.cell, 1);
+	assert_true(v.race);
+	assert_true(v.rebind.in_flight);
+	assert_int_equal(v.rebind.delta_us, 200000);
+	assert_string_equal(v.rule, "no_kill_under_rebind");
+	assert_int_equal(v.cls, MMT_OOM_SPURIOUS);
+	/* an allocation failure of the rebound cell's worker */
+	assert_int_equal(mmt_oom_judge_no_kill(200, 9000000, &ctx, &v), MMT_F_OOM_SPURIOUS);
+	assert_false(v.rebind.in_flight);        /* 4 s after the write: recorded, not in flight */
+	/* of the quiet cell's worker, of a foreign task: no finding */
+	assert_int_equal(mmt_oom_judge_no_kill(100, 5200000, &ctx, &v), -ENOENT);
+	assert_int_equal(v.cell, 0);
+	assert_false(v.race);
+	assert_int_equal(mmt_oom_judge_no_kill(999, 5200000, &ctx, &v), -ENOENT);
+	assert_int_equal(v.cell, -1);
+	/* nobody rebinding: a #PF leak is no finding of the spurious family */
+	cells[1].rebinding = false;
+	assert_int_equal(mmt_oom_judge_no_kill(-1, 5200000, &ctx, &v), -ENOENT);
+	assert_int_equal(mmt_oom_judge_no_kill(-1, 0, NULL, &v), -EINVAL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -745,8 +769,10 @@ int main(void)
 		cmocka_unit_test(test_wrapped),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_log_order),
+		cmocka_unit_test(test_queue_full),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_pf_leak),
+		cmocka_unit_test(test_no_kill_judge),
 		cmocka_unit_test(test_stack_top),
 		cmocka_unit_test(test_cmd),
 	};
