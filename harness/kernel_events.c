@@ -163,6 +163,38 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 	oom_finding(run, f, rep, &v);
 }
 
+/*
+ * What the cpuset x mempolicy race leaves when the OOM killer does not
+ * fire: a #PF that returned VM_FAULT_OOM, or a page allocation failure of
+ * one of our workers, while its cell is being rebound (lib/oomclass.c, J5):
+ * a FAIL of the spurious-OOM family, with the rebind evidence in the event.
+ */
+static void on_no_kill(struct orch *o, const struct mmt_kevent *kev, json_object *ev)
+{
+	struct mmt_oom_cell cells[MMT_MAX_CELLS];
+	struct mmt_oom_verdict v;
+	struct mmt_oom_ctx ctx;
+	int64_t pid = kev->type == MMT_KEV_ALLOC_FAIL ? kev->u.alloc.pid : -1;
+	int64_t ts = kev->has_ts ? (int64_t)kev->kernel_ts_us : -1;
+	int r;
+
+	if (kev->type == MMT_KEV_ALLOC_FAIL && pid <= 0)
+		return;
+	mmt_orch_oom_ctx(o, cells, &ctx);
+	r = mmt_oom_judge_no_kill(pid, ts, &ctx, &v);
+	if (r < 0 || v.cell < 0)
+		return;
+	mmt_oom_verdict_to_json(&v, ev);
+	if (kev->type == MMT_KEV_PF_OOM_LEAK)
+		mmt_run_finding(o->run, (enum mmt_finding)r,
+				"#PF returned VM_FAULT_OOM without an OOM kill while cell %s was being rebound",
+				v.cell_name);
+	else
+		mmt_run_finding(o->run, (enum mmt_finding)r,
+				"page allocation failure of %s (pid %d) while cell %s was being rebound",
+				kev->u.alloc.comm, (int)pid, v.cell_name);
+}
+
 /* Kernel events that are a finding by themselves, their line the reason. */
 static const struct {
 	enum mmt_kev_type type;
@@ -170,6 +202,7 @@ static const struct {
 } line_findings[] = {
 	{ MMT_KEV_HUNG_TASK, MMT_F_HUNG_TASK },
 	{ MMT_KEV_LOCKUP, MMT_F_LOCKUP },
+	{ MMT_KEV_WQ_LOCKUP, MMT_F_LOCKUP },
 	{ MMT_KEV_RCU_STALL, MMT_F_RCU_STALL },
 	{ MMT_KEV_BUG, MMT_F_KERNEL_BUG },
 	{ MMT_KEV_PANIC, MMT_F_KERNEL_BUG },
@@ -186,6 +219,8 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 		return;
 	if (kev->type == MMT_KEV_OOM_KILL) {
 		on_oom_kill(o, kev, ev);
+	} else if (kev->type == MMT_KEV_PF_OOM_LEAK || kev->type == MMT_KEV_ALLOC_FAIL) {
+		on_no_kill(o, kev, ev);
 	} else if (kev->type == MMT_KEV_KMSG_LOST) {
 		o->kmsg_lost += kev->u.lost.missing;
 		mmt_run_finding(run, MMT_F_KMSG_LOST, "%" PRIu64 " kernel log records were lost",

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * `mmtorture parse-kmsg FILE|- [--text]`: classify a saved kernel log
- * with the same classifier and combiner a run uses (lib/kmsg.c).
+ * with the same classifier and combiner a run uses (lib/kmsg.c), the lines
+ * read as people save them (mmt_kmsg_text_push(): prefixes, wrapped lines).
+ *
+ * Exit codes: 0 the file held kernel log records (findings or none);
+ * 128 usage error or unreadable file; 3 (PARSE_KMSG_NO_RECORD) the file held
+ * no kernel log record at all -- said on stderr, since an empty output
+ * would read as "nothing happened".
  */
 #include "config.h"
 
@@ -20,13 +26,16 @@
 #include "lib/kmsg.h"
 #include "results/kevent_json.h"
 
+#define PARSE_KMSG_NO_RECORD 3
+
 
 static void print_text(FILE *out, const struct mmt_kevent *kev, json_object *ev)
 {
 	static const char *const keys[] = {
 		"pid", "comm", "constraint", "nodemask", "cpuset", "mems_allowed",
 		"oom_memcg", "task_memcg", "anon_rss_kb", "reaped", "seconds", "cpu",
-		"lockup", "bug", "order", "gfp_mask", "stall_ms", "missing", NULL
+		"lockup", "bug", "order", "gfp_mask", "stall_ms", "missing", "pool",
+		"count", "suppressed", "where", "top_function", NULL
 	};
 
 	if (kev->has_ts)
@@ -35,6 +44,8 @@ static void print_text(FILE *out, const struct mmt_kevent *kev, json_object *ev)
 	else
 		fprintf(out, "[      -      ] ");
 	fprintf(out, "%s", mmt_kev_type_name(kev->type));
+	if (kev->type == MMT_KEV_OOM_KILL && !kev->u.oom.complete)
+		fprintf(out, " incomplete");
 	for (int i = 0; keys[i]; i++) {
 		const char *v = mmt_json_text(ev, keys[i]);
 
@@ -65,10 +76,11 @@ static void emit_all(FILE *out, const struct mmt_kevent *kev, int n, bool text)
 int mmt_cmd_parse_kmsg(int argc, char **argv)
 {
 	struct mmt_kevent *ev = NULL;
-	struct mmt_kmsg_state *st;
+	struct mmt_kmsg_state *st = NULL;
+	struct mmt_kmsg_text *tx = NULL;
 	struct mmt_kmsg_rec *rec;
 	const char *file = NULL;
-	bool text = false, raw_prev = false;
+	bool text = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -99,20 +111,17 @@ int mmt_cmd_parse_kmsg(int argc, char **argv)
 		return MMT_EXIT_USAGE;
 	}
 	st = mmt_kmsg_state_new();
+	tx = mmt_kmsg_text_new();
 	rec = malloc(sizeof(*rec));
 	ev = calloc(MMT_KMSG_MAX_EVENTS, sizeof(*ev));
-	if (!st || !rec || !ev) {
+	if (!st || !tx || !rec || !ev) {
 		fprintf(stderr, "parse-kmsg: out of memory\n");
 		r = MMT_EXIT_USAGE;
 		goto out_free;
 	}
 	while ((n = getline(&line, &cap, in)) >= 0) {
-		/* dictionary lines of a saved raw /dev/kmsg dump */
-		if (raw_prev && line[0] == ' ' && strchr(line, '='))
+		if (mmt_kmsg_text_push(tx, line, rec) <= 0)
 			continue;
-		if (mmt_kmsg_parse_text_line(line, rec) < 0)
-			continue;
-		raw_prev = rec->has_seq && isdigit((unsigned char)line[0]);
 		r = mmt_kmsg_feed(st, rec, ev, MMT_KMSG_MAX_EVENTS);
 		if (r > 0)
 			emit_all(stdout, ev, r, text);
@@ -122,15 +131,27 @@ int mmt_cmd_parse_kmsg(int argc, char **argv)
 		r = MMT_EXIT_USAGE;
 		goto out_free;
 	}
+	if (mmt_kmsg_text_finish(tx, rec) > 0) {
+		r = mmt_kmsg_feed(st, rec, ev, MMT_KMSG_MAX_EVENTS);
+		if (r > 0)
+			emit_all(stdout, ev, r, text);
+	}
 	r = mmt_kmsg_flush(st, ev, MMT_KMSG_MAX_EVENTS);
 	if (r > 0)
 		emit_all(stdout, ev, r, text);
 	r = 0;
+	if (!mmt_kmsg_text_records(tx)) {
+		fprintf(stderr, "parse-kmsg: %s: no kernel log record found (no printk "
+			"timestamp, no syslog \"kernel:\" tag, no kernel message)\n",
+			strcmp(file, "-") ? file : "standard input");
+		r = PARSE_KMSG_NO_RECORD;
+	}
 out_free:
 	fflush(stdout);
 	free(line);
 	free(rec);
 	free(ev);
+	mmt_kmsg_text_free(tx);
 	mmt_kmsg_state_free(st);
 	if (in != stdin)
 		fclose(in);

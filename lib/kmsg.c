@@ -497,10 +497,51 @@ static bool ex_oops(const char *msg, const char *hit, struct mmt_kmsg_match *m)
 	       starts(msg, "Internal error: Oops");
 }
 
+/* "BUG: workqueue lockup - pool cpus=2 node=0 flags=0x0 nice=0 stuck for 242s!"
+ * (kernel/workqueue.c, wq_watchdog_timer_fn() and pr_cont_pool_info()) */
+static bool ex_wq_lockup(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("BUG: workqueue lockup - pool"), *s;
+	size_t n;
+
+	(void)msg;
+	while (*p == ' ')
+		p++;
+	n = strcspn(p, " !");
+	copy_span(m->pool, sizeof(m->pool), p, n);
+	s = strstr(p, "stuck for ");
+	if (s)
+		num_at(s + 10, &m->seconds, NULL);
+	return m->pool[0] != '\0';
+}
+
+/* "pagefault_out_of_memory: 95 callbacks suppressed" (lib/ratelimit.c) */
+static bool ex_suppressed(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit;
+
+	while (p > msg && p[-1] != ':')
+		p--;
+	if (p <= msg + 1 || p[-1] != ':' || memchr(msg, ' ', p - msg - 1))
+		return false;
+	copy_span(m->comm, sizeof(m->comm), msg, p - msg - 1);
+	return num_at(p, &m->count, NULL);
+}
+
 enum where {
 	AT_START,      /* msg starts with needle */
 	ANYWHERE,      /* needle anywhere */
 	AT_START_RCU,  /* msg starts with needle, after an optional "rcu: " */
+};
+
+/*
+ * What may stand before an ANYWHERE needle when the classifier looks for
+ * where a kernel message starts in a line with an unknown prefix.
+ */
+enum before {
+	B_NOTHING,     /* the needle starts the message */
+	B_COMM,        /* a task's comm, one word ("java invoked oom-killer:") */
+	B_LEADIN,      /* the kernel's own lead-in ("Out of memory: ", "watchdog: ") */
 };
 
 struct rule {
@@ -508,6 +549,7 @@ struct rule {
 	const char *needle;
 	enum where where;
 	extract_fn extract;
+	enum before before;
 };
 
 /*
@@ -516,33 +558,36 @@ struct rule {
  * are in tests/data/kmsg/.
  */
 static const struct rule rules[] = {
-	{ MMT_KMSG_PANIC,           "Kernel panic - not syncing",        AT_START, ex_text },
-	{ MMT_KMSG_OOM_INVOKED,     " invoked oom-killer: ",             ANYWHERE, ex_invoked },
-	{ MMT_KMSG_OOM_CONSTRAINT,  "oom-kill:",                         AT_START, ex_constraint },
-	{ MMT_KMSG_OOM_KILLED,      "Killed process ",                   ANYWHERE, ex_killed },
-	{ MMT_KMSG_OOM_KILLED,      "Kill process ",                     ANYWHERE, ex_kill_select },
-	{ MMT_KMSG_OOM_REAPED,      "oom_reaper: reaped process ",       AT_START, ex_reaped },
-	{ MMT_KMSG_OOM_MEMCG_USAGE, "memory: usage ",                    AT_START, ex_memcg_usage },
-	{ MMT_KMSG_OOM_MEMCG_TASK,  "Task in ",                          AT_START, ex_memcg_task },
-	{ MMT_KMSG_OOM_NODE_FREE,   "Node ",                             AT_START, ex_node },
-	{ MMT_KMSG_OOM_NODE_FREE,   " free:",                            ANYWHERE, ex_zone },
-	{ MMT_KMSG_ALLOC_FAIL,      "page allocation failure",           ANYWHERE, ex_alloc },
-	{ MMT_KMSG_ALLOC_STALL,     "page allocation stalls for ",       ANYWHERE, ex_alloc_stall },
-	{ MMT_KMSG_ALLOC_CPUSET,    " cpuset=",                          ANYWHERE, ex_cpuset },
-	{ MMT_KMSG_TASK_CPU,        "CPU: ",                             AT_START, ex_cpu_line },
-	{ MMT_KMSG_TASK_CPU,        "Pid: ",                             AT_START, ex_pid_line },
-	{ MMT_KMSG_HUNG_TASK,       "INFO: task ",                       AT_START, ex_hung },
-	{ MMT_KMSG_HUNG_TASK,       "task ",                             AT_START, ex_hung },
-	{ MMT_KMSG_SOFT_LOCKUP,     "BUG: soft lockup - CPU#",           ANYWHERE, ex_soft },
-	{ MMT_KMSG_HARD_LOCKUP,     "Watchdog detected hard LOCKUP on cpu ", ANYWHERE, ex_hard },
-	{ MMT_KMSG_RCU_STALL,       "INFO: rcu",                         AT_START_RCU, ex_rcu },
-	{ MMT_KMSG_GPF,             "general protection fault",          AT_START, ex_text },
-	{ MMT_KMSG_GPF,             "Oops: general protection fault",    AT_START, ex_text },
-	{ MMT_KMSG_OOPS,            "Oops",                              AT_START, ex_oops },
-	{ MMT_KMSG_OOPS,            "Internal error: Oops",              AT_START, ex_oops },
-	{ MMT_KMSG_BUG,             "BUG: ",                             AT_START, ex_text },
-	{ MMT_KMSG_BUG,             "kernel BUG at ",                    AT_START, ex_text },
-	{ MMT_KMSG_WARNING,         "WARNING: ",                         AT_START, ex_warning },
+	{ MMT_KMSG_PANIC,           "Kernel panic - not syncing",        AT_START, ex_text, B_NOTHING },
+	{ MMT_KMSG_OOM_INVOKED,     " invoked oom-killer: ",             ANYWHERE, ex_invoked, B_COMM },
+	{ MMT_KMSG_OOM_CONSTRAINT,  "oom-kill:",                         AT_START, ex_constraint, B_NOTHING },
+	{ MMT_KMSG_OOM_KILLED,      "Killed process ",                   ANYWHERE, ex_killed, B_LEADIN },
+	{ MMT_KMSG_OOM_KILLED,      "Kill process ",                     ANYWHERE, ex_kill_select, B_LEADIN },
+	{ MMT_KMSG_OOM_REAPED,      "oom_reaper: reaped process ",       AT_START, ex_reaped, B_NOTHING },
+	{ MMT_KMSG_OOM_MEMCG_USAGE, "memory: usage ",                    AT_START, ex_memcg_usage, B_NOTHING },
+	{ MMT_KMSG_OOM_MEMCG_TASK,  "Task in ",                          AT_START, ex_memcg_task, B_NOTHING },
+	{ MMT_KMSG_OOM_NODE_FREE,   "Node ",                             AT_START, ex_node, B_NOTHING },
+	{ MMT_KMSG_OOM_NODE_FREE,   " free:",                            ANYWHERE, ex_zone, B_NOTHING },
+	{ MMT_KMSG_ALLOC_FAIL,      "page allocation failure",           ANYWHERE, ex_alloc, B_COMM },
+	{ MMT_KMSG_ALLOC_STALL,     "page allocation stalls for ",       ANYWHERE, ex_alloc_stall, B_COMM },
+	{ MMT_KMSG_ALLOC_CPUSET,    " cpuset=",                          ANYWHERE, ex_cpuset, B_COMM },
+	{ MMT_KMSG_TASK_CPU,        "CPU: ",                             AT_START, ex_cpu_line, B_NOTHING },
+	{ MMT_KMSG_TASK_CPU,        "Pid: ",                             AT_START, ex_pid_line, B_NOTHING },
+	{ MMT_KMSG_HUNG_TASK,       "INFO: task ",                       AT_START, ex_hung, B_NOTHING },
+	{ MMT_KMSG_HUNG_TASK,       "task ",                             AT_START, ex_hung, B_NOTHING },
+	{ MMT_KMSG_SOFT_LOCKUP,     "BUG: soft lockup - CPU#",           ANYWHERE, ex_soft, B_LEADIN },
+	{ MMT_KMSG_HARD_LOCKUP,     "Watchdog detected hard LOCKUP on cpu ", ANYWHERE, ex_hard, B_LEADIN },
+	{ MMT_KMSG_RCU_STALL,       "INFO: rcu",                         AT_START_RCU, ex_rcu, B_NOTHING },
+	{ MMT_KMSG_GPF,             "general protection fault",          AT_START, ex_text, B_NOTHING },
+	{ MMT_KMSG_GPF,             "Oops: general protection fault",    AT_START, ex_text, B_NOTHING },
+	{ MMT_KMSG_OOPS,            "Oops",                              AT_START, ex_oops, B_NOTHING },
+	{ MMT_KMSG_OOPS,            "Internal error: Oops",              AT_START, ex_oops, B_NOTHING },
+	{ MMT_KMSG_WQ_LOCKUP,       "BUG: workqueue lockup - pool",      AT_START, ex_wq_lockup, B_NOTHING },
+	{ MMT_KMSG_BUG,             "BUG: ",                             AT_START, ex_text, B_NOTHING },
+	{ MMT_KMSG_BUG,             "kernel BUG at ",                    AT_START, ex_text, B_NOTHING },
+	{ MMT_KMSG_WARNING,         "WARNING: ",                         AT_START, ex_warning, B_NOTHING },
+	{ MMT_KMSG_PF_OOM_LEAK,     "Huh VM_FAULT_OOM leaked out to the #PF handler", AT_START, ex_text, B_NOTHING },
+	{ MMT_KMSG_SUPPRESSED,      " callbacks suppressed",             ANYWHERE, ex_suppressed, B_NOTHING },
 };
 
 static const char *const kind_names[MMT_KMSG_NR_KINDS] = {
@@ -567,6 +612,9 @@ static const char *const kind_names[MMT_KMSG_NR_KINDS] = {
 	[MMT_KMSG_PANIC] = "panic",
 	[MMT_KMSG_OOM_MEMCG_TASK] = "oom_memcg_task",
 	[MMT_KMSG_TASK_CPU] = "task_cpu",
+	[MMT_KMSG_WQ_LOCKUP] = "workqueue_lockup",
+	[MMT_KMSG_PF_OOM_LEAK] = "pagefault_oom_leak",
+	[MMT_KMSG_SUPPRESSED] = "suppressed",
 };
 
 const char *mmt_kmsg_kind_name(enum mmt_kmsg_kind kind)
@@ -583,16 +631,65 @@ static void match_reset(struct mmt_kmsg_match *m)
 	m->total_vm_kb = m->anon_rss_kb = m->file_rss_kb = m->shmem_rss_kb = -1;
 	m->pgtables_kb = m->uid = m->node = m->free_kb = -1;
 	m->usage_kb = m->limit_kb = m->seconds = m->cpu = -1;
-	m->score = m->failcnt = m->stall_ms = -1;
+	m->score = m->failcnt = m->stall_ms = m->count = -1;
 }
 
-enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret)
+/* Lead-ins the kernel itself prints before a needle (mm/oom_kill.c, kernel/watchdog*.c). */
+static bool kernel_leadin(const char *s, const char *hit)
+{
+	static const char *const leadins[] = {
+		"Out of memory: ", "Memory cgroup out of memory: ",
+		"Out of memory (oom_kill_allocating_task): ", "watchdog: ", "NMI watchdog: ",
+		NULL
+	};
+
+	for (int i = 0; leadins[i]; i++)
+		if ((size_t)(hit - s) == strlen(leadins[i]) && starts(s, leadins[i]))
+			return true;
+	return false;
+}
+
+/* For a message start: does what stands before an ANYWHERE hit fit the rule? */
+static bool before_fits(const struct rule *r, const char *s, const char *hit)
+{
+	const char *e = hit;
+
+	if (hit == s)
+		return true;
+	switch (r->before) {
+	case B_COMM:
+		/* "comm invoked", "comm: page allocation", "comm cpuset=" */
+		if (e > s && e[-1] == ' ')
+			e--;
+		if (e > s && e[-1] == ':')
+			e--;
+		if (e == s || e - s > 63)
+			return false;
+		for (const char *q = s; q < e; q++)
+			if (isspace((unsigned char)*q))
+				return false;
+		return true;
+	case B_LEADIN:
+		return kernel_leadin(s, hit);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Classify msg.  anchored: only if a kernel message starts right at msg
+ * (what stands before an ANYWHERE needle must fit its rule).
+ */
+static enum mmt_kmsg_kind classify(const char *msg, bool anchored, struct mmt_kmsg_match *ret)
 {
 	struct mmt_kmsg_match m;
 
 	match_reset(ret);
 	if (!msg)
 		return MMT_KMSG_NONE;
+	/* indentation (a quoting mail client, a pasted console) is not text */
+	while (*msg == ' ' || *msg == '\t')
+		msg++;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct rule *r = &rules[i];
 		const char *s = msg, *hit = NULL;
@@ -608,6 +705,8 @@ enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret
 			break;
 		case ANYWHERE:
 			hit = strstr(s, r->needle);
+			if (hit && anchored && !before_fits(r, s, hit))
+				hit = NULL;
 			break;
 		}
 		if (!hit)
@@ -621,6 +720,11 @@ enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret
 		return r->kind;
 	}
 	return MMT_KMSG_NONE;
+}
+
+enum mmt_kmsg_kind mmt_kmsg_classify(const char *msg, struct mmt_kmsg_match *ret)
+{
+	return classify(msg, false, ret);
 }
 
 /* ------------------------------------------------------------------ */
@@ -747,38 +851,139 @@ static const char *parse_ts(const char *s, uint64_t *ts_us)
 	return p + 1;
 }
 
-/*
- * syslog/journal prefix: "Nov 22 00:53:13 host kernel: " or an ISO time
- * ("2026-05-28T12:21:57.303295+00:00 host kernel: ").  Returns the text
- * after it, s itself when there is no such prefix, or NULL for a line some
- * other program logged (not kernel text).
- */
-static const char *skip_syslog(const char *s)
+/* A syslog date at s: "Nov 22 00:53:13 " or an ISO time "2026-05-28T12:21:57..." */
+static bool syslog_date(const char *s)
 {
-	bool date = false;
-	const char *k;
-	size_t n = strlen(s);
+	size_t n = strnlen(s, 32);
 
 	for (int i = 0; months[i]; i++)
 		if (starts(s, months[i]) && n > 16 && s[9] == ':' && s[12] == ':')
-			date = true;
-	if (n > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[7] == '-' &&
-	    s[10] == 'T' && s[13] == ':')
-		date = true;
-	if (!date)
-		return s;
-	k = strstr(s, " kernel:");
-	if (!k || k - s > 200)
+			return true;
+	return n > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[7] == '-' &&
+	       (s[10] == 'T' || s[10] == ' ') && s[13] == ':';
+}
+
+/* Past the next blank-separated word of s (and the blanks after it). */
+static const char *next_word(const char *s)
+{
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/* "prog[123]:" or "prog:": a syslog tag of a program other than the kernel */
+static bool program_tag(const char *w)
+{
+	size_t n = strcspn(w, " \t");
+
+	if (n < 2 || w[n - 1] != ':')
+		return false;
+	if (n > 3 && w[n - 2] == ']' && memchr(w, '[', n))
+		return true;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (!isalnum((unsigned char)w[i]) && !strchr("-_.", w[i]))
+			return false;
+	return true;
+}
+
+/* One of names, then blanks and ':' (a "dmesg -x" field): past it, index in *ret. */
+static const char *dmesg_x_field(const char *p, const char *const *names, int *ret)
+{
+	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789");
+
+	*ret = -1;
+	for (int i = 0; names[i]; i++)
+		if (n == strlen(names[i]) && !strncmp(p, names[i], n))
+			*ret = i;
+	if (*ret < 0)
 		return NULL;
-	k += 8;
-	if (*k == ' ')
-		k++;
-	return k;
+	p += n;
+	while (*p == ' ')
+		p++;
+	if (*p++ != ':')
+		return NULL;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/* dmesg -x "kern  :warn  : " (util-linux, facility and level names) */
+static const char *parse_dmesg_x(const char *s, int *ret_fac, int *ret_lvl)
+{
+	static const char *const facs[] = {
+		"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+		"uucp", "cron", "authpriv", "ftp", "res0", "res1", "res2", "res3",
+		"local0", "local1", "local2", "local3", "local4", "local5", "local6",
+		"local7", NULL
+	};
+	static const char *const lvls[] = {
+		"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", NULL
+	};
+	const char *p = dmesg_x_field(s, facs, ret_fac);
+
+	return p ? dmesg_x_field(p, lvls, ret_lvl) : NULL;
+}
+
+#define PREFIX_SCAN 256   /* how far into a line its prefix may reach */
+
+/*
+ * The first printk timestamp of s (within PREFIX_SCAN), where a word
+ * starts: at s, after a blank, ':', '>' or ']'.  Returns it or NULL.
+ */
+static const char *find_ts(const char *s)
+{
+	uint64_t ts;
+
+	for (const char *p = s; *p && p - s < PREFIX_SCAN; p++) {
+		if (*p != '[')
+			continue;
+		if (p > s && !strchr(" \t:>]", p[-1]))
+			continue;
+		if (parse_ts(p, &ts))
+			return p;
+	}
+	return NULL;
+}
+
+/* The syslog "kernel:" tag (within PREFIX_SCAN): returns past it, or NULL. */
+static const char *find_kernel_tag(const char *s)
+{
+	for (const char *p = s; (p = strstr(p, "kernel:")) && p - s < PREFIX_SCAN; p++) {
+		if (p > s && p[-1] != ' ')
+			continue;
+		if (p[7] && p[7] != ' ' && p[7] != '[')
+			continue;
+		p += 7;
+		return *p == ' ' ? p + 1 : p;
+	}
+	return NULL;
+}
+
+/*
+ * The first word of s (within PREFIX_SCAN) where a kernel message the
+ * classifier knows starts; NULL if none.
+ */
+static const char *find_message_start(const char *s)
+{
+	struct mmt_kmsg_match m;
+
+	for (const char *p = s; *p && p - s < PREFIX_SCAN; p = next_word(p))
+		if (classify(p, true, &m) != MMT_KMSG_NONE)
+			return p;
+	return NULL;
+}
+
+static void keep_prefix(struct mmt_kmsg_rec *ret, const char *line, const char *s)
+{
+	copy_span(ret->prefix, sizeof(ret->prefix), line, s - line);
 }
 
 int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
 {
-	const char *s = line, *t;
+	const char *s = line, *t, *k;
+	int fac, lvl;
 	uint64_t ts;
 	size_t len;
 	int64_t v;
@@ -794,32 +999,86 @@ int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
 
 	/* a raw /dev/kmsg record saved to a file */
 	if (isdigit((unsigned char)*s) && memchr(s, ';', len) &&
-	    mmt_kmsg_parse_record(s, len, ret) == 0)
+	    mmt_kmsg_parse_record(s, len, ret) == 0) {
+		ret->kernel = true;
 		return 0;
+	}
 	rec_reset(ret);
 
-	s = skip_syslog(s);
-	if (!s)
-		return 0;   /* userspace line in a syslog file: empty msg */
-	/* syslogd wall message: "kernel:[55716.328117] watchdog: ..." */
-	if (starts(s, "kernel:") && (s[7] == '[' || s[7] == ' '))
-		s += s[7] == ' ' ? 8 : 7;
 	/* our own kmsg.log: "[seq] [   12.345678] <4> text", "-" when unknown */
 	if (*s == '[' && num_at(s + 1, &v, &t) && *t == ']' && t[1] == ' ' && t[2] == '[' &&
 	    v >= 0) {
 		ret->seq = (uint64_t)v;
 		ret->has_seq = true;
+		ret->kernel = true;
 		s = t + 2;
 	} else if (starts(s, "[-] [")) {
+		ret->kernel = true;
 		s += 4;
 	}
 	if (starts(s, "[-] <") && isdigit((unsigned char)s[5])) {
 		/* no timestamp: "<N> " follows, with exactly one blank */
 		if (num_at(s + 5, &v, &t) && *t == '>' && t[1] == ' ') {
 			ret->level = (int)(v & 7);
+			ret->kernel = true;
 			s = t + 2;
 		}
 	}
+
+	/* dmesg -x: "kern  :warn  : [ts] text"; another facility is not the kernel's */
+	if ((t = parse_dmesg_x(s, &fac, &lvl))) {
+		keep_prefix(ret, line, t);
+		if (fac != 0)
+			return 0;
+		ret->facility = fac;
+		ret->level = lvl;
+		ret->kernel = true;
+		s = t;
+	}
+
+	/*
+	 * Where the kernel's record begins: the first printk timestamp, else a
+	 * "kernel:" tag, else (for a line of some other syslog program or a
+	 * bare paste) the first known message start.
+	 */
+	t = find_ts(s);
+	if (t && t > s) {
+		/* "<4>" just before the timestamp is the console's level */
+		const char *lt = t;
+
+		if (t - s >= 3 && t[-1] == '>') {
+			const char *o = t - 2;
+
+			while (o > s && isdigit((unsigned char)*o))
+				o--;
+			if (*o == '<' && num_at(o + 1, &v, NULL)) {
+				ret->level = (int)(v & 7);
+				ret->facility = (int)(v >> 3);
+				lt = o;
+			}
+		}
+		keep_prefix(ret, line, lt);
+		s = t;
+	} else if (!t && (k = find_kernel_tag(s))) {
+		keep_prefix(ret, line, k);
+		ret->kernel = true;
+		s = k;
+	} else if (!t && syslog_date(s)) {
+		/* a dated line with no "kernel:": another program's, unless a
+		 * kernel message starts after the date and host */
+		const char *host = next_word(next_word(next_word(s)));
+		const char *w = isdigit((unsigned char)*s) ? next_word(s) : host;
+
+		k = find_message_start(w);
+		if (!k || (k != w && k != next_word(w) && program_tag(next_word(w)))) {
+			keep_prefix(ret, line, line + len);
+			return 0;
+		}
+		keep_prefix(ret, line, k);
+		ret->kernel = true;
+		s = k;
+	}
+
 	/* console/pstore "<4>" */
 	if (*s == '<' && isdigit((unsigned char)s[1])) {
 		if (num_at(s + 1, &v, &t) && *t == '>') {
@@ -831,6 +1090,7 @@ int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
 	if ((t = parse_ts(s, &ts))) {
 		ret->ts_us = ts;
 		ret->has_ts = true;
+		ret->kernel = true;
 		s = t;
 		/* CONFIG_PRINTK_CALLER "[  T123]" / "[    C1]" */
 		if (s[0] == '[' || (s[0] == ' ' && s[1] == '[')) {
@@ -857,8 +1117,19 @@ int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
 		s = t + 1;
 		if (*s == ' ')
 			s++;
+		keep_prefix(ret, line, s);
+		ret->kernel = true;
+	} else if (!ret->kernel && (k = find_message_start(s))) {
+		/* bare text, or an unknown prefix before a known message */
+		struct mmt_kmsg_match m;
+
+		if (k > s && classify(s, true, &m) == MMT_KMSG_NONE) {
+			keep_prefix(ret, line, k);
+			s = k;
+		}
+		ret->kernel = true;
 	}
-	/* "<4>" after the timestamp ("dmesg -x" style is not handled) */
+	/* "<4>" after the timestamp */
 	if (ret->level < 0 && *s == '<' && num_at(s + 1, &v, &t) && *t == '>') {
 		ret->level = (int)(v & 7);
 		s = t + 1;
@@ -871,10 +1142,157 @@ int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret)
 }
 
 /* ------------------------------------------------------------------ */
+/* saved text: learned prefixes, wrapped lines                         */
+
+struct mmt_kmsg_text {
+	bool has_pending;
+	struct mmt_kmsg_rec pending;
+	size_t pending_len;        /* physical length of its last line; 0: no join */
+	bool pending_prefixed;
+	bool raw_prev;             /* the last line was a raw record (dict lines follow) */
+	char learned_first[64];    /* first word of the prefix learned */
+	unsigned learned_words;    /* and how many words it has */
+	uint64_t records;
+	struct mmt_kmsg_rec cur;
+};
+
+struct mmt_kmsg_text *mmt_kmsg_text_new(void)
+{
+	return calloc(1, sizeof(struct mmt_kmsg_text));
+}
+
+void mmt_kmsg_text_free(struct mmt_kmsg_text *t)
+{
+	free(t);
+}
+
+uint64_t mmt_kmsg_text_records(const struct mmt_kmsg_text *t)
+{
+	return t ? t->records : 0;
+}
+
+static unsigned count_words(const char *s, const char *end)
+{
+	unsigned n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (const char *p = s; p < end && *p; p = next_word(p))
+		n++;
+	return n;
+}
+
+/* A record of its own line: a prefix (timestamp, tag), a raw record, a known message. */
+static bool prefixed(const struct mmt_kmsg_rec *r)
+{
+	return r->has_ts || r->has_seq || r->prefix[0];
+}
+
+/* Strip the learned prefix from a line that had no anchor of its own. */
+static void apply_learned(struct mmt_kmsg_text *t, const char *line, struct mmt_kmsg_rec *r)
+{
+	size_t fl = strlen(t->learned_first);
+	const char *p = line;
+
+	if (!t->learned_words || strncmp(line, t->learned_first, fl) ||
+	    (line[fl] != ' ' && line[fl] != '\t'))
+		return;
+	for (unsigned i = 0; i < t->learned_words; i++) {
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '\r' || *p == '\n')
+			return;
+		if (i + 1 < t->learned_words)
+			while (*p == ' ' || *p == '\t')
+				p++;
+	}
+	if (*p == ' ')
+		p++;
+	keep_prefix(r, line, p);
+	copy_span(r->msg, sizeof(r->msg), p, strcspn(p, "\r\n"));
+	r->kernel = true;
+}
+
+static void learn(struct mmt_kmsg_text *t, const char *line, const struct mmt_kmsg_rec *r)
+{
+	size_t pl = strlen(r->prefix);
+
+	if (r->has_ts || !pl || r->level >= 0 || strncmp(line, r->prefix, pl))
+		return;
+	copy_span(t->learned_first, sizeof(t->learned_first), line, strcspn(line, " \t"));
+	t->learned_words = count_words(line, line + pl);
+}
+
+static void append(struct mmt_kmsg_rec *r, const char *s, size_t n)
+{
+	size_t have = strlen(r->msg);
+
+	if (have + n >= sizeof(r->msg))
+		n = sizeof(r->msg) - have - 1;
+	memcpy(r->msg + have, s, n);
+	r->msg[have + n] = '\0';
+}
+
+int mmt_kmsg_text_push(struct mmt_kmsg_text *t, const char *line, struct mmt_kmsg_rec *ret)
+{
+	struct mmt_kmsg_rec *cur;
+	size_t len;
+	int out = 0;
+
+	if (!t || !line || !ret)
+		return -EINVAL;
+	cur = &t->cur;
+	len = strcspn(line, "\r\n");
+	/* dictionary lines of a saved raw /dev/kmsg dump */
+	if (t->raw_prev && line[0] == ' ' && memchr(line, '=', len))
+		return 0;
+	if (mmt_kmsg_parse_text_line(line, cur) < 0) {
+		t->pending_len = 0;     /* a blank line ends any wrap */
+		return 0;
+	}
+	t->raw_prev = cur->has_seq && isdigit((unsigned char)line[0]);
+	if (!prefixed(cur) && !cur->kernel)
+		apply_learned(t, line, cur);
+	else if (cur->kernel)
+		learn(t, line, cur);
+	if (!prefixed(cur) && !cur->kernel && t->has_pending && t->pending_prefixed &&
+	    t->pending_len >= MMT_KMSG_WRAP_MIN) {
+		/* the rest of the line above, cut by a terminal or mail client */
+		append(&t->pending, line, len);
+		t->pending_len = len;
+		return 0;
+	}
+	if (cur->kernel)
+		t->records++;
+	if (t->has_pending) {
+		*ret = t->pending;
+		out = 1;
+	}
+	t->pending = *cur;
+	t->has_pending = true;
+	t->pending_len = len;
+	t->pending_prefixed = prefixed(cur) && cur->msg[0];
+	return out;
+}
+
+int mmt_kmsg_text_finish(struct mmt_kmsg_text *t, struct mmt_kmsg_rec *ret)
+{
+	if (!t || !ret)
+		return -EINVAL;
+	if (!t->has_pending)
+		return 0;
+	*ret = t->pending;
+	t->has_pending = false;
+	t->pending_len = 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
 /* combiner                                                            */
 
 struct oom_report {
 	bool active, killed;
+	uint64_t id;                    /* its place in the output queue */
 	struct mmt_kmsg_rec first;      /* record that opened the report */
 	struct mmt_kmsg_rec kill_rec;   /* record of the kill line */
 	struct mmt_kmsg_match inv, cons, kill, sel, reap, usage, mtask, cpuset, cpu;
@@ -885,18 +1303,58 @@ struct oom_report {
 	unsigned recs_since_kill;
 };
 
+/*
+ * An event still being gathered, by its id in the queue: where it opened
+ * (record count and timestamp) to close it after a window.
+ */
+struct open_ev {
+	bool on;
+	uint64_t id;
+	uint64_t rec;               /* st->nrec when it opened */
+	bool has_ts;
+	uint64_t ts_us;
+};
+
+/* How long (kernel time, records) an event waits for its follow-up lines. */
+#define HOLD_US 1000000ULL
+#define HOLD_RECS 256
+/* How far apart the lines of one burst of "#PF leaked" lines may be. */
+#define LEAK_WINDOW_US 10000000ULL
+
+struct qent {
+	bool done;
+	struct mmt_kevent ev;
+};
+
 struct mmt_kmsg_state {
 	bool has_last_seq;
 	uint64_t last_seq;
 	bool epipe;
+	uint64_t nrec;
 	struct oom_report oom;
-	bool has_held;
-	struct mmt_kevent held;       /* alloc_fail waiting for its cpuset line */
+	/* the output queue: ids head_id .. next_id - 1, slot id % MMT_KMSG_QUEUE */
+	struct qent q[MMT_KMSG_QUEUE];
+	uint64_t head_id, next_id;
+	/*
+	 * Events being gathered: an allocation failure/stall waiting for its
+	 * cpuset line (matched by comm), the event whose stack is being read,
+	 * an RCU stall (per-CPU lines, the same header from other CPUs) and a
+	 * burst of "#PF leaked" lines.
+	 */
+	struct open_ev alloc, stack, rcu, leak;
+	bool alloc_waiting;          /* for its cpuset or CPU line */
+	char alloc_comm[64];
+	bool stack_started;          /* a frame was seen */
+	int64_t leak_suppressed;     /* "pagefault_out_of_memory: N callbacks suppressed" */
 };
 
 struct mmt_kmsg_state *mmt_kmsg_state_new(void)
 {
-	return calloc(1, sizeof(struct mmt_kmsg_state));
+	struct mmt_kmsg_state *st = calloc(1, sizeof(struct mmt_kmsg_state));
+
+	if (st)
+		st->leak_suppressed = -1;
+	return st;
 }
 
 void mmt_kmsg_state_free(struct mmt_kmsg_state *st)
@@ -916,8 +1374,11 @@ static const char *const kev_names[] = {
 	[MMT_KEV_ALLOC_FAIL] = "alloc_fail",
 	[MMT_KEV_ALLOC_STALL] = "alloc_stall",
 	[MMT_KEV_KMSG_LOST] = "kmsg_lost",
+	[MMT_KEV_WQ_LOCKUP] = "workqueue_lockup",
+	[MMT_KEV_PF_OOM_LEAK] = "pagefault_oom_leak",
 };
 _Static_assert(sizeof(kev_names) / sizeof(kev_names[0]) == MMT_KEV_NR, "one name per type");
+_Static_assert(MMT_KMSG_QUEUE < MMT_KMSG_MAX_EVENTS, "a flush gives out the whole queue");
 
 const char *mmt_kev_type_name(enum mmt_kev_type type)
 {
@@ -936,6 +1397,8 @@ static void kev_init(struct mmt_kevent *ev, enum mmt_kev_type type,
 {
 	memset(ev, 0, offsetof(struct mmt_kevent, line));
 	memset(&ev->u, 0, sizeof(ev->u));
+	memset(ev->stack, 0, sizeof(ev->stack));
+	ev->nr_stack = 0;
 	ev->type = type;
 	ev->has_seq = rec && rec->has_seq;
 	ev->seq = ev->has_seq ? rec->seq : 0;
@@ -944,35 +1407,111 @@ static void kev_init(struct mmt_kevent *ev, enum mmt_kev_type type,
 	snprintf(ev->line, sizeof(ev->line), "%s", rec ? rec->msg : "");
 }
 
-/* The next free slot of the output, initialized; NULL (logged) when full. */
-static struct mmt_kevent *slot(struct out *o, enum mmt_kev_type type,
-			       const struct mmt_kmsg_rec *rec)
-{
-	if (o->n >= o->max) {
-		log_warn("kmsg: event buffer full, dropping %s event", mmt_kev_type_name(type));
-		return NULL;
-	}
-	kev_init(&o->ev[o->n], type, rec);
-	return &o->ev[o->n++];
-}
-
-static void push(struct out *o, const struct mmt_kevent *ev)
-{
-	struct mmt_kevent *s = slot(o, ev->type, NULL);
-
-	if (s)
-		*s = *ev;
-}
-
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
-static void oom_start(struct oom_report *r, const struct mmt_kmsg_rec *rec)
+/* ---- the output queue ---------------------------------------------------- */
+
+static struct qent *qent(struct mmt_kmsg_state *st, uint64_t id)
 {
+	if (id < st->head_id || id >= st->next_id)
+		return NULL;
+	return &st->q[id % MMT_KMSG_QUEUE];
+}
+
+/* Give out the finished events at the head of the queue, in order. */
+static void release(struct mmt_kmsg_state *st, struct out *o)
+{
+	while (st->head_id < st->next_id) {
+		struct qent *e = &st->q[st->head_id % MMT_KMSG_QUEUE];
+
+		if (!e->done || o->n >= o->max)
+			break;
+		o->ev[o->n++] = e->ev;
+		st->head_id++;
+	}
+}
+
+static void close_id(struct mmt_kmsg_state *st, struct out *o, uint64_t id);
+
+/* A new queue entry (of a finished event when done), initialized; its id. */
+static uint64_t enqueue(struct mmt_kmsg_state *st, struct out *o, enum mmt_kev_type type,
+			const struct mmt_kmsg_rec *rec, bool done)
+{
+	struct qent *e;
+
+	while (st->next_id - st->head_id >= MMT_KMSG_QUEUE) {
+		uint64_t head = st->head_id;
+
+		/* full: the oldest stops gathering and goes out */
+		close_id(st, o, head);
+		release(st, o);
+		if (st->head_id == head) {
+			log_warn("kmsg: event buffer full, dropping %s event",
+				 mmt_kev_type_name(st->q[head % MMT_KMSG_QUEUE].ev.type));
+			st->head_id++;
+		}
+	}
+	e = &st->q[st->next_id % MMT_KMSG_QUEUE];
+	kev_init(&e->ev, type, rec);
+	e->done = done;
+	return st->next_id++;
+}
+
+static struct mmt_kevent *qev(struct mmt_kmsg_state *st, uint64_t id)
+{
+	struct qent *e = qent(st, id);
+
+	return e ? &e->ev : NULL;
+}
+
+static void finish(struct mmt_kmsg_state *st, uint64_t id)
+{
+	struct qent *e = qent(st, id);
+
+	if (e)
+		e->done = true;
+}
+
+static void open_at(struct mmt_kmsg_state *st, struct open_ev *op, uint64_t id,
+		    const struct mmt_kmsg_rec *rec)
+{
+	op->on = true;
+	op->id = id;
+	op->rec = st->nrec;
+	op->has_ts = rec->has_ts;
+	op->ts_us = rec->ts_us;
+}
+
+/* Is an open event past its window at rec (or, rec NULL, at now_us)? */
+static bool window_over(const struct mmt_kmsg_state *st, const struct open_ev *op,
+			const struct mmt_kmsg_rec *rec, uint64_t now_us, uint64_t window_us)
+{
+	if (!rec)
+		return !op->has_ts || now_us > op->ts_us + window_us;
+	if (st->nrec - op->rec > HOLD_RECS)
+		return true;
+	return rec->has_ts && op->has_ts && rec->ts_us > op->ts_us + window_us;
+}
+
+/* ---- OOM reports ---------------------------------------------------------- */
+
+static void oom_start(struct mmt_kmsg_state *st, struct out *o, const struct mmt_kmsg_rec *rec)
+{
+	struct oom_report *r = &st->oom;
+	/* first: a full queue closes its oldest, which must not be this one */
+	uint64_t id = enqueue(st, o, MMT_KEV_OOM_KILL, rec, false);
+
 	memset(r, 0, sizeof(*r));
 	r->active = true;
+	r->id = id;
 	r->first = *rec;
 	for (int i = 0; i < NODES; i++)
 		r->node_free_kb[i] = -1;
+}
+
+static bool memcg_line(const struct mmt_kmsg_match *m)
+{
+	return starts(m->text, "Memory cgroup out of memory");
 }
 
 static void oom_report(struct oom_report *r, struct mmt_oom_report *e)
@@ -1014,6 +1553,9 @@ static void oom_report(struct oom_report *r, struct mmt_oom_report *e)
 		if (r->has_inv)
 			COPY(e->nodemask, r->inv.nodemask);
 	}
+	e->memcg_oom = (r->has_cons && !strcmp(c->constraint, "CONSTRAINT_MEMCG")) ||
+		       r->has_mtask || r->has_usage ||
+		       (r->killed && memcg_line(k)) || (r->has_sel && memcg_line(&r->sel));
 	e->order = e->oom_score_adj = -1;
 	if (r->has_inv) {
 		e->has_header = true;
@@ -1060,19 +1602,41 @@ static void oom_report(struct oom_report *r, struct mmt_oom_report *e)
 	e->reaped_shmem_rss_kb = r->has_reap ? r->reap.shmem_rss_kb : -1;
 }
 
-static void oom_emit(struct mmt_kmsg_state *st, struct out *o)
+static void oom_emit(struct mmt_kmsg_state *st)
 {
 	struct oom_report *r = &st->oom;
 	struct mmt_kevent *ev;
 
 	if (!r->active)
 		return;
-	ev = slot(o, MMT_KEV_OOM_KILL, r->killed ? &r->kill_rec : &r->first);
-	if (ev) {
-		oom_report(r, &ev->u.oom);
-		ev->u.oom.ts_us = ev->has_ts ? (int64_t)ev->kernel_ts_us : -1;
-	}
 	r->active = false;
+	ev = qev(st, r->id);
+	if (!ev)
+		return;
+	kev_init(ev, MMT_KEV_OOM_KILL, r->killed ? &r->kill_rec : &r->first);
+	oom_report(r, &ev->u.oom);
+	ev->u.oom.ts_us = ev->has_ts ? (int64_t)ev->kernel_ts_us : -1;
+	finish(st, r->id);
+}
+
+/* ---- events of one line, and what follows them ---------------------------- */
+
+/* "WARNING: CPU: 22 PID: 536 at fs/xfs/xfs_message.c:89 asswarn (...)": "file:line func" */
+static void warn_where(const char *text, char *dst, size_t n)
+{
+	const char *a = strstr(text, " at "), *e;
+
+	if (!a)
+		return;
+	a += 4;
+	e = strstr(a, " (");
+	if (!e)
+		e = a + strcspn(a, "[");
+	copy_span(dst, n, a, e - a);
+	/* "func+0x1b/0x20()" of 3.x: the function only */
+	e = strchr(dst, '+');
+	if (e)
+		*(char *)e = '\0';
 }
 
 /* Fill ev (already initialized with its type) from one line's match. */
@@ -1083,6 +1647,7 @@ static void simple_fill(struct mmt_kevent *ev, const struct mmt_kmsg_match *m)
 		ev->u.task.pid = m->pid;
 		COPY(ev->u.task.comm, m->comm);
 		ev->u.task.seconds = m->seconds;
+		ev->u.task.tgid = -1;
 		break;
 	case MMT_KEV_LOCKUP:
 		ev->u.lockup.hard = m->kind == MMT_KMSG_HARD_LOCKUP;
@@ -1092,18 +1657,23 @@ static void simple_fill(struct mmt_kevent *ev, const struct mmt_kmsg_match *m)
 		COPY(ev->u.lockup.comm, m->comm);
 		break;
 	case MMT_KEV_RCU_STALL:
-		ev->u.cpu = m->cpu;
+		ev->u.rcu.cpu = m->cpu;
+		ev->u.rcu.reports = 1;
 		break;
 	case MMT_KEV_BUG:
 		ev->u.bug = m->kind;
 		break;
 	case MMT_KEV_WARN:
+	case MMT_KEV_PANIC:
 		ev->u.warn.cpu = m->cpu;
 		ev->u.warn.pid = m->pid;
+		if (ev->type == MMT_KEV_WARN)
+			warn_where(m->text, ev->u.warn.where, sizeof(ev->u.warn.where));
 		break;
 	case MMT_KEV_ALLOC_FAIL:
 	case MMT_KEV_ALLOC_STALL:
 		COPY(ev->u.alloc.comm, m->comm);
+		ev->u.alloc.pid = -1;
 		ev->u.alloc.order = m->order;
 		COPY(ev->u.alloc.gfp_mask, m->gfp_mask);
 		COPY(ev->u.alloc.nodemask, m->nodemask);
@@ -1117,6 +1687,14 @@ static void simple_fill(struct mmt_kevent *ev, const struct mmt_kmsg_match *m)
 		ev->u.reaped.anon_rss_kb = m->anon_rss_kb;
 		ev->u.reaped.file_rss_kb = m->file_rss_kb;
 		ev->u.reaped.shmem_rss_kb = m->shmem_rss_kb;
+		break;
+	case MMT_KEV_WQ_LOCKUP:
+		COPY(ev->u.wq.pool, m->pool);
+		ev->u.wq.seconds = m->seconds;
+		break;
+	case MMT_KEV_PF_OOM_LEAK:
+		ev->u.leak.count = 1;
+		ev->u.leak.suppressed = -1;
 		break;
 	default:
 		break;
@@ -1142,6 +1720,8 @@ static bool simple_type(enum mmt_kmsg_kind kind, enum mmt_kev_type *ret)
 		{ MMT_KMSG_ALLOC_FAIL, MMT_KEV_ALLOC_FAIL },
 		{ MMT_KMSG_ALLOC_STALL, MMT_KEV_ALLOC_STALL },
 		{ MMT_KMSG_OOM_REAPED, MMT_KEV_OOM_REAPED },
+		{ MMT_KMSG_WQ_LOCKUP, MMT_KEV_WQ_LOCKUP },
+		{ MMT_KMSG_PF_OOM_LEAK, MMT_KEV_PF_OOM_LEAK },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -1153,18 +1733,442 @@ static bool simple_type(enum mmt_kmsg_kind kind, enum mmt_kev_type *ret)
 	return false;
 }
 
-static void simple_event(struct out *o, const struct mmt_kmsg_rec *rec,
-			 const struct mmt_kmsg_match *m)
+/* Does this event read the call trace (and the "CPU:" line) after it? */
+static bool reads_stack(enum mmt_kev_type type)
+{
+	return type == MMT_KEV_HUNG_TASK || type == MMT_KEV_LOCKUP || type == MMT_KEV_WARN ||
+	       type == MMT_KEV_PANIC || type == MMT_KEV_ALLOC_FAIL ||
+	       type == MMT_KEV_ALLOC_STALL;
+}
+
+/* A one-line event, finished at once or opened for its follow-up lines. */
+static uint64_t simple_event(struct mmt_kmsg_state *st, struct out *o,
+			     const struct mmt_kmsg_rec *rec, const struct mmt_kmsg_match *m,
+			     bool done)
 {
 	enum mmt_kev_type type;
-	struct mmt_kevent *ev;
+	uint64_t id;
 
 	if (!simple_type(m->kind, &type))
-		return;
-	ev = slot(o, type, rec);
-	if (ev)
-		simple_fill(ev, m);
+		return UINT64_MAX;
+	id = enqueue(st, o, type, rec, done);
+	simple_fill(qev(st, id), m);
+	return id;
 }
+
+/* ---- stacks --------------------------------------------------------------- */
+
+/*
+ * Functions that say nothing of why a task waits or where a CPU is stuck:
+ * the scheduler and wait primitives (kernel/sched/core.c, completion.c,
+ * wait_bit.c, locking/ slow paths; get_wchan() skips them), the stack
+ * dumpers (lib/dump_stack.c, arch unwinders, warn_alloc(), dump_header())
+ * and the page allocator's entry points (mm/page_alloc.c).
+ */
+static bool frame_skipped(const char *f)
+{
+	static const char *const skip[] = {
+		"__schedule", "schedule", "io_schedule", "schedule_timeout",
+		"schedule_preempt_disabled", "schedule_hrtimeout", "schedule_hrtimeout_range",
+		"schedule_timeout_uninterruptible", "schedule_timeout_interruptible",
+		"schedule_timeout_killable", "io_schedule_timeout", "preempt_schedule",
+		"preempt_schedule_common", "__wait_for_common", "wait_for_common",
+		"wait_for_common_io", "do_wait_for_common", "wait_for_completion",
+		"wait_for_completion_io", "wait_for_completion_timeout",
+		"wait_for_completion_killable", "wait_for_completion_interruptible",
+		"__switch_to", "__switch_to_asm", "context_switch", "__cond_resched",
+		"_cond_resched", "bit_wait", "bit_wait_io", "bit_wait_timeout",
+		"__wait_on_bit", "__wait_on_bit_lock", "out_of_line_wait_on_bit",
+		"out_of_line_wait_on_bit_lock", "folio_wait_bit_common",
+		"wait_on_page_bit_common", "__mutex_lock", "__mutex_lock_common",
+		"__mutex_lock_slowpath", "mutex_lock", "rwsem_down_read_slowpath",
+		"rwsem_down_write_slowpath", "__down", "__down_common",
+		"dump_stack", "dump_stack_lvl", "__dump_stack", "show_stack",
+		"unwind_backtrace", "dump_backtrace", "show_stack_log_lvl", "show_trace_log_lvl",
+		"warn_alloc", "warn_alloc_show_mem", "dump_header", "__warn", "report_bug",
+		"__alloc_pages_slowpath", "__alloc_pages_nodemask", "__alloc_pages",
+		"__alloc_pages_noprof", "alloc_pages_current", "__alloc_pages_may_oom",
+		"ret_from_fork", "ret_from_fork_asm", "kthread",
+		NULL
+	};
+
+	for (int i = 0; skip[i]; i++)
+		if (!strcmp(f, skip[i]))
+			return true;
+	return false;
+}
+
+static bool fname_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.';
+}
+
+/*
+ * One call-trace line: x86/arm64 "[<addr>] func+0x1/0x2", " func+0x1/0x2
+ * [mod]", decoded " func (file.c:12)", ARM "[<a>] (func) from [<b>] (g)",
+ * and "RIP: 0010:func+0x1/0x2".  The function, without a ".cold" or
+ * ".constprop.0" suffix, goes to ret.  Returns 1 for a frame, 2 for an
+ * unreliable one ("? func"), 0 for no frame.
+ */
+static int stack_frame(const char *s, char *ret, size_t n)
+{
+	const char *p = s, *f, *e;
+	bool unreliable = false, arm = false;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (starts(p, "RIP: ") || starts(p, "pc : ") || starts(p, "PC is at ")) {
+		p = strchr(p, ':');
+		p = starts(s, "PC is at ") ? strstr(s, "at ") + 3 : p + 1;
+		while (*p == ' ')
+			p++;
+		/* "RIP: 0010:func" */
+		if (isxdigit((unsigned char)p[0]) && strchr(p, ':') &&
+		    strchr(p, ':') < p + 6)
+			p = strchr(p, ':') + 1;
+	}
+	if (starts(p, "[<")) {
+		p = strchr(p, ']');
+		if (!p)
+			return 0;
+		p++;
+		while (*p == ' ')
+			p++;
+		if (*p == '(') {
+			arm = true;
+			p++;
+		}
+	}
+	if (starts(p, "? ")) {
+		unreliable = true;
+		p += 2;
+	}
+	f = p;
+	while (fname_char(*p))
+		p++;
+	if (p == f || isdigit((unsigned char)*f))
+		return 0;
+	e = p;
+	if (arm) {
+		/* "(func+0x1/0x2)", "(func)", "(func [module])" */
+		if (*p != ')' && *p != '+' && !starts(p, " ["))
+			return 0;
+	} else if (starts(p, "+0x")) {
+		if (!strchr(p, '/'))
+			return 0;
+	} else if (!(starts(p, " (") && strstr(p, ".c:")) && !(starts(p, " (") && strstr(p, ".S:"))) {
+		return 0;
+	}
+	/* "oom_kill_process.cold", "out_of_memory.part.0": the function */
+	for (const char *q = f; q < e; q++)
+		if (*q == '.' && q > f) {
+			e = q;
+			break;
+		}
+	copy_span(ret, n, f, e - f);
+	return unreliable ? 2 : 1;
+}
+
+static void add_frame(struct mmt_kevent *ev, const char *f)
+{
+	if (frame_skipped(f) || ev->nr_stack >= MMT_KEV_STACK)
+		return;
+	COPY(ev->stack[ev->nr_stack], f);
+	ev->nr_stack++;
+}
+
+static void close_stack(struct mmt_kmsg_state *st)
+{
+	if (!st->stack.on)
+		return;
+	st->stack.on = false;
+	if (st->alloc.on && st->alloc.id == st->stack.id)
+		st->alloc.on = false;
+	finish(st, st->stack.id);
+}
+
+static void open_stack(struct mmt_kmsg_state *st, uint64_t id, const struct mmt_kmsg_rec *rec)
+{
+	close_stack(st);
+	open_at(st, &st->stack, id, rec);
+	st->stack_started = false;
+}
+
+/* "task:P[x]  state:D stack:0  pid:1624  tgid:1344  ppid:1 flags:..." (5.14+) */
+static void task_line(struct mmt_kevent *ev, const char *msg)
+{
+	const char *p = msg;
+	int64_t pid = -1, tgid = -1;
+
+	while (*p == ' ')
+		p++;
+	if (!starts(p, "task:") || !strstr(p, " state:"))
+		return;
+	key_i64(p, "pid:", &pid);
+	key_i64(p, "tgid:", &tgid);
+	if (pid >= 0 && pid == ev->u.task.pid)
+		ev->u.task.tgid = tgid;
+}
+
+/* The "CPU: N PID: P Comm: C" line of the event whose stack is read. */
+static void cpu_line(struct mmt_kevent *ev, const struct mmt_kmsg_match *m)
+{
+	switch (ev->type) {
+	case MMT_KEV_LOCKUP:
+		if (ev->u.lockup.pid < 0 || ev->u.lockup.pid == m->pid) {
+			ev->u.lockup.pid = m->pid;
+			COPY(ev->u.lockup.comm, m->comm);
+			if (ev->u.lockup.cpu < 0)
+				ev->u.lockup.cpu = m->cpu;
+		}
+		break;
+	case MMT_KEV_WARN:
+	case MMT_KEV_PANIC:
+		if (ev->u.warn.pid < 0 || ev->u.warn.pid == m->pid) {
+			ev->u.warn.pid = m->pid;
+			ev->u.warn.cpu = m->cpu;
+			COPY(ev->u.warn.comm, m->comm);
+		}
+		break;
+	case MMT_KEV_ALLOC_FAIL:
+	case MMT_KEV_ALLOC_STALL:
+		if (!strcmp(ev->u.alloc.comm, m->comm))
+			ev->u.alloc.pid = m->pid;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A line while an event reads its stack.  Returns true when the line was
+ * taken (a frame, its CPU or task line).
+ */
+static bool stack_line(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		       enum mmt_kmsg_kind kind, const struct mmt_kmsg_match *m)
+{
+	struct mmt_kevent *ev = qev(st, st->stack.id);
+	const char *p = rec->msg;
+	char f[64];
+	int r;
+
+	if (!ev) {
+		st->stack.on = false;
+		return false;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (kind == MMT_KMSG_TASK_CPU) {
+		cpu_line(ev, m);
+		return true;
+	}
+	if (kind != MMT_KMSG_NONE && kind != MMT_KMSG_SUPPRESSED)
+		return false;
+	if (starts(p, "</TASK>") || starts(p, "---[ end")) {
+		close_stack(st);
+		return true;
+	}
+	if (ev->type == MMT_KEV_HUNG_TASK)
+		task_line(ev, p);
+	r = stack_frame(p, f, sizeof(f));
+	if (r)
+		st->stack_started = true;
+	if (r == 1)
+		add_frame(ev, f);
+	return r != 0;
+}
+
+/* ---- RCU stalls and #PF leaks --------------------------------------------- */
+
+/* A stalled CPU of an RCU report: "\t0-...: (1 GPs behind) idle=..." (kernel/rcu/tree_stall.h) */
+static bool rcu_cpu(const char *msg, int64_t *cpu)
+{
+	const char *p = msg, *e;
+	size_t n;
+
+	if (starts(p, "rcu: "))
+		p += 5;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!num_at(p, cpu, &e) || *e != '-' || *cpu < 0)
+		return false;
+	n = strspn(e + 1, ".OoNDd!");
+	return n >= 3 && n <= 6 && e[1 + n] == ':';
+}
+
+static void close_rcu(struct mmt_kmsg_state *st)
+{
+	if (st->rcu.on)
+		finish(st, st->rcu.id);
+	st->rcu.on = false;
+}
+
+static void close_leak(struct mmt_kmsg_state *st)
+{
+	if (st->leak.on)
+		finish(st, st->leak.id);
+	st->leak.on = false;
+}
+
+static void close_alloc(struct mmt_kmsg_state *st)
+{
+	if (st->alloc.on && !(st->stack.on && st->stack.id == st->alloc.id))
+		finish(st, st->alloc.id);
+	st->alloc.on = false;
+	st->alloc_waiting = false;
+}
+
+/* Close whatever gathers event id (the queue is full, or the log ended). */
+static void close_id(struct mmt_kmsg_state *st, struct out *o, uint64_t id)
+{
+	(void)o;
+	if (st->oom.active && st->oom.id == id)
+		oom_emit(st);
+	if (st->stack.on && st->stack.id == id)
+		close_stack(st);
+	if (st->alloc.on && st->alloc.id == id)
+		close_alloc(st);
+	if (st->rcu.on && st->rcu.id == id)
+		close_rcu(st);
+	if (st->leak.on && st->leak.id == id)
+		close_leak(st);
+}
+
+static void close_all(struct mmt_kmsg_state *st)
+{
+	oom_emit(st);
+	close_stack(st);
+	close_alloc(st);
+	close_rcu(st);
+	close_leak(st);
+}
+
+static void feed_rcu(struct mmt_kmsg_state *st, struct out *o, const struct mmt_kmsg_rec *rec,
+		     const struct mmt_kmsg_match *m)
+{
+	struct mmt_kevent *ev = st->rcu.on ? qev(st, st->rcu.id) : NULL;
+
+	/* the same header printed by several CPUs at once is one stall */
+	if (ev && !strcmp(ev->line, rec->msg) && rec->has_ts == ev->has_ts &&
+	    (!rec->has_ts || (rec->ts_us >= ev->kernel_ts_us &&
+			      rec->ts_us <= ev->kernel_ts_us + HOLD_US))) {
+		ev->u.rcu.reports++;
+		return;
+	}
+	close_rcu(st);
+	open_at(st, &st->rcu, simple_event(st, o, rec, m, false), rec);
+}
+
+static void rcu_add_cpu(struct mmt_kmsg_state *st, int64_t cpu)
+{
+	struct mmt_kevent *ev = qev(st, st->rcu.id);
+
+	if (!ev)
+		return;
+	for (unsigned i = 0; i < ev->u.rcu.nr_cpus; i++)
+		if (ev->u.rcu.cpus[i] == cpu)
+			return;
+	if (ev->u.rcu.nr_cpus < MMT_KEV_RCU_CPUS)
+		ev->u.rcu.cpus[ev->u.rcu.nr_cpus++] = cpu;
+}
+
+static void feed_leak(struct mmt_kmsg_state *st, struct out *o, const struct mmt_kmsg_rec *rec,
+		      const struct mmt_kmsg_match *m)
+{
+	struct mmt_kevent *ev = st->leak.on ? qev(st, st->leak.id) : NULL;
+
+	if (ev && !window_over(st, &st->leak, rec, 0, LEAK_WINDOW_US)) {
+		ev->u.leak.count++;
+		return;
+	}
+	close_leak(st);
+	open_at(st, &st->leak, simple_event(st, o, rec, m, false), rec);
+	ev = qev(st, st->leak.id);
+	if (ev && st->leak_suppressed >= 0)
+		ev->u.leak.suppressed = st->leak_suppressed;
+	st->leak_suppressed = -1;
+}
+
+static void feed_suppressed(struct mmt_kmsg_state *st, const struct mmt_kmsg_match *m)
+{
+	struct mmt_kevent *ev = st->leak.on ? qev(st, st->leak.id) : NULL;
+
+	if (strcmp(m->comm, "pagefault_out_of_memory"))
+		return;
+	if (ev) {
+		ev->u.leak.suppressed = (ev->u.leak.suppressed > 0 ? ev->u.leak.suppressed : 0) +
+					m->count;
+		return;
+	}
+	st->leak_suppressed = m->count;
+}
+
+/* ---- allocation failures and stalls --------------------------------------- */
+
+static void feed_alloc(struct mmt_kmsg_state *st, struct out *o, const struct mmt_kmsg_rec *rec,
+		       const struct mmt_kmsg_match *m)
+{
+	uint64_t id;
+
+	close_alloc(st);
+	id = simple_event(st, o, rec, m, false);
+	if (m->cpuset[0]) {
+		/* 5.0+: cpuset on the line; the "CPU:" line and the stack follow */
+		open_stack(st, id, rec);
+		return;
+	}
+	open_at(st, &st->alloc, id, rec);
+	st->alloc_waiting = true;
+	COPY(st->alloc_comm, m->comm);
+}
+
+/*
+ * "comm cpuset=/ mems_allowed=0": of the waiting allocation failure of that
+ * comm, or of the open OOM report -- whichever opened last, when both fit.
+ * Returns true when the allocation took it.
+ */
+static bool alloc_cpuset(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+			 const struct mmt_kmsg_match *m)
+{
+	struct oom_report *r = &st->oom;
+	struct mmt_kevent *ev;
+
+	if (!st->alloc.on || !st->alloc_waiting || strcmp(st->alloc_comm, m->comm))
+		return false;
+	if (r->active && !r->killed && !r->has_cpuset && r->id > st->alloc.id &&
+	    r->has_inv && !strcmp(r->inv.comm, m->comm))
+		return false;
+	ev = qev(st, st->alloc.id);
+	if (!ev)
+		return false;
+	COPY(ev->u.alloc.cpuset, m->cpuset);
+	COPY(ev->u.alloc.mems_allowed, m->mems_allowed);
+	st->alloc_waiting = false;
+	open_stack(st, st->alloc.id, rec);
+	return true;
+}
+
+/* "CPU: N PID: P Comm: C" (or 3.x "Pid: P, comm: C") of a waiting allocation */
+static bool alloc_cpu(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		      const struct mmt_kmsg_match *m)
+{
+	struct oom_report *r = &st->oom;
+	struct mmt_kevent *ev;
+
+	if (!st->alloc.on || !st->alloc_waiting || strcmp(st->alloc_comm, m->comm))
+		return false;
+	if (r->active && !r->killed && !r->has_cpu && r->id > st->alloc.id)
+		return false;
+	ev = qev(st, st->alloc.id);
+	if (!ev)
+		return false;
+	ev->u.alloc.pid = m->pid;
+	st->alloc_waiting = false;
+	open_stack(st, st->alloc.id, rec);
+	return true;
+}
+
+/* ---- feeding -------------------------------------------------------------- */
 
 /* Should a finished report stop waiting for its reaper line? */
 static bool reap_window_over(const struct oom_report *r, const struct mmt_kmsg_rec *rec)
@@ -1182,24 +2186,24 @@ static void feed_oom(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 
 	switch (m->kind) {
 	case MMT_KMSG_OOM_INVOKED:
-		oom_emit(st, o);
-		oom_start(r, rec);
+		oom_emit(st);
+		oom_start(st, o, rec);
 		r->inv = *m;
 		r->has_inv = true;
 		break;
 	case MMT_KMSG_OOM_CONSTRAINT:
 		if (r->active && (r->killed || r->has_cons))
-			oom_emit(st, o);
+			oom_emit(st);
 		if (!r->active)
-			oom_start(r, rec);
+			oom_start(st, o, rec);
 		r->cons = *m;
 		r->has_cons = true;
 		break;
 	case MMT_KMSG_OOM_KILLED:
 		if (r->active && (r->killed || (m->kill_select && r->has_sel)))
-			oom_emit(st, o);
+			oom_emit(st);
 		if (!r->active)
-			oom_start(r, rec);
+			oom_start(st, o, rec);
 		if (m->kill_select) {
 			r->sel = *m;
 			r->has_sel = true;
@@ -1216,9 +2220,9 @@ static void feed_oom(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 			r->has_reap = true;
 			r->has_reap_ts = rec->has_ts;
 			r->reap_ts_us = rec->ts_us;
-			oom_emit(st, o);
+			oom_emit(st);
 		} else {
-			simple_event(o, rec, m);
+			simple_event(st, o, rec, m, true);
 		}
 		break;
 	default:
@@ -1266,70 +2270,72 @@ static void attach_oom(struct oom_report *r, const struct mmt_kmsg_match *m)
 	}
 }
 
-/* Give out an allocation failure held for its cpuset line. */
-static void release_held(struct mmt_kmsg_state *st, struct out *o)
+/* Close what waited too long for its follow-up lines (rec, or now_us when NULL). */
+static void expire_open(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec, uint64_t now_us)
 {
-	if (st->has_held)
-		push(o, &st->held);
-	st->has_held = false;
+	if (st->alloc.on && window_over(st, &st->alloc, rec, now_us, HOLD_US))
+		close_alloc(st);
+	if (st->stack.on && window_over(st, &st->stack, rec, now_us, HOLD_US))
+		close_stack(st);
+	if (st->rcu.on && window_over(st, &st->rcu, rec, now_us, HOLD_US))
+		close_rcu(st);
+	if (st->leak.on && window_over(st, &st->leak, rec, now_us, LEAK_WINDOW_US))
+		close_leak(st);
 }
 
-int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
-		  struct mmt_kevent *ret_events, size_t max)
+static void feed_line(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec, struct out *o)
 {
-	struct out o = { ret_events, max, 0 };
+	struct oom_report *r = &st->oom;
 	struct mmt_kmsg_match m;
 	enum mmt_kmsg_kind kind;
-	struct oom_report *r;
-
-	if (!st || !rec || (!ret_events && max))
-		return -EINVAL;
-	r = &st->oom;
-
-	if (rec->has_seq) {
-		if (st->has_last_seq && rec->seq > st->last_seq + 1) {
-			struct mmt_kevent *ev = slot(&o, MMT_KEV_KMSG_LOST, rec);
-
-			if (ev) {
-				ev->line[0] = '\0';
-				ev->u.lost.missing = rec->seq - st->last_seq - 1;
-				ev->u.lost.epipe = st->epipe;
-			}
-		}
-		st->has_last_seq = true;
-		st->last_seq = rec->seq;
-	}
-	st->epipe = false;
+	int64_t cpu;
 
 	kind = mmt_kmsg_classify(rec->msg, &m);
+	expire_open(st, rec, 0);
 
-	if (st->has_held && kind == MMT_KMSG_ALLOC_CPUSET) {
-		COPY(st->held.u.alloc.cpuset, m.cpuset);
-		COPY(st->held.u.alloc.mems_allowed, m.mems_allowed);
-		release_held(st, &o);
-		return (int)o.n;
+	/* lines of what is being gathered */
+	if (kind == MMT_KMSG_NONE && st->rcu.on && rcu_cpu(rec->msg, &cpu)) {
+		rcu_add_cpu(st, cpu);
+		return;
 	}
-	release_held(st, &o);
+	if (kind == MMT_KMSG_ALLOC_CPUSET && alloc_cpuset(st, rec, &m))
+		return;
+	if (kind == MMT_KMSG_TASK_CPU && alloc_cpu(st, rec, &m))
+		return;
+	if (st->stack.on && stack_line(st, rec, kind, &m))
+		return;
+	if (kind == MMT_KMSG_NONE)
+		return;
+	if (kind == MMT_KMSG_SUPPRESSED) {
+		feed_suppressed(st, &m);
+		return;
+	}
+	/* another message: what read a stack or gathered a burst is complete */
+	if (kind != MMT_KMSG_TASK_CPU) {
+		close_stack(st);
+		if (kind != MMT_KMSG_RCU_STALL)
+			close_rcu(st);
+		if (kind != MMT_KMSG_PF_OOM_LEAK)
+			close_leak(st);
+	}
 
 	if (r->active && r->killed) {
 		r->recs_since_kill++;
 		if (kind == MMT_KMSG_OOM_REAPED && m.pid == r->kill.pid) {
-			feed_oom(st, rec, &m, &o);
-			return (int)o.n;
+			feed_oom(st, rec, &m, o);
+			return;
 		}
 		if (kind == MMT_KMSG_OOM_INVOKED || kind == MMT_KMSG_OOM_KILLED ||
 		    kind == MMT_KMSG_OOM_CONSTRAINT || reap_window_over(r, rec))
-			oom_emit(st, &o);
+			oom_emit(st);
 	}
 
 	switch (kind) {
-	case MMT_KMSG_NONE:
-		break;
 	case MMT_KMSG_OOM_INVOKED:
 	case MMT_KMSG_OOM_CONSTRAINT:
 	case MMT_KMSG_OOM_KILLED:
 	case MMT_KMSG_OOM_REAPED:
-		feed_oom(st, rec, &m, &o);
+		feed_oom(st, rec, &m, o);
 		break;
 	case MMT_KMSG_OOM_NODE_FREE:
 	case MMT_KMSG_OOM_MEMCG_USAGE:
@@ -1340,19 +2346,52 @@ int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 		break;
 	case MMT_KMSG_ALLOC_FAIL:
 	case MMT_KMSG_ALLOC_STALL:
-		if (m.cpuset[0]) {
-			simple_event(&o, rec, &m);
-		} else {
-			kev_init(&st->held, kind == MMT_KMSG_ALLOC_FAIL ? MMT_KEV_ALLOC_FAIL :
-				 MMT_KEV_ALLOC_STALL, rec);
-			simple_fill(&st->held, &m);
-			st->has_held = true;
-		}
+		feed_alloc(st, o, rec, &m);
 		break;
-	default:
-		simple_event(&o, rec, &m);
+	case MMT_KMSG_RCU_STALL:
+		feed_rcu(st, o, rec, &m);
+		break;
+	case MMT_KMSG_PF_OOM_LEAK:
+		feed_leak(st, o, rec, &m);
+		break;
+	default: {
+		enum mmt_kev_type type;
+		uint64_t id;
+
+		if (!simple_type(kind, &type))
+			break;
+		id = simple_event(st, o, rec, &m, !reads_stack(type));
+		if (reads_stack(type))
+			open_stack(st, id, rec);
 		break;
 	}
+	}
+}
+
+int mmt_kmsg_feed(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
+		  struct mmt_kevent *ret_events, size_t max)
+{
+	struct out o = { ret_events, max, 0 };
+
+	if (!st || !rec || (!ret_events && max))
+		return -EINVAL;
+
+	if (rec->has_seq) {
+		if (st->has_last_seq && rec->seq > st->last_seq + 1) {
+			uint64_t id = enqueue(st, &o, MMT_KEV_KMSG_LOST, rec, true);
+			struct mmt_kevent *ev = qev(st, id);
+
+			ev->line[0] = '\0';
+			ev->u.lost.missing = rec->seq - st->last_seq - 1;
+			ev->u.lost.epipe = st->epipe;
+		}
+		st->has_last_seq = true;
+		st->last_seq = rec->seq;
+	}
+	st->epipe = false;
+	st->nrec++;
+	feed_line(st, rec, &o);
+	release(st, &o);
 	return (int)o.n;
 }
 
@@ -1362,8 +2401,8 @@ int mmt_kmsg_flush(struct mmt_kmsg_state *st, struct mmt_kevent *ret_events, siz
 
 	if (!st || (!ret_events && max))
 		return -EINVAL;
-	release_held(st, &o);
-	oom_emit(st, &o);
+	close_all(st);
+	release(st, &o);
 	return (int)o.n;
 }
 
@@ -1376,14 +2415,15 @@ int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 	if (!st || (!ret_events && max))
 		return -EINVAL;
 	r = &st->oom;
-	release_held(st, &o);
+	expire_open(st, NULL, now_us);
 	/* a finished report, or one whose kill line never came (no victim) */
 	if (r->active) {
 		const struct mmt_kmsg_rec *last = r->killed ? &r->kill_rec : &r->first;
 
 		if (!last->has_ts || now_us > last->ts_us + MMT_KMSG_REAP_WINDOW_US)
-			oom_emit(st, &o);
+			oom_emit(st);
 	}
+	release(st, &o);
 	return (int)o.n;
 }
 

@@ -25,6 +25,15 @@ struct mmt_kmsg_rec {
 	char msg[MMT_KMSG_MAX];   /* the text, without prefix; dict lines
 				     (" KEY=value") are not included */
 	char dict[1024];     /* continuation " KEY=value" lines, '\n'-joined */
+	/*
+	 * Saved text only: what came before the kernel's part of the line
+	 * (a syslog, VMM, collector or "dmesg -x" prefix), kept as it was,
+	 * and whether the line was found to hold a kernel record at all (a
+	 * printk timestamp, a "kernel:" tag, a raw record, or a known kernel
+	 * message start).
+	 */
+	char prefix[256];
+	bool kernel;
 };
 
 /* Parse one record as read() from /dev/kmsg ("6,1234,5678,-;text\n KEY=v").
@@ -34,9 +43,43 @@ int mmt_kmsg_parse_record(const char *buf, size_t len, struct mmt_kmsg_rec *ret)
 /*
  * Parse one line of saved text: dmesg ("[   12.345678] text"), console
  * ("<4>[   12.345678] text"), journalctl -k ("Nov 22 00:53:13 host kernel:
- * text"), pstore, or bare text.  Returns 0, or -EINVAL for an empty line.
+ * text"), "dmesg -x" ("kern  :warn  : [  1.2] text"), pstore, or bare text.
+ *
+ * One prefix-finding step decides where the kernel record begins, whatever
+ * came before it (a VMM's or collector's tag, a foreign syslog format):
+ * the first printk timestamp "[ 123.456789]" (kernel/printk/printk.c,
+ * print_time()), else a syslog "kernel:" tag, else a dmesg -T date, else
+ * the first known kernel message start (the classifier's, and stack
+ * frames).  What it stripped is kept in ret->prefix; ret->kernel says
+ * whether any of these was found.  Lines another program logged (syslog
+ * "prog[pid]:", "dmesg -x" facility other than kern) give an empty msg.
+ * Returns 0, or -EINVAL for an empty line.
  */
 int mmt_kmsg_parse_text_line(const char *line, struct mmt_kmsg_rec *ret);
+
+/*
+ * Saved text as people save it: lines fed one by one through
+ * mmt_kmsg_parse_text_line(), with
+ *  - the prefix learned: a line with no anchor of its own (a stack frame
+ *    behind an unknown collector prefix) loses the prefix the last
+ *    anchored line had, when it starts with the same first word and has
+ *    at least as many words;
+ *  - wrapped lines joined: in a file whose lines carry a prefix (printk
+ *    timestamp or syslog tag), a line with none that follows a physical
+ *    line of MMT_KMSG_WRAP_MIN characters or more is the rest of that
+ *    line, cut by a terminal or mail client; it is appended as it is.
+ * mmt_kmsg_text_push() returns 1 with ret filled when a record is complete
+ * (the one before line), 0 when none is, -EINVAL on bad arguments;
+ * mmt_kmsg_text_finish() gives the last one (1) or 0.
+ * mmt_kmsg_text_records() counts the records that held kernel text.
+ */
+#define MMT_KMSG_WRAP_MIN 60
+struct mmt_kmsg_text;
+struct mmt_kmsg_text *mmt_kmsg_text_new(void);
+void mmt_kmsg_text_free(struct mmt_kmsg_text *t);   /* accepts NULL */
+int mmt_kmsg_text_push(struct mmt_kmsg_text *t, const char *line, struct mmt_kmsg_rec *ret);
+int mmt_kmsg_text_finish(struct mmt_kmsg_text *t, struct mmt_kmsg_rec *ret);
+uint64_t mmt_kmsg_text_records(const struct mmt_kmsg_text *t);
 
 /* What one line is. */
 enum mmt_kmsg_kind {
@@ -61,6 +104,9 @@ enum mmt_kmsg_kind {
 	MMT_KMSG_PANIC,
 	MMT_KMSG_OOM_MEMCG_TASK,  /* "Task in /a killed as a result of limit of /b" (<4.19) */
 	MMT_KMSG_TASK_CPU,        /* "CPU: 1 PID: 123 Comm: x ..." (no event by itself) */
+	MMT_KMSG_WQ_LOCKUP,       /* "BUG: workqueue lockup - pool cpus=2 ... stuck for 242s!" */
+	MMT_KMSG_PF_OOM_LEAK,     /* "Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF" */
+	MMT_KMSG_SUPPRESSED,      /* "func: 95 callbacks suppressed" (comm = func, count) */
 	MMT_KMSG_NR_KINDS,
 };
 
@@ -95,6 +141,8 @@ struct mmt_kmsg_match {
 	bool kill_select;         /* that line: victim chosen, "Killed process" follows */
 	int64_t failcnt;          /* MEMCG_USAGE */
 	int64_t stall_ms;         /* ALLOC_STALL */
+	char pool[64];            /* WQ_LOCKUP: "cpus=2" (or "256" for an unbound pool id) */
+	int64_t count;            /* SUPPRESSED */
 };
 
 /*
@@ -151,6 +199,9 @@ struct mmt_oom_report {
 	char selected_comm[64];
 	/* "memory: usage NkB, limit NkB, failcnt N" */
 	int64_t memcg_usage_kb, memcg_limit_kb, memcg_failcnt;
+	/* a memcg OOM: "Memory cgroup out of memory:", CONSTRAINT_MEMCG, or
+	 * the memcg lines of the report */
+	bool memcg_oom;
 	/* the sum of the zones of each node in the kernel's dump (kB) */
 	int64_t node_free_kb[MMT_KMSG_NODES];
 	/* "oom_reaper: reaped process ..." of the same pid */
@@ -172,6 +223,8 @@ enum mmt_kev_type {
 	MMT_KEV_ALLOC_FAIL,        /* "alloc_fail": u.alloc */
 	MMT_KEV_ALLOC_STALL,       /* "alloc_stall": u.alloc */
 	MMT_KEV_KMSG_LOST,         /* "kmsg_lost": u.lost */
+	MMT_KEV_WQ_LOCKUP,         /* "workqueue_lockup": u.wq (pool, seconds) */
+	MMT_KEV_PF_OOM_LEAK,       /* "pagefault_oom_leak": u.leak */
 	MMT_KEV_NR,
 };
 
@@ -179,23 +232,40 @@ const char *mmt_kev_type_name(enum mmt_kev_type type);
 
 /*
  * One kernel event.  Numbers unknown are -1, strings unknown "".
- * hung_task: pid, comm, seconds.  lockup: soft/hard, cpu, seconds, pid,
- * comm.  rcu_stall: cpu.  bug: kind (MMT_KMSG_BUG/OOPS/GPF).  warn: cpu,
- * pid.  alloc_fail/alloc_stall: comm, order, gfp_mask, nodemask, cpuset,
+ * hung_task: pid, comm, seconds, tgid.  lockup: soft/hard, cpu, seconds,
+ * pid, comm.  rcu_stall: cpu (of the header), the stalled CPUs of the
+ * per-CPU lines and how many identical headers several CPUs printed at
+ * once.  bug: kind (MMT_KMSG_BUG/OOPS/GPF).  warn: cpu, pid, comm.
+ * panic: the task that panicked (its "CPU: N PID: P Comm: C" line).
+ * alloc_fail/alloc_stall: comm, pid, order, gfp_mask, nodemask, cpuset,
  * mems_allowed, stall_ms.  oom_reaped: pid, comm, rss.  kmsg_lost: missing
  * (count of skipped sequence numbers), epipe (read() gave EPIPE); its line
- * is "".
+ * is "".  workqueue_lockup: pool, seconds.  pagefault_oom_leak: how many
+ * lines in a row, and the callbacks the ratelimit suppressed before them.
+ *
+ * stack: hung_task, lockup, alloc_fail, alloc_stall and warn carry the top
+ * meaningful functions of the call trace that follows them, innermost
+ * first: x86/arm64 "func+0x1/0x2" and ARM "[<a>] (func) from [<b>] (g)"
+ * lines.  Scheduler and wait primitives (what get_wchan() skips: the
+ * __sched functions of .sched.text, and the *_common wait helpers), the
+ * stack dumpers and the page allocator's own entry points are skipped, as
+ * are the "? func" entries the unwinder marks unreliable (the kernel's
+ * stack_trace_save() leaves them out too).
  */
+#define MMT_KEV_STACK 24
+#define MMT_KEV_RCU_CPUS 16
 struct mmt_kevent {
 	enum mmt_kev_type type;
 	bool has_seq, has_ts;
 	uint64_t seq;              /* /dev/kmsg sequence number */
 	uint64_t kernel_ts_us;     /* printk timestamp (local_clock, us) */
 	char line[MMT_KMSG_MAX];   /* the record's text */
+	char stack[MMT_KEV_STACK][64];
+	unsigned nr_stack;
 	union {
 		struct mmt_oom_report oom;
 		struct {
-			int64_t pid, seconds;
+			int64_t pid, seconds, tgid;
 			char comm[64];
 		} task;
 		struct {
@@ -203,13 +273,21 @@ struct mmt_kevent {
 			int64_t cpu, seconds, pid;
 			char comm[64];
 		} lockup;
-		int64_t cpu;
+		struct {
+			int64_t cpu;
+			int64_t cpus[MMT_KEV_RCU_CPUS];
+			unsigned nr_cpus;
+			int64_t reports;
+		} rcu;
 		enum mmt_kmsg_kind bug;
 		struct {
 			int64_t cpu, pid;
-		} warn;
+			char comm[64];
+			char where[128];   /* warn: "fs/xfs/xfs_message.c:89 asswarn" */
+		} warn;        /* also panic */
 		struct {
 			char comm[64];
+			int64_t pid;
 			int64_t order, stall_ms;
 			char gfp_mask[96];
 			char nodemask[64];
@@ -224,6 +302,13 @@ struct mmt_kevent {
 			uint64_t missing;
 			bool epipe;
 		} lost;
+		struct {
+			char pool[64];
+			int64_t seconds;
+		} wq;
+		struct {
+			int64_t count, suppressed;
+		} leak;
 	} u;
 };
 
@@ -262,8 +347,15 @@ int mmt_kmsg_flush(struct mmt_kmsg_state *st, struct mmt_kevent *ret_events,
 int mmt_kmsg_expire(struct mmt_kmsg_state *st, uint64_t now_us,
 		    struct mmt_kevent *ret_events, size_t max);
 
-/* Events one feed/flush/expire/lost call can return at most. */
-#define MMT_KMSG_MAX_EVENTS 8
+/*
+ * Events one feed/flush/expire/lost call can return at most.  Events come
+ * out in the order their first line had in the log: one still being
+ * gathered (an OOM report, an allocation stall waiting for its cpuset
+ * line, a stack, a burst of RCU or #PF lines) holds back the ones after
+ * it, at most MMT_KMSG_QUEUE of them.
+ */
+#define MMT_KMSG_MAX_EVENTS 16
+#define MMT_KMSG_QUEUE 12
 /*
  * How long a finished OOM report waits for its "oom_reaper:" line (5.18+
  * delays reaping by 2 s, and the reaper retries for about 1 s).

@@ -33,9 +33,14 @@
  *  J3. expected (memcg limit, budget) in a cell that expects no kill:
  *      MMT_F_HARNESS (BROK).
  *  J4. class -> finding; foreign is a FAIL only when the job says so.
+ *  J5. no kill at all (mmt_oom_judge_no_kill()): a #PF that returned
+ *      VM_FAULT_OOM, or a page allocation failure of a worker, while its
+ *      cell is being rebound: spurious "no_kill_under_rebind" (FAIL).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -328,6 +333,20 @@ static enum mmt_finding class_finding(const struct mmt_oom_ctx *ctx, enum mmt_oo
 	return MMT_F_OOM_UNEXPECTED;
 }
 
+/* The verdict is about cell ci (a valid index): its name, policy and expectation. */
+static const struct mmt_oom_cell *verdict_cell(struct mmt_oom_verdict *ret,
+					       const struct mmt_oom_ctx *ctx, int ci)
+{
+	const struct mmt_oom_cell *c = &ctx->cells[ci];
+
+	ret->cell = ci;
+	ret->cell_name = c->name;
+	ret->policy_api = c->policy_api;
+	ret->mode_flags = c->mode_flags;
+	ret->evidence.oom_expected = c->oom_expected;
+	return c;
+}
+
 enum mmt_finding mmt_oom_judge(const struct mmt_oom_report *rep, int counter_cell,
 			       const struct mmt_oom_ctx *ctx, struct mmt_oom_verdict *ret)
 {
@@ -354,12 +373,7 @@ enum mmt_finding mmt_oom_judge(const struct mmt_oom_report *rep, int counter_cel
 			finish(ret, MMT_OOM_UNEXPECTED, "no_report");
 			return MMT_F_OOM_UNEXPECTED;
 		}
-		c = &ctx->cells[counter_cell];
-		ret->cell = counter_cell;
-		ret->cell_name = c->name;
-		ret->policy_api = c->policy_api;
-		ret->mode_flags = c->mode_flags;
-		ret->evidence.oom_expected = c->oom_expected;
+		c = verdict_cell(ret, ctx, counter_cell);
 		ret->evidence.cell_memcg_oom_kills = c->memcg_oom_kills;
 		finish(ret, c->oom_expected ? MMT_OOM_EXPECTED : MMT_OOM_UNEXPECTED,
 		       "memcg_counter");
@@ -388,3 +402,50 @@ enum mmt_finding mmt_oom_judge(const struct mmt_oom_report *rep, int counter_cel
 	return class_finding(ctx, ret->cls);
 }
 
+
+int mmt_oom_judge_no_kill(int64_t pid, int64_t ts_us, const struct mmt_oom_ctx *ctx,
+			  struct mmt_oom_verdict *ret)
+{
+	struct mmt_oom_report rep = { .ts_us = ts_us, .pid = pid };
+	const struct mmt_oom_cell *c;
+	int ci = -1;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	ret->cell = -1;
+	ret->evidence.pid = pid;
+	ret->evidence.task_memcg = "";
+	ret->cls = MMT_OOM_UNEXPECTED;
+	ret->rule = "no_kill";
+	if (pid > 0) {
+		ci = mmt_oom_find_cell(ctx, (pid_t)pid, NULL);
+	} else {
+		/* nobody named: the cell a rebind hit last before the line */
+		int64_t best = INT64_MAX;
+
+		for (unsigned i = 0; i < ctx->nr_cells; i++) {
+			int64_t d;
+
+			c = &ctx->cells[i];
+			if (!c->rebinding)
+				continue;
+			if (ci < 0)
+				ci = (int)i;
+			d = ts_us - (int64_t)c->last_rebind_us;
+			if (ts_us >= 0 && c->rebind_count && d >= 0 && d < best) {
+				best = d;
+				ci = (int)i;
+			}
+		}
+	}
+	if (ci < 0)
+		return -ENOENT;
+	c = verdict_cell(ret, ctx, ci);
+	rebind_info(&rep, c, &ret->rebind);
+	if (!c->rebinding)
+		return -ENOENT;
+	ret->race = true;
+	finish(ret, MMT_OOM_SPURIOUS, "no_kill_under_rebind");
+	return MMT_F_OOM_SPURIOUS;
+}

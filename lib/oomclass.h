@@ -134,6 +134,23 @@ enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
 enum mmt_finding mmt_oom_judge(const struct mmt_oom_report *rep, int counter_cell,
 			       const struct mmt_oom_ctx *ctx, struct mmt_oom_verdict *ret);
 
+/*
+ * J5, the traces the cpuset x mempolicy race leaves when the OOM killer
+ * does not fire (issue 12): a "Huh VM_FAULT_OOM leaked out to the #PF
+ * handler" line (pagefault_out_of_memory(), mm/oom_kill.c: no task named,
+ * pid < 0) or a page allocation failure of task pid (warn_alloc(),
+ * mm/page_alloc.c).  ts_us is the line's printk timestamp (-1: unknown).
+ * The cell is the one that owns pid; with no pid, the rebinding cell whose
+ * last cpuset.mems write is nearest before ts_us (else the first
+ * rebinding one).  When that cell is being rebound, ret holds the cell,
+ * race = true, the rebind-in-flight figures (as for a kill) and rule
+ * "no_kill_under_rebind", class spurious, and MMT_F_OOM_SPURIOUS is
+ * returned (a FAIL).  Otherwise -ENOENT: no finding of its own (ret->cell
+ * still says whose it was, -1 none).  -EINVAL for a NULL ctx or ret.
+ */
+int mmt_oom_judge_no_kill(int64_t pid, int64_t ts_us, const struct mmt_oom_ctx *ctx,
+			  struct mmt_oom_verdict *ret);
+
 /* Index of the cell that owns pid or whose memcg matches; -1 if none. */
 int mmt_oom_find_cell(const struct mmt_oom_ctx *ctx, pid_t pid,
 		      const char *memcg);

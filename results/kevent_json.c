@@ -91,15 +91,18 @@ static const struct kfield *const fields[MMT_KEV_NR] = {
 	[MMT_KEV_OOM_KILL] = oom_fields,
 	[MMT_KEV_HUNG_TASK] = (const struct kfield[]){
 		KI64("pid", task.pid), KSTR("comm", task.comm), KI64("seconds", task.seconds),
-		KEND },
+		KI64("tgid", task.tgid), KEND },
 	[MMT_KEV_LOCKUP] = (const struct kfield[]){
 		KI64("cpu", lockup.cpu), KI64("seconds", lockup.seconds),
 		KI64("pid", lockup.pid), KSTR("comm", lockup.comm), KEND },
-	[MMT_KEV_RCU_STALL] = (const struct kfield[]){ KI64("cpu", cpu), KEND },
+	[MMT_KEV_RCU_STALL] = (const struct kfield[]){ KI64("cpu", rcu.cpu), KEND },
 	[MMT_KEV_WARN] = (const struct kfield[]){
-		KI64("cpu", warn.cpu), KI64("pid", warn.pid), KEND },
+		KI64("cpu", warn.cpu), KI64("pid", warn.pid), KSTR("comm", warn.comm),
+		KSTR("where", warn.where), KEND },
+	[MMT_KEV_PANIC] = (const struct kfield[]){
+		KI64("cpu", warn.cpu), KI64("pid", warn.pid), KSTR("comm", warn.comm), KEND },
 	[MMT_KEV_ALLOC_FAIL] = (const struct kfield[]){
-		KSTR("comm", alloc.comm), KI64("order", alloc.order),
+		KSTR("comm", alloc.comm), KI64("pid", alloc.pid), KI64("order", alloc.order),
 		KSTR("gfp_mask", alloc.gfp_mask), KSTR("nodemask", alloc.nodemask),
 		KSTR("cpuset", alloc.cpuset), KSTR("mems_allowed", alloc.mems_allowed),
 		KI64("stall_ms", alloc.stall_ms), KEND },
@@ -107,6 +110,10 @@ static const struct kfield *const fields[MMT_KEV_NR] = {
 		KI64("pid", reaped.pid), KSTR("comm", reaped.comm),
 		KI64("anon_rss_kb", reaped.anon_rss_kb), KI64("file_rss_kb", reaped.file_rss_kb),
 		KI64("shmem_rss_kb", reaped.shmem_rss_kb), KEND },
+	[MMT_KEV_WQ_LOCKUP] = (const struct kfield[]){
+		KSTR("pool", wq.pool), KI64("seconds", wq.seconds), KEND },
+	[MMT_KEV_PF_OOM_LEAK] = (const struct kfield[]){
+		KI64("count", leak.count), KI64("suppressed", leak.suppressed), KEND },
 };
 
 static const struct kfield *fields_of(enum mmt_kev_type type)
@@ -159,6 +166,35 @@ static void oom_to_json(const struct mmt_oom_report *r, json_object *o)
 		add(o, "victim_oom_score_adj", json_object_new_int64(r->victim_oom_score_adj));
 	add(o, "node_free_kb", per_node(r->node_free_kb, MMT_KMSG_NODES));
 	add(o, "reaped", json_object_new_boolean(r->reaped));
+	add(o, "memcg_oom", json_object_new_boolean(r->memcg_oom));
+}
+
+/* "top_function" and "stack" (innermost first), when a call trace was read */
+static void stack_to_json(const struct mmt_kevent *ev, json_object *o)
+{
+	json_object *a;
+
+	if (!ev->nr_stack)
+		return;
+	add_str(o, "top_function", ev->stack[0]);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < ev->nr_stack && i < MMT_KEV_STACK; i++)
+		json_object_array_add(a, json_object_new_string(ev->stack[i]));
+	add(o, "stack", a);
+}
+
+/* "cpus" (the stalled CPUs, in the report's order) and "reports" */
+static void rcu_to_json(const struct mmt_kevent *ev, json_object *o)
+{
+	json_object *a;
+
+	add_i64(o, "reports", ev->u.rcu.reports);
+	if (!ev->u.rcu.nr_cpus)
+		return;
+	a = json_object_new_array();
+	for (unsigned i = 0; i < ev->u.rcu.nr_cpus && i < MMT_KEV_RCU_CPUS; i++)
+		json_object_array_add(a, json_object_new_int64(ev->u.rcu.cpus[i]));
+	add(o, "cpus", a);
 }
 
 json_object *mmt_kevent_to_json(const struct mmt_kevent *ev)
@@ -172,7 +208,11 @@ json_object *mmt_kevent_to_json(const struct mmt_kevent *ev)
 	add(o, "kernel_ts_us", i64_or_null(ev->has_ts, (int64_t)ev->kernel_ts_us));
 	add(o, "line", json_object_new_string(ev->line));
 	fields_to_json(ev, o);
+	stack_to_json(ev, o);
 	switch (ev->type) {
+	case MMT_KEV_RCU_STALL:
+		rcu_to_json(ev, o);
+		break;
 	case MMT_KEV_OOM_KILL:
 		oom_to_json(&ev->u.oom, o);
 		break;
@@ -238,6 +278,7 @@ int mmt_oom_report_from_json(json_object *o, struct mmt_oom_report *r)
 		}
 	}
 	r->reaped = mmt_json_bool(o, "reaped", false);
+	r->memcg_oom = mmt_json_bool(o, "memcg_oom", false);
 	return 0;
 }
 

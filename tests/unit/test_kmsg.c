@@ -24,17 +24,7 @@
 #include "lib/jsonget.h"
 #include "lib/kmsg.h"
 #include "results/kevent_json.h"
-
-#ifndef MMT_SRCDIR
-#define MMT_SRCDIR "."
-#endif
-
-static const char *datadir(void)
-{
-	const char *d = getenv("MMT_TESTDATA");
-
-	return d && *d ? d : MMT_SRCDIR "/tests/data";
-}
+#include "tests/unit/kmsg_spec.h"
 
 static char *data_path(const char *file)
 {
@@ -185,35 +175,6 @@ static char **corpus_files(size_t *ret_n)
 			}
 	*ret_n = n;
 	return names;
-}
-
-/* Next "key=value" of an annotation; value may be "quoted". */
-static bool next_kv(char **pp, char **ret_key, char **ret_val)
-{
-	char *p = *pp, *eq, *v, *end;
-
-	while (*p == ' ')
-		p++;
-	if (!*p)
-		return false;
-	eq = strchr(p, '=');
-	if (!eq)
-		fail_msg("bad annotation token '%s'", p);
-	*eq = '\0';
-	*ret_key = p;
-	v = eq + 1;
-	if (*v == '"') {
-		v++;
-		end = strchr(v, '"');
-		assert_non_null(end);
-	} else {
-		end = v + strcspn(v, " ");
-	}
-	if (*end)
-		*end++ = '\0';
-	*ret_val = v;
-	*pp = end;
-	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,15 +568,17 @@ static void test_seq_gap(void **state)
 	/* EPIPE: the count comes with the next record */
 	assert_int_equal(mmt_kmsg_lost(st), 0);
 	assert_int_equal(feed_seq(st, 20, true, "INFO: task a:1 blocked for more than 5 seconds.",
-				  ev), 2);
+				  ev), 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
 			    "kmsg_lost");
 	assert_int_equal(json_object_get_int64(json_object_object_get(ev[0], "missing")), 4);
 	assert_true(json_object_get_boolean(json_object_object_get(ev[0], "epipe")));
-	assert_string_equal(json_object_get_string(json_object_object_get(ev[1], "type")),
+	json_object_put(ev[0]);
+	/* the hung task waits for its call trace (issue 12): it comes at the flush */
+	assert_int_equal(flush_json(st, ev), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
 			    "hung_task");
 	json_object_put(ev[0]);
-	json_object_put(ev[1]);
 
 	/* no gap, no event; records without a sequence number are never gaps */
 	assert_int_equal(feed_seq(st, 21, true, "x", ev), 0);
