@@ -4,6 +4,13 @@
  * classifier and the combiner that folds the lines of one OOM report into
  * one "oom_kill" event.
  *
+ * Why one file of ~2500 lines: the rule table, the two readers and the
+ * combiner share the line helpers and the match kinds, and every change to
+ * one of them has been a change to the others (issue 12 touched all four).
+ * The seams, should it be split: the rules (mmt_kmsg_classify), the
+ * readers (mmt_kmsg_parse_record/_text_line/_text_push), the combiner
+ * (mmt_kmsg_feed and its queue), and /dev/kmsg I/O.
+ *
  * Combiner decisions (documented here because callers depend on them):
  *  - An OOM report opens at "invoked oom-killer" (or at a constraint/kill
  *    line when the header was not seen) and collects the node dump, the
