@@ -98,6 +98,13 @@ struct mmt_run {
 
 /* Thread-safe helpers for injectors and the orchestrator. */
 int mmt_run_event(struct mmt_run *run, const char *type, json_object *ev);
+/* The same for what happened at happened_mono_us (CLOCK_MONOTONIC; 0: now;
+ * see mmt_results_event_at()). */
+int mmt_run_event_at(struct mmt_run *run, const char *type, json_object *ev,
+		     uint64_t happened_mono_us);
+/* Put the events and the kernel log on stable storage now (a critical
+ * event: a freeze right after it must not lose it).  0 or -errno. */
+int mmt_run_sync(struct mmt_run *run);
 void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
 /* The "stall" event (api/injector.h struct mmt_stall: the one schema).

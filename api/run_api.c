@@ -18,11 +18,22 @@
 
 int mmt_run_event(struct mmt_run *run, const char *type, json_object *ev)
 {
+	return mmt_run_event_at(run, type, ev, 0);
+}
+
+int mmt_run_event_at(struct mmt_run *run, const char *type, json_object *ev,
+		     uint64_t happened_mono_us)
+{
 	if (!run->res) {
 		json_object_put(ev);
 		return 0;
 	}
-	return mmt_results_event(run->res, type, ev);
+	return mmt_results_event_at(run->res, type, ev, happened_mono_us);
+}
+
+int mmt_run_sync(struct mmt_run *run)
+{
+	return run->res ? mmt_results_sync(run->res) : 0;
 }
 
 void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, ...)

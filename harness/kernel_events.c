@@ -209,11 +209,26 @@ static const struct {
 	{ MMT_KEV_WARN, MMT_F_KERNEL_WARN },
 };
 
+/*
+ * The events a freeze must not lose: an OOM kill and the kernel's own
+ * reports of a task or CPU that stopped.  Each is on stable storage
+ * (fdatasync of events.jsonl and kmsg.log) before the loop goes on.
+ */
+static bool critical(enum mmt_kev_type type)
+{
+	if (type == MMT_KEV_OOM_KILL)
+		return true;
+	for (unsigned i = 0; i < MMT_ARRAY_SIZE(line_findings); i++)
+		if (line_findings[i].type == type)
+			return true;
+	return false;
+}
+
 static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 {
 	struct mmt_run *run = o->run;
 	json_object *ev = mmt_kevent_to_json(kev);
-	uint64_t now;
+	uint64_t now, at;
 
 	if (!ev)
 		return;
@@ -231,10 +246,14 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 			mmt_run_finding(run, line_findings[i].finding, "%s", kev->line);
 	/* How late we learnt of it: printk's clock runs with CLOCK_MONOTONIC. */
 	now = mmt_now_us();
-	if (kev->has_ts && kev->kernel_ts_us > 0 && kev->kernel_ts_us <= now)
-		json_object_object_add(ev, "latency_us",
-				       json_object_new_int64((int64_t)(now - kev->kernel_ts_us)));
-	mmt_run_event(run, mmt_kev_type_name(kev->type), ev);
+	at = kev->has_ts && kev->kernel_ts_us > 0 && kev->kernel_ts_us <= now ?
+	     kev->kernel_ts_us : 0;
+	if (at)
+		json_object_object_add(ev, "latency_us", json_object_new_int64((int64_t)(now - at)));
+	/* Stamped with when the kernel logged it, not when we read it. */
+	mmt_run_event_at(run, mmt_kev_type_name(kev->type), ev, at);
+	if (critical(kev->type))
+		mmt_run_sync(run);
 }
 
 static void dispatch(struct orch *o, int n)

@@ -149,15 +149,16 @@ static int cell_index_of_pid(struct mmt_run *run, pid_t pid)
 	return -1;
 }
 
+/* died_us: when it was reaped (CLOCK_MONOTONIC), 0: now. */
 static void worker_lost(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
-			const char *how)
+			const char *how, uint64_t died_us)
 {
 	json_object *ev = json_object_new_object();
 
 	json_object_object_add(ev, "cell", jstr(c->cfg->name));
 	json_object_object_add(ev, "pid", json_object_new_int(pid));
 	json_object_object_add(ev, "how", jstr(how));
-	mmt_run_event(o->run, "worker_lost", ev);
+	mmt_run_event_at(o->run, "worker_lost", ev, died_us);
 	mmt_run_finding(o->run, MMT_F_WORKER_LOST,
 			"cell %s: worker %d %s, not by an OOM kill", c->cfg->name,
 			(int)pid, how);
@@ -209,7 +210,7 @@ static void on_worker_exit(struct orch *o, pid_t pid, int status)
 			mmt_run_finding(run, MMT_F_HARNESS, "cell %s: worker %d %s",
 					c->cfg->name, (int)pid, how);
 		else
-			worker_lost(o, c, pid, "exited before the end of the run");
+			worker_lost(o, c, pid, "exited before the end of the run", 0);
 		return;
 	}
 	if (WTERMSIG(status) == SIGKILL && o->nr_deaths < MAX_DEATHS) {
@@ -224,7 +225,7 @@ static void on_worker_exit(struct orch *o, pid_t pid, int status)
 		};
 		return;
 	}
-	worker_lost(o, c, pid, how);
+	worker_lost(o, c, pid, how, 0);
 }
 
 /* Deaths by SIGKILL wait for their OOM report; decide the old ones. */
@@ -247,7 +248,7 @@ static void resolve_deaths(struct orch *o, bool final)
 			json_object_object_add(ev, "time_to_exit_us",
 					       json_object_new_int64((int64_t)(d->mono_us > v->kill_mono_us ?
 									       d->mono_us - v->kill_mono_us : 0)));
-			mmt_run_event(o->run, "victim_exit", ev);
+			mmt_run_event_at(o->run, "victim_exit", ev, d->mono_us);
 			schedule_respawn(o, c);
 			continue;
 		}
@@ -276,13 +277,14 @@ static void resolve_deaths(struct orch *o, bool final)
 			mmt_orch_oom_ctx(o, cells, &ctx);
 			f = mmt_oom_judge(NULL, d->cell, &ctx, &verdict);
 			json_object_object_add(ev, "class", jstr(mmt_oom_class_name(verdict.cls)));
-			mmt_run_event(o->run, "oom_kill", ev);
+			mmt_run_event_at(o->run, "oom_kill", ev, d->mono_us);
 			mmt_run_finding(o->run, f, "cell %s: worker %d OOM-killed in its memcg (counter)",
 					c->cfg->name, (int)d->pid);
 			schedule_respawn(o, c);
 			continue;
 		}
-		worker_lost(o, c, d->pid, "was killed by SIGKILL");
+		/* Decided late (its OOM report might have come); it died then. */
+		worker_lost(o, c, d->pid, "was killed by SIGKILL", d->mono_us);
 	}
 	o->nr_deaths = keep;
 }
@@ -982,6 +984,8 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 	o->kmsgfd = mmt_kmsg_open();
 	if (o->kmsgfd >= 0) {
 		o->kst = mmt_kmsg_state_new();
+		if (o->kst)
+			mmt_kmsg_state_set_early_kill(o->kst, true);
 		o->kev = calloc(KMSG_BATCH, sizeof(*o->kev));
 		epoll_add(o->epfd, o->kmsgfd, TAG_KMSG);
 	} else {

@@ -1353,7 +1353,13 @@ struct mmt_kmsg_state {
 	char alloc_comm[64];
 	bool stack_started;          /* a frame was seen */
 	int64_t leak_suppressed;     /* "pagefault_out_of_memory: N callbacks suppressed" */
+	bool early_kill;             /* emit an OOM report at its kill line */
 };
+
+void mmt_kmsg_state_set_early_kill(struct mmt_kmsg_state *st, bool early)
+{
+	st->early_kill = early;
+}
 
 struct mmt_kmsg_state *mmt_kmsg_state_new(void)
 {
@@ -2219,6 +2225,10 @@ static void feed_oom(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 			r->kill_rec = *rec;
 			r->killed = true;
 			r->recs_since_kill = 0;
+			/* A run records the kill now: a freeze right after it must
+			 * not lose it; the reaper line follows as "oom_reaped". */
+			if (st->early_kill)
+				oom_emit(st);
 		}
 		break;
 	case MMT_KMSG_OOM_REAPED:

@@ -325,6 +325,14 @@ struct mmt_kevent {
  */
 struct mmt_kmsg_state;
 
+/*
+ * Early kills (a run sets it; parse-kmsg does not): an OOM report goes out
+ * at its kill line instead of waiting up to MMT_KMSG_REAP_WINDOW_US for the
+ * reaper line, which then becomes its own "oom_reaped" event (same pid).
+ * The kill is on disk within milliseconds of the kernel's record; the
+ * verdict does not need the reaper line.
+ */
+void mmt_kmsg_state_set_early_kill(struct mmt_kmsg_state *st, bool early);
 struct mmt_kmsg_state *mmt_kmsg_state_new(void);
 void mmt_kmsg_state_free(struct mmt_kmsg_state *st);   /* accepts NULL */
 

@@ -295,9 +295,15 @@ static void format_time_us(uint64_t realtime_us, char *buf, size_t len)
 
 int mmt_results_event(struct mmt_results *res, const char *type, json_object *ev)
 {
+	return mmt_results_event_at(res, type, ev, 0);
+}
+
+int mmt_results_event_at(struct mmt_results *res, const char *type, json_object *ev,
+			 uint64_t happened_mono_us)
+{
 	char when[40];
 	json_object *line;
-	uint64_t start_mono_us, now_mono_us = mmt_now_us();
+	uint64_t start_mono_us, start_real_us, now_mono_us = mmt_now_us(), at_us;
 	const char *s;
 	size_t len;
 	char *buf;
@@ -309,8 +315,14 @@ int mmt_results_event(struct mmt_results *res, const char *type, json_object *ev
 	}
 	pthread_mutex_lock(&res->lock);
 	start_mono_us = res->start_mono_us;
+	start_real_us = res->start_real_us;
 	pthread_mutex_unlock(&res->lock);
-	format_time_us(mmt_realtime_us(), when, sizeof(when));
+	/* When it happened: never later than now, never before the run. */
+	at_us = happened_mono_us && happened_mono_us <= now_mono_us ? happened_mono_us
+								    : now_mono_us;
+	if (at_us < start_mono_us)
+		at_us = start_mono_us;
+	format_time_us(start_real_us + (at_us - start_mono_us), when, sizeof(when));
 
 	/* type, time and t_us lead the line; the caller's fields follow. */
 	line = json_object_new_object();
@@ -320,11 +332,13 @@ int mmt_results_event(struct mmt_results *res, const char *type, json_object *ev
 	}
 	json_object_object_add(line, "type", json_object_new_string(type));
 	json_object_object_add(line, "time", json_object_new_string(when));
-	json_object_object_add(line, "t_us", json_object_new_int64(
+	json_object_object_add(line, "t_us", json_object_new_int64((int64_t)(at_us - start_mono_us)));
+	json_object_object_add(line, "recorded_t_us", json_object_new_int64(
 		(int64_t)(now_mono_us >= start_mono_us ? now_mono_us - start_mono_us : 0)));
 	if (ev) {
 		json_object_object_foreach(ev, key, val) {
-			if (!strcmp(key, "type") || !strcmp(key, "time") || !strcmp(key, "t_us"))
+			if (!strcmp(key, "type") || !strcmp(key, "time") || !strcmp(key, "t_us") ||
+			    !strcmp(key, "recorded_t_us"))
 				continue;
 			json_object_object_add(line, key, json_object_get(val));
 		}

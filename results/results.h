@@ -42,6 +42,17 @@ const char *mmt_results_dir(const struct mmt_results *res);
 int mmt_results_event(struct mmt_results *res, const char *type,
 		      json_object *ev);
 /*
+ * The same for an event that happened at happened_mono_us (CLOCK_MONOTONIC,
+ * microseconds; 0: now): "time" and "t_us" then say when it happened (a
+ * kernel record's printk time, a worker's exit), and "recorded_t_us" when
+ * the harness wrote it.  Timelines, markers and tables read "t_us".
+ * The clocks (docs/results.md): printk stamps /dev/kmsg records with
+ * local_clock(), which runs with CLOCK_MONOTONIC (no suspend here); wall
+ * time is the run's start in CLOCK_REALTIME plus t_us.
+ */
+int mmt_results_event_at(struct mmt_results *res, const char *type, json_object *ev,
+			 uint64_t happened_mono_us);
+/*
  * Put events.jsonl and kmsg.log on stable storage (fdatasync), for a
  * critical event (an OOM kill, a hung task, a lockup, a panic-bound line):
  * a freeze right after it must not lose it.  Returns 0 or the first -errno.

@@ -24,6 +24,17 @@ has_event "$ev" '.type == "oom_kill" and .class == "expected" and .cell == "hog"
 [ "$(jq_run '.cells[] | select(.name == "hog") | .spawns' "$d")" -ge 2 ] ||
 	fail "the hog was not respawned after its kill"
 has_event "$ev" '.type == "victim_exit"' || fail "no victim_exit time recorded"
+# Event times are when the kernel logged the kill (issue 9): between two
+# kills, the events' t_us move exactly as the printk timestamps do (10 ms
+# allowed); each was recorded at or after the moment it happened.
+jq -s -e '[.[] | select(.type == "oom_kill" and .kernel_ts_us != null)] as $k |
+	($k | length) < 2 or
+	([range(1; $k | length) | ((($k[.].t_us - $k[. - 1].t_us) -
+	  ($k[.].kernel_ts_us - $k[. - 1].kernel_ts_us)) | fabs)] | max) <= 10000' "$ev" >/dev/null ||
+	fail "oom_kill times do not follow the kernel's timestamps"
+jq -s -e '[.[] | select(.type == "oom_kill") | .recorded_t_us >= .t_us] | all' "$ev" >/dev/null ||
+	fail "an oom_kill was recorded before it happened"
+note "oom_kill recorded after the kernel's record: $(jq -s -c '[.[] | select(.type == "oom_kill") | .latency_us]' "$ev") us"
 note "oom kills: $kills, hog spawns: $(jq_run '.cells[] | select(.name == "hog") | .spawns' "$d")"
 assert_no_leftovers
 exit 0
