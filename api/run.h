@@ -14,6 +14,7 @@
 
 #include "api/shared.h"
 #include "lib/cgroup.h"
+#include "lib/kmark.h"
 #include "api/injector.h"
 #include "api/job.h"
 #include "lib/topo.h"
@@ -94,6 +95,7 @@ struct mmt_run {
 	pthread_mutex_t lock;         /* verdict, facts */
 	struct mmt_verdict verdict;
 	json_object *facts;           /* run.json "facts" */
+	struct mmt_kmark kmark;       /* marks in the kernel log (fd -1: none) */
 };
 
 /* Thread-safe helpers for injectors and the orchestrator. */

@@ -51,6 +51,12 @@ void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, .
 	if (lvl >= MMT_LVL_CONF)
 		mmt_log(lvl == MMT_LVL_CONF ? MMT_LOG_WARN : MMT_LOG_ERR, "%s: %s",
 			mmt_finding_name(f), text);
+	/* The console of a machine that freezes next tells what we had found. */
+	if (lvl >= MMT_LVL_WARN && run->kmark.fd >= 0) {
+		pthread_mutex_lock(&run->lock);
+		mmt_kmark(&run->kmark, "%s %s: %s", mmt_level_name(lvl), mmt_finding_name(f), text);
+		pthread_mutex_unlock(&run->lock);
+	}
 	else if (lvl == MMT_LVL_WARN)
 		log_warn("%s: %s", mmt_finding_name(f), text);
 }

@@ -232,6 +232,11 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 
 	if (!ev)
 		return;
+	if (kev->type == MMT_KEV_MARK) {
+		/* Our own marks (lib/kmark.h): already in kmsg.log, no event. */
+		json_object_put(ev);
+		return;
+	}
 	if (kev->type == MMT_KEV_OOM_KILL) {
 		on_oom_kill(o, kev, ev);
 	} else if (kev->type == MMT_KEV_PF_OOM_LEAK || kev->type == MMT_KEV_ALLOC_FAIL) {

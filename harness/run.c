@@ -756,6 +756,7 @@ static void teardown(struct orch *o)
 	struct mmt_run *run = o->run;
 	char path[PATH_MAX];
 
+	mmt_kmark(&run->kmark, "phase teardown");
 	for (unsigned i = 0; i < run->nr_cells; i++) {
 		struct mmt_cell_rt *c = &run->cells[i];
 
@@ -915,6 +916,7 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 	o->run = run;
 	o->args = args;
 	o->epfd = o->sigfd = o->tickfd = o->endfd = o->kmsgfd = -1;
+	run->kmark.fd = -1;          /* no marks until mmt_kmark_open() */
 	pthread_mutex_init(&run->lock, NULL);
 	mmt_verdict_init(&run->verdict);
 	run->facts = json_object_new_object();
@@ -937,6 +939,9 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		snprintf(ret_dir, dir_len, "%s", run->dir);
 	run->start_mono_us = mmt_now_us();
 	mmt_results_set_start(run->res, run->start_mono_us, run->start_real_us);
+	/* Marks in the kernel log: a console capture alone tells which run was
+	 * live (a run without them loses nothing else). */
+	mmt_kmark_open(&run->kmark, run->id);
 	log_info("run %s: job %s, %.0f s, seed %" PRIu64 ", results in %s", run->id, job->name,
 		 (double)duration / 1e6, run->seed, run->dir);
 
@@ -986,6 +991,9 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		o->kst = mmt_kmsg_state_new();
 		if (o->kst)
 			mmt_kmsg_state_set_early_kill(o->kst, true);
+		/* After the open: the run's own kmsg.log holds its start mark. */
+		mmt_kmark(&run->kmark, "start job %s seed %" PRIu64 " %s %s", job->name,
+			  run->seed, PACKAGE_NAME, PACKAGE_VERSION);
 		o->kev = calloc(KMSG_BATCH, sizeof(*o->kev));
 		epoll_add(o->epfd, o->kmsgfd, TAG_KMSG);
 	} else {
@@ -1033,6 +1041,8 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 	}
 	if (probe_and_start_injectors(o, true) != 0)
 		goto out_stop;
+	mmt_kmark(&run->kmark, "phase running (%u cells, %u injectors)", run->nr_cells,
+		  run->nr_inj);
 
 	o->tick_prev_us = mmt_now_us();
 	timer_arm(o->tickfd, job->g.sample_interval_us, job->g.sample_interval_us);
@@ -1075,6 +1085,8 @@ out_verdict:
 	*ret_verdict = mmt_verdict_decide(&run->verdict);
 	pthread_mutex_unlock(&run->lock);
 	log_info("run %s: %s", run->id, mmt_verdict_name(*ret_verdict));
+	mmt_kmark(&run->kmark, "end %s", mmt_verdict_name(*ret_verdict));
+	mmt_kmark_close(&run->kmark);
 	for (unsigned i = 0; i < run->verdict.nr_reasons; i++)
 		if (run->verdict.reasons[i].level >= MMT_LVL_WARN)
 			log_info("  %s: %s", mmt_finding_name(run->verdict.reasons[i].finding),

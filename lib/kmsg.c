@@ -522,6 +522,19 @@ static bool ex_wq_lockup(const char *msg, const char *hit, struct mmt_kmsg_match
 	return m->pool[0] != '\0';
 }
 
+/* "mmtorture: <run id> <text>": a run's own mark (lib/kmark.c). */
+static bool ex_mark(const char *msg, const char *hit, struct mmt_kmsg_match *m)
+{
+	const char *p = hit + strlen("mmtorture: ");
+	size_t n = strcspn(p, " ");
+
+	(void)msg;
+	if (n == 0 || p[n] != ' ')
+		return false;
+	copy_span(m->run_id, sizeof(m->run_id), p, n);
+	return true;
+}
+
 /* "pagefault_out_of_memory: 95 callbacks suppressed" (lib/ratelimit.c) */
 static bool ex_suppressed(const char *msg, const char *hit, struct mmt_kmsg_match *m)
 {
@@ -590,6 +603,7 @@ static const struct rule rules[] = {
 	{ MMT_KMSG_OOPS,            "Oops",                              AT_START, ex_oops, B_NOTHING },
 	{ MMT_KMSG_OOPS,            "Internal error: Oops",              AT_START, ex_oops, B_NOTHING },
 	{ MMT_KMSG_WQ_LOCKUP,       "BUG: workqueue lockup - pool",      AT_START, ex_wq_lockup, B_NOTHING },
+	{ MMT_KMSG_MARK,            "mmtorture: ",                       AT_START, ex_mark, B_NOTHING },
 	{ MMT_KMSG_BUG,             "BUG: ",                             AT_START, ex_text, B_NOTHING },
 	{ MMT_KMSG_BUG,             "kernel BUG at ",                    AT_START, ex_text, B_NOTHING },
 	{ MMT_KMSG_WARNING,         "WARNING: ",                         AT_START, ex_warning, B_NOTHING },
@@ -622,6 +636,7 @@ static const char *const kind_names[MMT_KMSG_NR_KINDS] = {
 	[MMT_KMSG_WQ_LOCKUP] = "workqueue_lockup",
 	[MMT_KMSG_PF_OOM_LEAK] = "pagefault_oom_leak",
 	[MMT_KMSG_SUPPRESSED] = "suppressed",
+	[MMT_KMSG_MARK] = "mark",
 };
 
 const char *mmt_kmsg_kind_name(enum mmt_kmsg_kind kind)
@@ -1389,6 +1404,7 @@ static const char *const kev_names[] = {
 	[MMT_KEV_KMSG_LOST] = "kmsg_lost",
 	[MMT_KEV_WQ_LOCKUP] = "workqueue_lockup",
 	[MMT_KEV_PF_OOM_LEAK] = "pagefault_oom_leak",
+	[MMT_KEV_MARK] = "mark",
 };
 _Static_assert(sizeof(kev_names) / sizeof(kev_names[0]) == MMT_KEV_NR, "one name per type");
 _Static_assert(MMT_KMSG_QUEUE < MMT_KMSG_MAX_EVENTS, "a flush gives out the whole queue");
@@ -1709,6 +1725,15 @@ static void simple_fill(struct mmt_kevent *ev, const struct mmt_kmsg_match *m)
 		ev->u.leak.count = 1;
 		ev->u.leak.suppressed = -1;
 		break;
+	case MMT_KEV_MARK: {
+		/* The mark's own text: the line after "mmtorture: <run id> ". */
+		const char *t = strstr(ev->line, m->run_id);
+
+		COPY(ev->u.mark.run_id, m->run_id);
+		t = t ? t + strlen(m->run_id) : ev->line;
+		COPY(ev->u.mark.text, t + strspn(t, " "));
+		break;
+	}
 	default:
 		break;
 	}
@@ -1735,6 +1760,7 @@ static bool simple_type(enum mmt_kmsg_kind kind, enum mmt_kev_type *ret)
 		{ MMT_KMSG_OOM_REAPED, MMT_KEV_OOM_REAPED },
 		{ MMT_KMSG_WQ_LOCKUP, MMT_KEV_WQ_LOCKUP },
 		{ MMT_KMSG_PF_OOM_LEAK, MMT_KEV_PF_OOM_LEAK },
+		{ MMT_KMSG_MARK, MMT_KEV_MARK },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {

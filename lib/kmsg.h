@@ -107,6 +107,7 @@ enum mmt_kmsg_kind {
 	MMT_KMSG_WQ_LOCKUP,       /* "BUG: workqueue lockup - pool cpus=2 ... stuck for 242s!" */
 	MMT_KMSG_PF_OOM_LEAK,     /* "Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF" */
 	MMT_KMSG_SUPPRESSED,      /* "func: 95 callbacks suppressed" (comm = func, count) */
+	MMT_KMSG_MARK,            /* "mmtorture: <run id> <text>" (our own, lib/kmark.h) */
 	MMT_KMSG_NR_KINDS,
 };
 
@@ -143,6 +144,7 @@ struct mmt_kmsg_match {
 	int64_t stall_ms;         /* ALLOC_STALL */
 	char pool[64];            /* WQ_LOCKUP: "cpus=2" (or "256" for an unbound pool id) */
 	int64_t count;            /* SUPPRESSED */
+	char run_id[96];          /* MARK: the run that wrote it; the rest in text */
 };
 
 /*
@@ -225,6 +227,7 @@ enum mmt_kev_type {
 	MMT_KEV_KMSG_LOST,         /* "kmsg_lost": u.lost */
 	MMT_KEV_WQ_LOCKUP,         /* "workqueue_lockup": u.wq (pool, seconds) */
 	MMT_KEV_PF_OOM_LEAK,       /* "pagefault_oom_leak": u.leak */
+	MMT_KEV_MARK,              /* "mark": u.mark (a run's mark in the kernel log) */
 	MMT_KEV_NR,
 };
 
@@ -309,6 +312,10 @@ struct mmt_kevent {
 		struct {
 			int64_t count, suppressed;
 		} leak;
+		struct {
+			char run_id[96];
+			char text[256];
+		} mark;
 	} u;
 };
 

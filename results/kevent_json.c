@@ -114,6 +114,8 @@ static const struct kfield *const fields[MMT_KEV_NR] = {
 		KSTR("pool", wq.pool), KI64("seconds", wq.seconds), KEND },
 	[MMT_KEV_PF_OOM_LEAK] = (const struct kfield[]){
 		KI64("count", leak.count), KI64("suppressed", leak.suppressed), KEND },
+	[MMT_KEV_MARK] = (const struct kfield[]){
+		KSTR("run_id", mark.run_id), KSTR("text", mark.text), KEND },
 };
 
 static const struct kfield *fields_of(enum mmt_kev_type type)

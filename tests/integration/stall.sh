@@ -44,5 +44,13 @@ stalled=$(jq -r 'select(.type == "stall") | .stalled_us' "$d/events.jsonl" | hea
 wait_gone "$w" 5 || fail "stalled worker $w is still alive"
 has_event "$d/events.jsonl" '.type == "unkillable"' && fail "a stopped task is killable"
 has_event "$d/events.jsonl" '.type == "worker_lost"' && fail "watchdog kill taken for a lost worker"
+# The kernel log tells which run was live and what it found (issue 9): the
+# run's marks are in its own kmsg.log, and parse-kmsg reads them back.
+id=$(jq_run .id "$d")
+grep -q "mmtorture: $id start job stall" "$d/kmsg.log" || fail "no start mark of $id in the kernel log"
+grep -q "mmtorture: $id FAIL stall: cell victim" "$d/kmsg.log" || fail "no FAIL mark of $id in the kernel log"
+"$MMT" parse-kmsg "$d/kmsg.log" >"$RESULTS/parsed.jsonl" || fail "parse-kmsg of the run's kmsg.log failed"
+has_event "$RESULTS/parsed.jsonl" ".type == \"mark\" and .run_id == \"$id\" and (.text | startswith(\"FAIL stall\"))" ||
+	fail "parse-kmsg does not give the run's FAIL mark"
 assert_no_leftovers
 exit 0

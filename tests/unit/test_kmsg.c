@@ -22,6 +22,7 @@
 
 #include "harness/commands.h"
 #include "lib/jsonget.h"
+#include "lib/kmark.h"
 #include "lib/kmsg.h"
 #include "results/kevent_json.h"
 #include "tests/unit/kmsg_spec.h"
@@ -972,6 +973,40 @@ static void test_kind_names(void **state)
 	assert_int_equal(mmt_kmsg_classify(NULL, &(struct mmt_kmsg_match){ 0 }), MMT_KMSG_NONE);
 }
 
+/* Our own marks (lib/kmark.h) read back as "mark" events, in the log's
+ * order with what the kernel said around them. */
+static void test_marks(void **state)
+{
+	struct mmt_kmsg_state *st = mmt_kmsg_state_new();
+	struct mmt_kevent *ev = calloc(MMT_KMSG_MAX_EVENTS, sizeof(*ev));
+	struct mmt_kmsg_match m;
+	struct mmt_kmsg_rec rec;
+	char buf[300];
+	int n;
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(ev);
+	/* The writer's format is what the reader takes. */
+	mmt_kmark_format("20261129T2200Z-cpuset-rebind", 0, "FAIL oom_spurious: pid 7 cell a",
+			 buf, sizeof(buf));
+	assert_int_equal(mmt_kmsg_parse_text_line(buf + 3, &rec), 0);
+	assert_int_equal(mmt_kmsg_classify(rec.msg, &m), MMT_KMSG_MARK);
+	assert_string_equal(m.run_id, "20261129T2200Z-cpuset-rebind");
+	n = mmt_kmsg_feed(st, &rec, ev, MMT_KMSG_MAX_EVENTS);
+	n += mmt_kmsg_flush(st, ev + n, MMT_KMSG_MAX_EVENTS - (size_t)n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].type, MMT_KEV_MARK);
+	assert_string_equal(ev[0].u.mark.run_id, "20261129T2200Z-cpuset-rebind");
+	assert_string_equal(ev[0].u.mark.text, "FAIL oom_spurious: pid 7 cell a");
+	/* Not a mark: the comm of a task named mmtorture, and a bare prefix. */
+	assert_int_not_equal(mmt_kmsg_classify("mmtorture invoked oom-killer: gfp_mask=0x0, order=0",
+					       &m), MMT_KMSG_MARK);
+	assert_int_not_equal(mmt_kmsg_classify("mmtorture: ", &m), MMT_KMSG_MARK);
+	free(ev);
+	mmt_kmsg_state_free(st);
+}
+
 /* ------------------------------------------------------------------ */
 /* mmtorture parse-kmsg                                                */
 
@@ -1092,6 +1127,7 @@ int main(void)
 		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_cmd),
 		cmocka_unit_test(test_dev_kmsg),
 	};
