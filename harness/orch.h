@@ -28,6 +28,8 @@
 /* A worker killed by SIGKILL waits this long for its OOM report. */
 #define DEATH_GRACE_US (10 * MMT_USEC_PER_SEC)
 #define RESPAWN_DELAY_US (200 * 1000)
+/* The event loop's nice once the run is under way (see run.c). */
+#define RECORDER_NICE (-10)
 #define MAX_SPAWNS 10000
 #define MAX_PSI (1 + MMT_MAX_CELLS)
 

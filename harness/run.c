@@ -13,6 +13,9 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1043,6 +1046,15 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 		goto out_stop;
 	mmt_kmark(&run->kmark, "phase running (%u cells, %u injectors)", run->nr_cells,
 		  run->nr_inj);
+	/*
+	 * The recorder must not wait behind the torture: the workers keep every
+	 * CPU busy, and a kill read 100 ms late is 100 ms nearer a freeze.  Only
+	 * this thread (nice is per thread), after the injector threads were
+	 * made, so the disturbance itself runs as before; workers forked later
+	 * reset it (worker.c).  Refused (no CAP_SYS_NICE): it runs at 0.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RECORDER_NICE) < 0)
+		log_debug("event loop: nice %d refused: %s", RECORDER_NICE, strerror(errno));
 
 	o->tick_prev_us = mmt_now_us();
 	timer_arm(o->tickfd, job->g.sample_interval_us, job->g.sample_interval_us);

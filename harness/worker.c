@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
 	unsigned nr = (unsigned)cfg->o.threads, started = 0;
 	int failed = 0;
 
+	/* The orchestrator's event loop may run at a raised priority
+	 * (run.c): a worker never does. */
+	setpriority(PRIO_PROCESS, 0, 0);
 	/* The orchestrator blocks signals for its signalfd: undo that. */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
