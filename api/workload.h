@@ -35,6 +35,7 @@ struct mmt_wctx {
 	struct mmt_thread_stats *stats;
 	_Atomic uint32_t *stop;
 	int msg_fd;                     /* write struct mmt_wmsg here */
+	const struct mmt_mems_pub *mems_pub; /* the rebinder's rewrites; may be NULL */
 };
 
 static inline bool mmt_wctx_stopping(const struct mmt_wctx *ctx)
@@ -68,6 +69,14 @@ struct mmt_fault_opts {
 	int policy_api;           /* enum mmt_policy_api */
 	int mode_flags;           /* enum mmt_mode_flags */
 	bool verify;              /* read every page back after the touch */
+	/* The rebind oracle (workloads/oracle.h); fault only, off elsewhere. */
+	bool oracle;              /* check the policy after each rewrite */
+	uint64_t oracle_settle;   /* us a mismatch may last before it is drift */
+	uint64_t oracle_every;    /* pages faulted between two checks, at most */
+	uint64_t oracle_interval; /* us between two checks, at most */
+	uint64_t placement_tolerance; /* pages outside allowed per thread */
+	struct mmt_setopt policy_nodes; /* the user nodemask; "all": the cell's */
+	bool policy_once;         /* one mapping and policy; loops drop and refault */
 };
 
 /* Options of the hog workload. */
@@ -134,7 +143,6 @@ void mmt_wctx_backoff(const struct mmt_wctx *ctx, uint64_t us);
 #endif
 
 /* MPOL_BIND with the cell's mode flag, as mbind()/set_mempolicy() want it. */
-#define MMT_MASK_LONGS ((4095 + 1) / (sizeof(long) * 8))
 struct mmt_bind_policy {
 	int mode;                       /* MPOL_BIND | flag */
 	unsigned long mask[MMT_MASK_LONGS];
@@ -148,6 +156,12 @@ struct mmt_bind_policy {
  */
 int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
 			  struct mmt_bind_policy *ret);
+/* The same for the user's nodemask USER, passed as it is (RELATIVE too).
+ * 0, -EINVAL (USER empty or infinite), -ERANGE. */
+int mmt_bind_policy_build_user(hwloc_const_bitmap_t user, int mode_flags,
+			       struct mmt_bind_policy *ret);
+/* POL's nodemask as a new bitmap in *RET (the caller frees it).  0, -ENOMEM. */
+int mmt_bind_policy_user(const struct mmt_bind_policy *pol, hwloc_bitmap_t *ret);
 
 /*
  * The NUMA policy a cell's threads allocate under, as the OOM classifier

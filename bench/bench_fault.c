@@ -7,6 +7,13 @@
  *           one 64-bit store per page, munmap
  *   fault:  mmt_workload_fault.thread_run() with the same size and policy,
  *           verify=false (the touch path alone) and verify=true (as jobs run)
+ *   fault+oracle: fault (verify=false) with the rebind oracle on
+ *           (workloads/oracle.h), fed by a publisher thread that announces
+ *           a rewrite of the mems to the same nodes every PUBLISH_US (no
+ *           cgroup is written, so the policy must match): the follow,
+ *           get_mempolicy and move_pages sampling cost of each rewrite, at
+ *           the default oracle_every/oracle_interval.  Its ratio is against
+ *           fault, side by side.
  *
  * The bare loop stores one word per page rather than memset()ing it: the
  * kernel hands out zeroed pages anyway, and a memset would slow the
@@ -50,9 +57,11 @@
 #define MASK_LONGS 64
 #define FLOOR_FAULT 0.90        /* touch path: measured 0.99-1.01 here */
 #define FLOOR_FAULT_VERIFY 0.80 /* plus reading every page back: 0.95-0.98 */
+#define FLOOR_ORACLE 0.75       /* oracle on vs off: measured 0.83 here */
+#define PUBLISH_US 1000         /* a rewrite announced every millisecond */
 
-enum variant { V_BARE, V_FAULT, V_FAULT_VERIFY, NR_VARIANTS };
-static const char *const variant_names[] = { "bare", "fault", "fault+verify" };
+enum variant { V_BARE, V_FAULT, V_FAULT_VERIFY, V_FAULT_ORACLE, NR_VARIANTS };
+static const char *const variant_names[] = { "bare", "fault", "fault+verify", "fault+oracle" };
 
 struct bench {
 	uint64_t size;
@@ -64,12 +73,15 @@ struct bench {
 	unsigned long mask[MASK_LONGS];
 	unsigned long maxnode;
 	struct mmt_cell_cfg cell;
+	struct mmt_topo topo;           /* mem_nodes only, for the oracle */
+	struct mmt_mems_pub pub;        /* the publisher's announcements */
 	_Atomic uint32_t stop;
 	int msg_pipe[2];
 	uint64_t pages[NR_VARIANTS];
 	uint64_t elapsed_us[NR_VARIANTS];
 	uint64_t cpu_us[NR_VARIANTS];   /* summed over the threads */
 	uint64_t errors;
+	uint64_t oracle_checks, oracle_drift;
 };
 
 struct worker {
@@ -138,16 +150,51 @@ static void *fault_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Announce a rewrite of the mems to b->mems every PUBLISH_US, as
+ * injectors/rebind.c publishes one (api/shared.h), without the write.
+ */
+static void *publisher_thread(void *arg)
+{
+	struct bench *b = arg;
+	struct timespec ts = { 0, PUBLISH_US * 1000L };
+
+	while (!atomic_load_explicit(&b->stop, memory_order_relaxed)) {
+		uint64_t sc = atomic_load_explicit(&b->pub.seqcount, memory_order_relaxed);
+		uint64_t seq = atomic_load_explicit(&b->pub.seq, memory_order_relaxed) + 1;
+		struct mmt_mems_rewrite *e = &b->pub.ring[seq % MMT_MEMS_RING];
+
+		atomic_store_explicit(&b->pub.seqcount, sc + 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		atomic_store_explicit(&e->seq, seq, memory_order_relaxed);
+		for (size_t k = 0; k < MMT_MASK_LONGS; k++)
+			atomic_store_explicit(&e->mask[k], k < MASK_LONGS ? b->mask[k] : 0,
+					      memory_order_relaxed);
+		atomic_store_explicit(&b->pub.seq, seq, memory_order_relaxed);
+		atomic_store_explicit(&b->pub.seqcount, sc + 2, memory_order_release);
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	}
+	return NULL;
+}
+
 static int run_round(struct bench *b, enum variant v, struct worker *ws)
 {
 	pthread_t tids[MMT_MAX_THREADS];
 	struct timespec ts = { b->round_us / MMT_USEC_PER_SEC,
 			       (b->round_us % MMT_USEC_PER_SEC) * 1000 };
+	pthread_t publisher;
+	bool publishing = false;
 	uint64_t start;
 	unsigned i, started = 0;
 	int r = 0;
 
 	atomic_store(&b->stop, 0);
+	if (v == V_FAULT_ORACLE) {
+		r = -pthread_create(&publisher, NULL, publisher_thread, b);
+		if (r < 0)
+			return r;
+		publishing = true;
+	}
 	start = mmt_now_us();
 	for (i = 0; i < b->threads; i++) {
 		struct worker *w = &ws[i];
@@ -160,6 +207,12 @@ static int run_round(struct bench *b, enum variant v, struct worker *ws)
 			.policy_api = MMT_API_MBIND,
 			.mode_flags = MMT_FLAGS_NONE,
 			.verify = v == V_FAULT_VERIFY,
+			/* The defaults of the fault workload's table. */
+			.oracle = v == V_FAULT_ORACLE,
+			.oracle_settle = 50000,
+			.oracle_every = 1024,
+			.oracle_interval = 5000,
+			.placement_tolerance = 16,
 		};
 		w->ctx = (struct mmt_wctx){
 			.cell = &b->cell,
@@ -171,6 +224,8 @@ static int run_round(struct bench *b, enum variant v, struct worker *ws)
 			.stats = &w->stats,
 			.stop = &b->stop,
 			.msg_fd = b->msg_pipe[1],
+			.topo = &b->topo,
+			.mems_pub = &b->pub,
 		};
 		r = -pthread_create(&tids[i], NULL, v == V_BARE ? bare_thread : fault_thread, w);
 		if (r < 0)
@@ -190,6 +245,13 @@ static int run_round(struct bench *b, enum variant v, struct worker *ws)
 			r = ws[i].ret;
 	}
 	b->elapsed_us[v] += mmt_now_us() - start;
+	if (publishing)
+		pthread_join(publisher, NULL);
+	if (v == V_FAULT_ORACLE)
+		for (i = 0; i < started; i++) {
+			b->oracle_checks += atomic_load(&ws[i].stats.oracle_checks);
+			b->oracle_drift += atomic_load(&ws[i].stats.oracle_drift);
+		}
 	return r;
 }
 
@@ -299,6 +361,7 @@ int main(int argc, char **argv)
 	if (maxnode < 0)
 		return 1;
 	b.maxnode = (unsigned long)maxnode;
+	b.topo.mem_nodes = b.mems;
 	snprintf(b.cell.name, sizeof(b.cell.name), "bench");
 	if (pipe2(b.msg_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		perror("bench_fault: pipe");
@@ -326,7 +389,9 @@ int main(int argc, char **argv)
 		printf("%-14s %10.0f pages/s %10.0f pages/cpu-s  (%llu pages, %.2fs, cpu %.2fs)\n",
 		       variant_names[v], rate(&b, v), cpu_rate(&b, v),
 		       (unsigned long long)b.pages[v], b.elapsed_us[v] / 1e6, b.cpu_us[v] / 1e6);
-	printf("workload errors %llu, messages %u\n", (unsigned long long)b.errors, msgs);
+	printf("workload errors %llu, messages %u; oracle checks %llu, drift %llu\n",
+	       (unsigned long long)b.errors, msgs, (unsigned long long)b.oracle_checks,
+	       (unsigned long long)b.oracle_drift);
 	if (!cpu_rate(&b, V_BARE)) {
 		fprintf(stderr, "bench_fault: the bare loop made no progress\n");
 		return 1;
@@ -337,12 +402,15 @@ int main(int argc, char **argv)
 	       FLOOR_FAULT);
 	printf("ratio fault_verify_vs_bare %.3f %.2f\n",
 	       cpu_rate(&b, V_FAULT_VERIFY) / cpu_rate(&b, V_BARE), FLOOR_FAULT_VERIFY);
+	printf("ratio oracle_on_vs_off %.3f %.2f\n",
+	       cpu_rate(&b, V_FAULT) ? cpu_rate(&b, V_FAULT_ORACLE) / cpu_rate(&b, V_FAULT) : 0,
+	       FLOOR_ORACLE);
 	close(b.msg_pipe[0]);
 	close(b.msg_pipe[1]);
 	hwloc_bitmap_free(b.cpus);
 	hwloc_bitmap_free(b.mems);
 	/* A corruption or a harness error during a bench is not a slow run. */
-	return msgs || b.errors ? 1 : 0;
+	return msgs || b.errors || b.oracle_drift || !b.oracle_checks ? 1 : 0;
 
 out_usage:
 	usage(stderr);

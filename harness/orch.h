@@ -51,6 +51,13 @@ struct death {
 	uint64_t memcg_kills_before;
 };
 
+/* The rebind oracle's counters of a cell's last worker (runjson.c). */
+#define MMT_ORCH_ORACLE_NR 8
+struct orch_oracle {
+	bool on;
+	uint64_t v[MMT_ORCH_ORACLE_NR];
+};
+
 /* Orchestrator state beyond struct mmt_run (which plugins see). */
 struct orch {
 	struct mmt_run *run;
@@ -73,6 +80,7 @@ struct orch {
 	struct death deaths[MAX_DEATHS];
 	unsigned nr_deaths;
 	/* per cell */
+	struct orch_oracle oracle[MMT_MAX_CELLS];
 	enum esc_state esc[MMT_MAX_CELLS];
 	uint64_t esc_deadline_us[MMT_MAX_CELLS];
 	uint64_t respawn_at_us[MMT_MAX_CELLS];
@@ -131,5 +139,7 @@ void mmt_orch_oom_ctx(struct orch *o, struct mmt_oom_cell *cells, struct mmt_oom
 void mmt_orch_watchdog(struct orch *o, uint64_t now);
 /* runjson.c */
 void mmt_orch_write_outputs(struct orch *o);
+/* Keep cell i's oracle counters from its shared page (before it goes). */
+void mmt_orch_oracle_keep(struct orch *o, unsigned i);
 
 #endif

@@ -528,6 +528,13 @@ static void read_cell_msgs(struct orch *o, unsigned ci)
 			mmt_run_finding(run, MMT_F_CORRUPTION,
 					"cell %s: data corruption at %s (node %d): expected 0x%" PRIx64
 					" got 0x%" PRIx64, c->cfg->name, addr, m.node, m.expected, m.got);
+		} else if (m.type == MMT_WMSG_POLICY_DRIFT || m.type == MMT_WMSG_PLACEMENT) {
+			bool drift = m.type == MMT_WMSG_POLICY_DRIFT;
+
+			json_object_object_add(ev, "text", jstr(m.text));
+			mmt_run_event(run, drift ? "policy_drift" : "placement_violation", ev);
+			mmt_run_finding(run, drift ? MMT_F_POLICY_DRIFT : MMT_F_PLACEMENT_VIOLATION,
+					"cell %s thread %d: %s", c->cfg->name, m.thread, m.text);
 		} else if (m.type == MMT_WMSG_ERROR) {
 			json_object_object_add(ev, "error", jstr(m.text));
 			mmt_run_event(run, "worker_error", ev);
@@ -783,6 +790,7 @@ static void teardown(struct orch *o)
 		if (c->sh) {
 			/* Keep the totals for run.json after the page is gone. */
 			c->pages_carry = mmt_orch_cell_pages(c, &c->loops_carry);
+			mmt_orch_oracle_keep(o, i);
 			munmap(c->sh, sizeof(*c->sh));
 		}
 		c->sh = NULL;

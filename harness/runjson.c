@@ -15,6 +15,61 @@
 /* ---- run.json ------------------------------------------------------------- */
 
 /* {"node id": count} for the non-zero entries. */
+/* run.json "oracle" keys, in the order of struct orch_oracle v[]. */
+static const struct {
+	const char *key;
+	size_t off;     /* in struct mmt_thread_stats; 0: rewrites published */
+} oracle_keys[MMT_ORCH_ORACLE_NR] = {
+	{ "checks", offsetof(struct mmt_thread_stats, oracle_checks) },
+	{ "in_rewrite", offsetof(struct mmt_thread_stats, oracle_in_rewrite) },
+	{ "transient", offsetof(struct mmt_thread_stats, oracle_transient) },
+	{ "policy_drift", offsetof(struct mmt_thread_stats, oracle_drift) },
+	{ "resyncs", offsetof(struct mmt_thread_stats, oracle_resyncs) },
+	{ "placement_pages", offsetof(struct mmt_thread_stats, placement_pages) },
+	{ "placement_outside", offsetof(struct mmt_thread_stats, placement_outside) },
+	{ "rewrites_published", 0 },
+};
+
+void mmt_orch_oracle_keep(struct orch *o, unsigned i)
+{
+	const struct mmt_shared *sh = o->run->cells[i].sh;
+	struct orch_oracle *k = &o->oracle[i];
+
+	if (!sh)
+		return;
+	for (unsigned t = 0; t < MMT_MAX_THREADS; t++)
+		k->on |= atomic_load(&sh->t[t].oracle_on) != 0;
+	for (size_t n = 0; n < MMT_ORCH_ORACLE_NR; n++) {
+		uint64_t sum = 0;
+
+		if (!oracle_keys[n].off) {
+			k->v[n] = atomic_load(&sh->mems.seq);
+			continue;
+		}
+		for (unsigned t = 0; t < MMT_MAX_THREADS; t++)
+			sum += atomic_load((const _Atomic uint64_t *)((const char *)&sh->t[t] +
+								     oracle_keys[n].off));
+		k->v[n] = sum;
+	}
+}
+
+/*
+ * The rebind oracle's counters of the cell's last worker, summed over its
+ * threads (workloads/oracle.h), as "oracle": {...}; nothing when no thread
+ * ran it.
+ */
+static void oracle_json(const struct orch_oracle *k, json_object *cj)
+{
+	json_object *oj;
+
+	if (!k->on)
+		return;
+	oj = json_object_new_object();
+	for (size_t n = 0; n < MMT_ORCH_ORACLE_NR; n++)
+		json_object_object_add(oj, oracle_keys[n].key, json_object_new_uint64(k->v[n]));
+	json_object_object_add(cj, "oracle", oj);
+}
+
 static json_object *node_counts(const uint64_t *per_node)
 {
 	json_object *per = json_object_new_object();
@@ -145,6 +200,9 @@ static json_object *run_json(struct orch *o)
 					       json_object_new_int((int)o->placement_samples[i]));
 			json_object_object_add(cj, "placement", pl);
 		}
+		if (c->sh)
+			mmt_orch_oracle_keep(o, i);
+		oracle_json(&o->oracle[i], cj);
 		json_object_array_add(arr, cj);
 	}
 	json_object_object_add(j, "cells", arr);

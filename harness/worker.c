@@ -145,6 +145,7 @@ void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
 			.stats = &cell->sh->t[i],
 			.stop = &cell->sh->stop,
 			.msg_fd = msg_wfd,
+			.mems_pub = &cell->sh->mems,
 		};
 		if (pthread_create(&wt->th, NULL, thread_main, wt) != 0) {
 			send_error(&wt->ctx, -EAGAIN, "pthread_create");

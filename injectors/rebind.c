@@ -277,11 +277,43 @@ static inline int write_value(int fd, const char *buf, size_t len)
 	}
 }
 
+/*
+ * The publication of api/shared.h struct mmt_mems_pub around one write of
+ * cpuset.mems: seqcount odd before, the rewrite (when it succeeded) and
+ * seqcount even after.  The loop is the only writer, so it reads back its
+ * own values; a page the orchestrator zeroed for a new worker starts over.
+ */
+static void publish_begin(struct mmt_mems_pub *p)
+{
+	uint64_t sc = atomic_load_explicit(&p->seqcount, memory_order_relaxed);
+
+	atomic_store_explicit(&p->seqcount, sc | 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void publish_end(struct mmt_mems_pub *p, const unsigned long *mask, bool written)
+{
+	uint64_t sc = atomic_load_explicit(&p->seqcount, memory_order_relaxed);
+
+	if (written) {
+		uint64_t seq = atomic_load_explicit(&p->seq, memory_order_relaxed) + 1;
+		struct mmt_mems_rewrite *e = &p->ring[seq % MMT_MEMS_RING];
+
+		atomic_store_explicit(&e->seq, seq, memory_order_relaxed);
+		for (size_t k = 0; k < MMT_MASK_LONGS; k++)
+			atomic_store_explicit(&e->mask[k], mask[k], memory_order_relaxed);
+		atomic_store_explicit(&p->seq, seq, memory_order_relaxed);
+	}
+	atomic_store_explicit(&p->seqcount, (sc | 1) + 1, memory_order_release);
+}
+
 /* One write to target t.  Returns 0, 1 when there was nothing to do, or
  * -errno. */
 static int step(struct mmt_rebind_loop *l, struct mmt_rebind_target *t)
 {
 	if (t->fd >= 0) {
+		struct mmt_mems_pub *pub = t->masks && t->cell && t->cell->sh ?
+					   &t->cell->sh->mems : NULL;
 		unsigned i = t->next;
 		int r;
 
@@ -290,7 +322,11 @@ static int step(struct mmt_rebind_loop *l, struct mmt_rebind_target *t)
 		 * differ, so the one after it does not. */
 		if (t->failed && !strcmp(t->values[i].s, t->values[t->last_ok].s))
 			i = (i + 1) % t->nr_values;
+		if (pub)
+			publish_begin(pub);
 		r = write_value(t->fd, t->values[i].s, t->values[i].len);
+		if (pub)
+			publish_end(pub, t->masks[i], r == 0);
 		t->next = (i + 1) % t->nr_values;
 		t->failed = r < 0;
 		if (r == 0)
@@ -644,7 +680,9 @@ static void rebind_cleanup(struct mmt_inj *inj)
 	rb->union_set = NULL;
 	for (unsigned i = 0; i < rb->nr_cells; i++) {
 		free(rb->targets[i].values);
+		free(rb->targets[i].masks);
 		rb->targets[i].values = NULL;
+		rb->targets[i].masks = NULL;
 	}
 }
 
@@ -841,6 +879,32 @@ static int target_values(struct rebind *rb, struct mmt_cell_rt *cell,
 	return 0;
 }
 
+/* The values as nodemasks, for the publication (api/shared.h). */
+static int target_masks(struct mmt_rebind_target *t)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+	int r = 0;
+
+	t->masks = calloc(t->nr_values, sizeof(*t->masks));
+	if (!set || !t->masks) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (unsigned i = 0; i < t->nr_values && r >= 0; i++) {
+		long n;
+
+		if (hwloc_bitmap_list_sscanf(set, t->values[i].s) < 0) {
+			r = -EINVAL;
+			break;
+		}
+		n = mmt_set_to_ulongs(set, t->masks[i], MMT_MASK_LONGS);
+		r = n < 0 ? (int)n : 0;
+	}
+out_free:
+	hwloc_bitmap_free(set);
+	return r;
+}
+
 static json_object *seq_json(const struct mmt_rebind_target *t)
 {
 	json_object *a = json_object_new_array();
@@ -950,6 +1014,8 @@ static int open_target(struct rebind *rb, unsigned i)
 	t->fd = mmt_cg_open(cell->cg, file, O_WRONLY | O_CLOEXEC);
 	if (t->fd < 0)
 		return log_err_errno(t->fd, "rebind: open %s of cell %s", file, name);
+	if (rb->mode == MODE_MEMS)
+		return target_masks(t);
 	return 0;
 }
 
@@ -1023,6 +1089,32 @@ static void rebind_poll(struct mmt_inj *inj, double *vals)
 	rb->poll_us = now_us;
 }
 
+/*
+ * Write the configured value back, published like every other rewrite
+ * while the workers still run.  A value that does not parse leaves the
+ * seqcount odd: the workers' oracle then judges nothing more.
+ */
+static int restore_value(struct mmt_rebind_target *t, const struct mmt_rebind_value *v)
+{
+	struct mmt_mems_pub *pub = t->masks && t->cell->sh ? &t->cell->sh->mems : NULL;
+	unsigned long mask[MMT_MASK_LONGS];
+	hwloc_bitmap_t set;
+	bool known = false;
+	int r;
+
+	if (!pub)
+		return write_value(t->fd, v->s, v->len);
+	set = hwloc_bitmap_alloc();
+	if (set && hwloc_bitmap_list_sscanf(set, v->s) == 0)
+		known = mmt_set_to_ulongs(set, mask, MMT_MASK_LONGS) >= 0;
+	hwloc_bitmap_free(set);
+	publish_begin(pub);
+	r = write_value(t->fd, v->s, v->len);
+	if (known)
+		publish_end(pub, mask, r == 0);
+	return r;
+}
+
 /* Put back what start changed: the configured sets, the worker's home. */
 static void restore(struct rebind *rb)
 {
@@ -1032,7 +1124,7 @@ static void restore(struct rebind *rb)
 		int r = 0;
 
 		if (t->fd >= 0 && rb->orig[i].len)
-			r = write_value(t->fd, rb->orig[i].s, rb->orig[i].len);
+			r = restore_value(t, &rb->orig[i]);
 		else if (t->home_fd >= 0 && t->in_peer && t->moved_pid > 0 &&
 			 atomic_load(&t->cell->pid) == t->moved_pid) {
 			char buf[24];

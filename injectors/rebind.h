@@ -10,6 +10,8 @@
 
 #include <hwloc.h>
 
+#include "api/shared.h"
+
 /*
  * The rebinder's write loop, shared by the injector thread (rebind.c) and
  * bench/bench_rebind.c, so that the bench measures the very code a run uses.
@@ -37,6 +39,9 @@ struct mmt_rebind_target {
 	unsigned next;                    /* index of the next value to write */
 	unsigned last_ok;                 /* index of the value last written */
 	bool failed;                      /* the last write failed */
+	/* cpuset.mems: values[] as nodemasks, each write published in
+	 * cell->sh->mems (api/shared.h); NULL: no publication */
+	unsigned long (*masks)[MMT_MASK_LONGS];
 	/* move mode: the held-open cgroup.procs of home and peer */
 	int home_fd, peer_fd;
 	bool in_peer;                     /* moved_pid is in the peer now */

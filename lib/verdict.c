@@ -44,6 +44,8 @@ static const struct {
 	[MMT_F_MISSING]          = { "missing",          MMT_LVL_CONF },
 	[MMT_F_KMSG_LOST]        = { "kmsg_lost",        MMT_LVL_WARN },
 	[MMT_F_NOTE]             = { "note",             MMT_LVL_INFO },
+	[MMT_F_POLICY_DRIFT]     = { "policy_drift",     MMT_LVL_FAIL },
+	[MMT_F_PLACEMENT_VIOLATION] = { "placement_violation", MMT_LVL_FAIL },
 };
 
 _Static_assert(MMT_ARRAY_SIZE(rules) == MMT_F_NR, "one rule per finding");

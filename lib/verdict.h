@@ -41,6 +41,9 @@ enum mmt_finding {
 	MMT_F_MISSING,          /* CONF: this machine lacks something */
 	MMT_F_KMSG_LOST,        /* warning */
 	MMT_F_NOTE,             /* informational */
+	MMT_F_POLICY_DRIFT,     /* a policy's nodes differ from the rebind rules
+				 * past the settle window (workloads/oracle.h) */
+	MMT_F_PLACEMENT_VIOLATION, /* fresh pages outside the policy's nodes */
 	MMT_F_NR,
 };
 

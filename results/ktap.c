@@ -61,6 +61,8 @@ static const signed char finding_check[MMT_F_NR] = {
 	[MMT_F_KMSG_LOST] = 6,
 	[MMT_F_MISSING] = 7,
 	[MMT_F_NOTE] = -1,
+	[MMT_F_POLICY_DRIFT] = 4,
+	[MMT_F_PLACEMENT_VIOLATION] = 4,
 };
 
 int mmt_check_of_finding(int finding)

@@ -149,14 +149,12 @@ int mmt_fault_bind_policy(const struct mmt_cell_cfg *cell, struct mmt_wl_bind *r
 	return 0;
 }
 
-int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
-			  struct mmt_bind_policy *ret)
+int mmt_bind_policy_build_user(hwloc_const_bitmap_t user, int mode_flags,
+			       struct mmt_bind_policy *ret)
 {
-	hwloc_bitmap_t rel = NULL;
 	long maxnode;
-	int w = hwloc_bitmap_weight(mems);
 
-	if (w <= 0)
+	if (hwloc_bitmap_weight(user) <= 0)
 		return -EINVAL;
 	switch (mode_flags) {
 	case MMT_FLAGS_STATIC:
@@ -164,11 +162,6 @@ int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
 		break;
 	case MMT_FLAGS_RELATIVE:
 		ret->mode = MPOL_BIND | MPOL_F_RELATIVE_NODES;
-		rel = hwloc_bitmap_alloc();
-		if (!rel)
-			return -ENOMEM;
-		hwloc_bitmap_set_range(rel, 0, w - 1);
-		mems = rel;
 		break;
 	default:
 		ret->mode = MPOL_BIND;
@@ -176,12 +169,46 @@ int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
 	}
 	/* The shortest mask that holds the last node: the kernel reads (and
 	 * checks) maxnode bits on every call. */
-	maxnode = mmt_set_to_ulongs(mems, ret->mask,
-				    (size_t)hwloc_bitmap_last(mems) / (sizeof(long) * CHAR_BIT) + 1);
-	hwloc_bitmap_free(rel);
+	maxnode = mmt_set_to_ulongs(user, ret->mask,
+				    (size_t)hwloc_bitmap_last(user) / (sizeof(long) * CHAR_BIT) + 1);
 	if (maxnode < 0)
 		return (int)maxnode;
 	ret->maxnode = (unsigned long)maxnode;
+	return 0;
+}
+
+int mmt_bind_policy_build(hwloc_const_bitmap_t mems, int mode_flags,
+			  struct mmt_bind_policy *ret)
+{
+	hwloc_bitmap_t rel;
+	int w = hwloc_bitmap_weight(mems), r;
+
+	if (w <= 0)
+		return -EINVAL;
+	if (mode_flags != MMT_FLAGS_RELATIVE)
+		return mmt_bind_policy_build_user(mems, mode_flags, ret);
+	rel = hwloc_bitmap_alloc();
+	if (!rel)
+		return -ENOMEM;
+	hwloc_bitmap_set_range(rel, 0, w - 1);
+	r = mmt_bind_policy_build_user(rel, mode_flags, ret);
+	hwloc_bitmap_free(rel);
+	return r;
+}
+
+int mmt_bind_policy_user(const struct mmt_bind_policy *pol, hwloc_bitmap_t *ret)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+	unsigned nr = (unsigned)((pol->maxnode - 1 + sizeof(long) * CHAR_BIT - 1) /
+				 (sizeof(long) * CHAR_BIT));
+
+	if (!set)
+		return -ENOMEM;
+	if (hwloc_bitmap_from_ulongs(set, nr ? nr : 1, pol->mask) < 0) {
+		hwloc_bitmap_free(set);
+		return -ENOMEM;
+	}
+	*ret = set;
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include "lib/set.h"
 #include "lib/util.h"
 #include "api/workload.h"
+#include "workloads/oracle.h"
 
 
 #define BATCH_PAGES 64          /* pages between stop checks / heartbeats */
@@ -58,6 +59,36 @@ static const struct mmt_opt fault_opts[] = {
 		  "(MPOL_F_RELATIVE_NODES)" },
 	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_fault_opts, verify),
 	  .def = "true", .help = "read every page back and report corruption" },
+	{ .name = "policy_nodes", .type = MMT_OPT_NODES,
+	  .off = offsetof(struct mmt_fault_opts, policy_nodes), .def = "all",
+	  .help = "the policy's nodemask (with mode_flags=relative: positions in cpuset.mems); "
+		  "all: the cell's nodes (relative: 0..n-1)" },
+	{ .name = "policy_once", .type = MMT_OPT_BOOL,
+	  .off = offsetof(struct mmt_fault_opts, policy_once), .def = "false",
+	  .help = "set the policy once on one mapping; each loop drops the pages "
+		  "(MADV_DONTNEED) and faults them again, so the policy lives through "
+		  "every rewrite" },
+	{ .name = "oracle", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_fault_opts, oracle),
+	  .def = "false",
+	  .help = "after each cpuset.mems rewrite, compare the policy and the placement of "
+		  "fresh pages with the rebind rules (docs/rebind-semantics.md)" },
+	{ .name = "oracle_settle", .type = MMT_OPT_DURATION,
+	  .off = offsetof(struct mmt_fault_opts, oracle_settle), .def = "50ms",
+	  .min = 0, .max = 60 * 1000000LL,
+	  .help = "how long a mismatch may last before it is a policy_drift finding" },
+	{ .name = "oracle_every", .type = MMT_OPT_U64,
+	  .off = offsetof(struct mmt_fault_opts, oracle_every), .def = "1024",
+	  .min = 1, .max = 1LL << 40,
+	  .help = "a check after a rewrite is due after this many faults, or oracle_interval" },
+	{ .name = "oracle_interval", .type = MMT_OPT_DURATION,
+	  .off = offsetof(struct mmt_fault_opts, oracle_interval), .def = "5ms",
+	  .min = 0, .max = 60 * 1000000LL,
+	  .help = "a check after a rewrite is due after this long, or oracle_every faults" },
+	{ .name = "placement_tolerance", .type = MMT_OPT_U64,
+	  .off = offsetof(struct mmt_fault_opts, placement_tolerance), .def = "16",
+	  .min = 0, .max = 1LL << 40,
+	  .help = "fresh pages per thread allowed outside the oracle's nodes before a "
+		  "placement_violation finding" },
 	MMT_OPT_END
 };
 
@@ -70,6 +101,8 @@ struct fault_run {
 	struct mmt_bind_policy pol;
 	uint64_t loop;
 	struct mmt_err_track track;
+	struct mmt_oracle oracle;
+	unsigned char *kept;            /* policy_once: the one mapping */
 };
 
 static int set_task_policy(const struct fault_run *run)
@@ -82,14 +115,46 @@ static int set_vma_policy(const struct fault_run *run, void *addr)
 	return mbind(addr, run->len, run->pol.mode, run->pol.mask, run->pol.maxnode, 0) < 0 ? -errno : 0;
 }
 
-/* One mmap..munmap round.  Returns 0, or -errno to give up. */
-static int one_loop(struct fault_run *run)
+/*
+ * Write every page, batch by batch, telling the oracle about each batch
+ * (mmt_pattern_write() when the oracle is off).  False when told to stop.
+ */
+static bool write_pages(struct fault_run *run, const struct mmt_pattern_region *region)
+{
+	if (!mmt_oracle_on(&run->oracle))
+		return mmt_pattern_write(region);
+	for (uint64_t i = 0; i < run->nr_pages; i += BATCH_PAGES) {
+		uint64_t n = run->nr_pages - i < BATCH_PAGES ? run->nr_pages - i : BATCH_PAGES;
+		uint64_t sc = mmt_oracle_snap(&run->oracle);
+
+		for (uint64_t k = 0; k < n; k++)
+			mmt_pattern_write_page(region, i + k);
+		mmt_wctx_progress(run->ctx, n);
+		mmt_oracle_faulted(&run->oracle, sc, region->base + i * run->page_size, n,
+				   run->page_size);
+		if (mmt_wctx_stopping(run->ctx))
+			return false;
+	}
+	return true;
+}
+
+/* Tries of a policy call a rewrite overlapped, before the oracle skips a loop. */
+#define ORACLE_CREATE_TRIES 4
+
+/*
+ * mmap a region and set the policy (set_mempolicy before, or mbind after
+ * the mmap), into *RET_BASE (NULL when a failure is tolerated: try again
+ * next loop).  Returns 0 or -errno to give up.
+ */
+static int map_with_policy(struct fault_run *run, unsigned char **ret_base)
 {
 	bool task_api = run->o->policy_api == MMT_API_SET_MEMPOLICY;
 	unsigned char *base;
-	bool complete;
+	uint64_t sc;
 	int r;
 
+	*ret_base = NULL;
+	sc = mmt_oracle_snap(&run->oracle);
 	if (task_api) {
 		r = set_task_policy(run);
 		if (r < 0)
@@ -111,6 +176,39 @@ static int one_loop(struct fault_run *run)
 		}
 	}
 	mmt_err_track_ok(&run->track);
+	/* A rewrite overlapped the policy call: the oracle cannot tell which
+	 * mems it was created under; set it again (a few times at most). */
+	for (int tries = 1; !mmt_oracle_created(&run->oracle, sc, base) &&
+			    tries < ORACLE_CREATE_TRIES; tries++) {
+		sc = mmt_oracle_snap(&run->oracle);
+		r = task_api ? set_task_policy(run) : set_vma_policy(run, base);
+		if (r < 0)
+			break;  /* the oracle stays unsynchronised this loop */
+	}
+	*ret_base = base;
+	return 0;
+}
+
+/* One mmap..munmap round (policy_once: drop and refault).  Returns 0, or
+ * -errno to give up. */
+static int one_loop(struct fault_run *run)
+{
+	unsigned char *base = run->kept;
+	bool complete;
+	int r;
+
+	if (base) {
+		/* policy_once: the same policy, fresh pages. */
+		if (madvise(base, run->len, MADV_DONTNEED) < 0)
+			return mmt_err_track_fail(&run->track, run->ctx, "fault", "madvise", run->loop,
+						  errno, false);
+	} else {
+		r = map_with_policy(run, &base);
+		if (r < 0 || !base)
+			return r;
+		if (run->o->policy_once)
+			run->kept = base;
+	}
 	{
 		const struct mmt_pattern_region region = {
 			.ctx = run->ctx, .who = "fault", .round_name = "loop", .round = run->loop,
@@ -118,11 +216,11 @@ static int one_loop(struct fault_run *run)
 			.nr_pages = run->nr_pages, .batch = BATCH_PAGES,
 		};
 
-		complete = mmt_pattern_write(&region);
+		complete = write_pages(run, &region);
 		if (complete && run->o->verify)
 			complete = mmt_pattern_verify(&region);
 	}
-	if (munmap(base, run->len) < 0)
+	if (!run->kept && munmap(base, run->len) < 0)
 		return log_err_errno(-errno, "fault: munmap");
 	/* stats->loops counts complete rounds only (not one cut by stop). */
 	if (complete)
@@ -138,13 +236,24 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 		.o = ctx->opts,
 		.page_size = mmt_page_size(),
 	};
+	hwloc_bitmap_t user = NULL;
 	int r;
 
 	run.len = mmt_round_up(run.o->size, mmt_page_size());
 	run.nr_pages = run.len / run.page_size;
-	r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
+	if (run.o->policy_nodes.set && !run.o->policy_nodes.all)
+		r = mmt_bind_policy_build_user(run.o->policy_nodes.set, run.o->mode_flags, &run.pol);
+	else
+		r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
 	if (r < 0)
 		return log_err_errno(r, "fault: thread %u: nodemask of the cell", ctx->thread);
+	r = mmt_bind_policy_user(&run.pol, &user);
+	if (r == 0)
+		r = mmt_oracle_init(&run.oracle, ctx, run.o, user, run.pol.mode,
+				    run.o->policy_api == MMT_API_SET_MEMPOLICY);
+	hwloc_bitmap_free(user);
+	if (r < 0)
+		return log_err_errno(r, "fault: thread %u: oracle", ctx->thread);
 	mmt_wctx_progress(ctx, 0);
 	r = 0;
 	while (!mmt_wctx_stopping(ctx)) {
@@ -154,6 +263,9 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 	}
 	if (run.o->policy_api == MMT_API_SET_MEMPOLICY)
 		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	if (run.kept)
+		munmap(run.kept, run.len);
+	mmt_oracle_fini(&run.oracle);
 	return r;
 }
 
@@ -190,6 +302,16 @@ static void fault_describe(const struct mmt_cell_cfg *cell, json_object *out)
 			       json_object_new_string(mmt_mode_flags_names[o->mode_flags]));
 	json_object_object_add(out, "size", json_object_new_int64((int64_t)o->size));
 	json_object_object_add(out, "verify", json_object_new_boolean(o->verify));
+	json_object_object_add(out, "oracle", json_object_new_boolean(o->oracle));
+	json_object_object_add(out, "policy_once", json_object_new_boolean(o->policy_once));
+	if (o->oracle) {
+		json_object_object_add(out, "oracle_settle_us",
+				       json_object_new_int64((int64_t)o->oracle_settle));
+		json_object_object_add(out, "placement_tolerance",
+				       json_object_new_int64((int64_t)o->placement_tolerance));
+	}
+	if (o->policy_nodes.set && !o->policy_nodes.all)
+		json_object_object_add(out, "policy_nodes", json_object_new_string(o->policy_nodes.text));
 }
 
 const struct mmt_workload_ops mmt_workload_fault = {
