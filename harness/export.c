@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mmtorture export (--ktap | --junit | --kcidb) [-o FILE] RUNDIR...
+ * mmtorture export (--ktap | --junit | --kcidb | --lava) [-o FILE] RUNDIR...
  * Renders finished runs for a CI system from their run.json: KTAP (one
  * run as it is, several as one document with a subtest per run), JUnit
- * (one <testsuites>) or KernelCI's KCIDB JSON (results/kcidb.h).
+ * (one <testsuites>), KernelCI's KCIDB JSON (results/kcidb.h) or LAVA's
+ * lava-test-case calls (results/lava.h).
  */
 #include "config.h"
 
@@ -19,19 +20,23 @@
 #include "harness/commands.h"
 #include "lib/log.h"
 #include "results/kcidb.h"
+#include "results/lava.h"
 #include "results/results.h"
 
-enum export_format { EXPORT_NONE, EXPORT_KTAP, EXPORT_JUNIT, EXPORT_KCIDB };
+enum export_format { EXPORT_NONE, EXPORT_KTAP, EXPORT_JUNIT, EXPORT_KCIDB, EXPORT_LAVA };
 
 static void export_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmtorture export (--ktap | --junit | --kcidb) [-o FILE] RUNDIR...\n"
+		"usage: mmtorture export (--ktap | --junit | --kcidb | --lava) [-o FILE] RUNDIR...\n"
 		"Renders finished runs from their run.json, to stdout or FILE:\n"
 		"  --ktap   KTAP v1; several runs as one document, one subtest per run\n"
 		"  --junit  JUnit XML, one <testsuites> with one <testsuite> per run\n"
 		"  --kcidb  KernelCI KCIDB JSON (schema v5): a checkout and a build per\n"
 		"           run, a test per check with path mmtorture.<job>.<check>\n"
+		"  --lava   lava-test-case calls for sh in a LAVA test definition: a case\n"
+		"           <job>.<check> per check (pass/fail/skip) and measurements of\n"
+		"           faults_per_s, rebinds_per_s and the OOM kill counts\n"
 		"Exit: 0, 1 when FILE cannot be written, 128 on a usage error or a\n"
 		"RUNDIR without a readable run.json.\n");
 }
@@ -60,6 +65,7 @@ int mmt_cmd_export(int argc, char **argv)
 		{ "ktap", no_argument, NULL, 'k' },
 		{ "junit", no_argument, NULL, 'j' },
 		{ "kcidb", no_argument, NULL, 'c' },
+		{ "lava", no_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -77,11 +83,13 @@ int mmt_cmd_export(int argc, char **argv)
 		case 'k':
 		case 'j':
 		case 'c':
+		case 'l':
 			if (fmt != EXPORT_NONE) {
-				log_err("export: --ktap, --junit and --kcidb exclude each other");
+				log_err("export: --ktap, --junit, --kcidb and --lava exclude each other");
 				return MMT_EXIT_USAGE;
 			}
-			fmt = c == 'k' ? EXPORT_KTAP : c == 'j' ? EXPORT_JUNIT : EXPORT_KCIDB;
+			fmt = c == 'k' ? EXPORT_KTAP : c == 'j' ? EXPORT_JUNIT :
+			      c == 'c' ? EXPORT_KCIDB : EXPORT_LAVA;
 			break;
 		case 'o':
 			out = optarg;
@@ -119,6 +127,9 @@ int mmt_cmd_export(int argc, char **argv)
 		break;
 	case EXPORT_JUNIT:
 		text = mmt_junit_render_runs(runs, nr, "mmtorture");
+		break;
+	case EXPORT_LAVA:
+		text = mmt_lava_render(runs, nr);
 		break;
 	default:
 		kcidb = mmt_kcidb_render(runs, nr);

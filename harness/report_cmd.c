@@ -27,7 +27,8 @@ static void report_usage(FILE *f)
 {
 	fprintf(f, "usage: mmtorture report RUNDIR [--compare RUNDIR2] [-o FILE]\n"
 		   "Write RUNDIR/report.html (or FILE): timelines, events and verdict of a run.\n"
-		   "  --compare RUNDIR2  add a side-by-side comparison with another run\n"
+		   "  --compare RUNDIR2  compare with another run: both verdicts and figures side\n"
+		   "                     by side, and both runs' timelines overlaid\n"
 		   "  -o, --output FILE  write the page to FILE ('-' for stdout)\n");
 }
 
@@ -107,8 +108,10 @@ int mmt_cmd_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir, *cmp_dir = NULL, *out = NULL;
-	char out_path[PATH_MAX], *csv = NULL, *events = NULL, *html;
+	char out_path[PATH_MAX], *csv = NULL, *events = NULL, *cmp_csv = NULL, *cmp_events = NULL;
+	struct mmt_report_run a, b;
 	json_object *run = NULL, *cmp = NULL;
+	char *html;
 	int opt, r, ret = MMT_EXIT_USAGE;
 
 	optind = 1;
@@ -150,6 +153,14 @@ int mmt_cmd_report(int argc, char **argv)
 				cmp_dir);
 			return MMT_EXIT_USAGE;
 		}
+		/* Its timelines and events are overlaid when present. */
+		r = read_run_file(cmp_dir, "samples.csv", &cmp_csv);
+		if (r >= 0)
+			r = read_run_file(cmp_dir, "events.jsonl", &cmp_events);
+		if (r < 0) {
+			log_err_errno(r, "report: %s", cmp_dir);
+			goto out_free_inputs;
+		}
 	}
 	run = load_run_json(dir);
 	r = read_run_file(dir, "samples.csv", &csv);
@@ -175,7 +186,9 @@ int mmt_cmd_report(int argc, char **argv)
 		}
 		out = out_path;
 	}
-	html = mmt_report_render(run, csv, events, cmp);
+	a = (struct mmt_report_run){ run, csv, events };
+	b = (struct mmt_report_run){ cmp, cmp_csv, cmp_events };
+	html = mmt_report_render_runs(&a, cmp ? &b : NULL);
 	if (!html) {
 		log_err("report: out of memory rendering %s", dir);
 		ret = 1;
@@ -194,6 +207,8 @@ int mmt_cmd_report(int argc, char **argv)
 out_free_inputs:
 	free(csv);
 	free(events);
+	free(cmp_csv);
+	free(cmp_events);
 	json_object_put(run);
 	json_object_put(cmp);
 	return ret;

@@ -536,11 +536,27 @@ static const char *const palette[] = {
 	"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#d62728",
 };
 
+/*
+ * --compare: each run in its own colour family (A blues, solid; B oranges,
+ * dashed), its series told apart by shade.  The first shade is the run's
+ * colour in the legends.
+ */
+#define NR_RUNS 2
+static const char *const run_names[NR_RUNS] = { "A", "B" };
+static const char *const run_shades[NR_RUNS][4] = {
+	{ "#1f5fbf", "#5b9be6", "#0d3a7a", "#2aa1c9" },
+	{ "#e0620d", "#f5a04a", "#9c3b06", "#d4351c" },
+};
+static const char *const run_dash[NR_RUNS] = { NULL, "7 4" };
+
 #define MAX_SERIES 32
 
 struct series {
 	char label[96];
-	double *v;              /* nr_rows values, NaN for none; owned */
+	const struct csv *c;    /* its samples: x is column 0 (t_s) */
+	double *v;              /* c->nr_rows values, NaN for none; owned */
+	const char *colour;
+	const char *dash;       /* stroke-dasharray, or NULL for solid */
 };
 
 struct chart {
@@ -573,6 +589,9 @@ static void chart_add(struct chart *ch, const struct csv *c, size_t col, const c
 	s->v = malloc((c->nr_rows ? c->nr_rows : 1) * sizeof(double));
 	if (!s->v)
 		return;
+	s->c = c;
+	s->colour = palette[ch->nr % MMT_ARRAY_SIZE(palette)];
+	s->dash = NULL;
 	snprintf(s->label, sizeof(s->label), "%s", label);
 	for (size_t r = 0; r < c->nr_rows; r++) {
 		double x = c->vals[r * c->nr_cols + col];
@@ -594,10 +613,10 @@ static void chart_add(struct chart *ch, const struct csv *c, size_t col, const c
 	ch->nr++;
 }
 
-static bool chart_any_nonzero(const struct chart *ch, size_t nr_rows)
+static bool chart_any_nonzero(const struct chart *ch)
 {
 	for (unsigned i = 0; i < ch->nr; i++)
-		for (size_t r = 0; r < nr_rows; r++)
+		for (size_t r = 0; r < ch->s[i].c->nr_rows; r++)
 			if (isfinite(ch->s[i].v[r]) && ch->s[i].v[r] != 0)
 				return true;
 	return false;
@@ -626,18 +645,84 @@ static double nice_step(double range, int target, bool binary)
 #define CH_PLOT 190
 #define CH_B    36
 
-static void render_chart(struct sb *b, const struct chart *ch, const struct csv *c,
-			 const struct events *evs, double tmax, unsigned *ret_markers)
+/* The legend's width of a series label: about 7 px per character. */
+static int legend_width(const struct series *s)
+{
+	return 24 + 7 * (int)strlen(s->label);
+}
+
+/*
+ * The event markers of one run between y1 and y2 (the whole plot for one
+ * run, the run's band when overlaid); run is NULL for a single run.  One
+ * line per kind and pixel column: thousands of kills must not make a huge
+ * page.  Returns the number of lines drawn.
+ */
+static unsigned render_markers(struct sb *b, const struct events *evs, const char *run,
+			       double tmax, int y1, int y2)
+{
+	const int pw = CH_W - CH_L - CH_R;
+	unsigned markers = 0;
+	unsigned char *seen;
+
+	seen = calloc((size_t)(pw + 1) * MMT_ARRAY_SIZE(marker_kinds) * 2, 1);
+	for (size_t i = 0; seen && i < evs->nr; i++) {
+		const struct event *e = &evs->v[i];
+		int k = marker_of(e);
+		size_t slot;
+		double px;
+
+		if (k < 0 || e->t_s < 0 || e->t_s > tmax)
+			continue;
+		px = CH_L + e->t_s / tmax * pw;
+		slot = ((size_t)lround(px - CH_L) * MMT_ARRAY_SIZE(marker_kinds) + (size_t)k) * 2 +
+		       (k == 0 && oom_expected(e->o));
+		if (seen[slot])
+			continue;
+		seen[slot] = 1;
+		sb_printf(b, "<line class=\"mk mk-%s%s%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
+			  "y2=\"%d\" stroke=\"%s\" stroke-width=\"1.5\"%s><title>",
+			  marker_kinds[k].type, run ? " mk-run-" : "", run ? run : "", px, px, y1,
+			  y2, marker_colour(e, k),
+			  k == 0 && oom_expected(e->o) ? " stroke-dasharray=\"4 3\"" : "");
+		if (run)
+			sb_printf(b, "%s: ", run);
+		sb_printf(b, "%.3f s ", e->t_s);
+		sb_esc(b, e->type);
+		if (mmt_json_text(e->o, "cell")) {
+			sb_puts(b, " cell ");
+			sb_esc(b, mmt_json_text(e->o, "cell"));
+		}
+		if (mmt_json_text(e->o, "pid")) {
+			sb_puts(b, " pid ");
+			sb_esc(b, mmt_json_text(e->o, "pid"));
+		}
+		if (mmt_json_text(e->o, "class")) {
+			sb_puts(b, " ");
+			sb_esc(b, mmt_json_text(e->o, "class"));
+		}
+		sb_puts(b, "</title></line>\n");
+		markers++;
+	}
+	free(seen);
+	return markers;
+}
+
+/*
+ * One timeline.  evs[nr_runs]: the events of each run; with one run its
+ * markers span the plot, with two (--compare) run i's markers fill band i
+ * of the plot (A the upper half, B the lower), labelled with the run's name.
+ */
+static void render_chart(struct sb *b, const struct chart *ch, const struct events *const *evs,
+			 unsigned nr_runs, double tmax, unsigned *ret_markers)
 {
 	const int pw = CH_W - CH_L - CH_R;
 	double ymax = 0, ystep, xstep;
 	int legend_rows = 1, lx = CH_L, top, h;
 	char buf[64];
 	unsigned markers = 0;
-	unsigned char *seen;
 
 	for (unsigned i = 0; i < ch->nr; i++)
-		for (size_t r = 0; r < c->nr_rows; r++)
+		for (size_t r = 0; r < ch->s[i].c->nr_rows; r++)
 			if (isfinite(ch->s[i].v[r]) && ch->s[i].v[r] > ymax)
 				ymax = ch->s[i].v[r];
 	if (!(ymax > 0))
@@ -645,9 +730,8 @@ static void render_chart(struct sb *b, const struct chart *ch, const struct csv 
 	ystep = nice_step(ymax, 4, ch->binary);
 	ymax = ceil(ymax / ystep * (1 - 1e-9)) * ystep;
 	xstep = nice_step(tmax, 10, false);
-	/* Legend layout: about 7 px per character. */
 	for (unsigned i = 0; i < ch->nr; i++) {
-		int w = 24 + 7 * (int)strlen(ch->s[i].label);
+		int w = legend_width(&ch->s[i]);
 
 		if (lx + w > CH_W - CH_R && lx > CH_L) {
 			legend_rows++;
@@ -665,10 +749,11 @@ static void render_chart(struct sb *b, const struct chart *ch, const struct csv 
 	sb_puts(b, "<text x=\"4\" y=\"16\" font-size=\"14\" font-weight=\"bold\">");
 	sb_esc(b, ch->title);
 	sb_puts(b, "</text>\n");
-	/* Legend. */
+	/* Legend: a solid series as a bar, a dashed one as a dashed line. */
 	lx = CH_L;
 	for (unsigned i = 0, row = 0; i < ch->nr; i++) {
-		int w = 24 + 7 * (int)strlen(ch->s[i].label);
+		const struct series *s = &ch->s[i];
+		int w = legend_width(s);
 		int y = 26 + 16 * (int)row;
 
 		if (lx + w > CH_W - CH_R && lx > CH_L) {
@@ -676,10 +761,15 @@ static void render_chart(struct sb *b, const struct chart *ch, const struct csv 
 			y += 16;
 			lx = CH_L;
 		}
-		sb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
-			  "<text x=\"%d\" y=\"%d\">", lx, y + 4,
-			  palette[i % MMT_ARRAY_SIZE(palette)], lx + 18, y + 9);
-		sb_esc(b, ch->s[i].label);
+		if (s->dash)
+			sb_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" "
+				  "stroke-width=\"2.5\" stroke-dasharray=\"%s\"/>",
+				  lx, lx + 14, y + 6, y + 6, s->colour, "4 2");
+		else
+			sb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>",
+				  lx, y + 4, s->colour);
+		sb_printf(b, "<text x=\"%d\" y=\"%d\">", lx + 18, y + 9);
+		sb_esc(b, s->label);
 		sb_puts(b, "</text>\n");
 		lx += w;
 	}
@@ -705,47 +795,28 @@ static void render_chart(struct sb *b, const struct chart *ch, const struct csv 
 		  "seconds since start</text>\n", CH_L + pw / 2, h - 4);
 	sb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		  "stroke=\"#888\"/>\n", CH_L, top, pw, CH_PLOT);
-	/* Event markers under the data, so the lines stay visible.  One line per
-	 * kind and pixel column: thousands of kills must not make a huge page. */
-	seen = calloc((size_t)(pw + 1) * MMT_ARRAY_SIZE(marker_kinds) * 2, 1);
-	for (size_t i = 0; seen && i < evs->nr; i++) {
-		const struct event *e = &evs->v[i];
-		int k = marker_of(e);
-		size_t slot;
-		double px;
+	/* Event markers under the data, so the lines stay visible. */
+	if (nr_runs == 1) {
+		markers = render_markers(b, evs[0], NULL, tmax, top, top + CH_PLOT);
+	} else {
+		for (unsigned r = 0; r < nr_runs && r < NR_RUNS; r++) {
+			int y1 = top + CH_PLOT * (int)r / (int)nr_runs;
+			int y2 = top + CH_PLOT * (int)(r + 1) / (int)nr_runs;
 
-		if (k < 0 || e->t_s < 0 || e->t_s > tmax)
-			continue;
-		px = CH_L + e->t_s / tmax * pw;
-		slot = ((size_t)lround(px - CH_L) * MMT_ARRAY_SIZE(marker_kinds) + (size_t)k) * 2 +
-		       (k == 0 && oom_expected(e->o));
-		if (seen[slot])
-			continue;
-		seen[slot] = 1;
-		sb_printf(b, "<line class=\"mk mk-%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" "
-			  "stroke=\"%s\" stroke-width=\"1.5\"%s><title>", marker_kinds[k].type,
-			  px, px, top, top + CH_PLOT, marker_colour(e, k),
-			  k == 0 && oom_expected(e->o) ? " stroke-dasharray=\"4 3\"" : "");
-		sb_printf(b, "%.3f s ", e->t_s);
-		sb_esc(b, e->type);
-		if (mmt_json_text(e->o, "cell")) {
-			sb_puts(b, " cell ");
-			sb_esc(b, mmt_json_text(e->o, "cell"));
+			if (r)
+				sb_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
+					  "stroke=\"#bbb\" stroke-dasharray=\"2 3\"/>\n",
+					  CH_L, CH_L + pw, y1, y1);
+			sb_printf(b, "<text class=\"band band-%s\" x=\"%d\" y=\"%d\" "
+				  "text-anchor=\"end\" font-weight=\"bold\" fill=\"%s\">%s events</text>\n",
+				  run_names[r], CH_L + pw - 4, y1 + 13, run_shades[r][0],
+				  run_names[r]);
+			markers += render_markers(b, evs[r], run_names[r], tmax, y1, y2);
 		}
-		if (mmt_json_text(e->o, "pid")) {
-			sb_puts(b, " pid ");
-			sb_esc(b, mmt_json_text(e->o, "pid"));
-		}
-		if (mmt_json_text(e->o, "class")) {
-			sb_puts(b, " ");
-			sb_esc(b, mmt_json_text(e->o, "class"));
-		}
-		sb_puts(b, "</title></line>\n");
-		markers++;
 	}
-	free(seen);
 	/* Data: every point, or per pixel column its first, min, max and last. */
 	for (unsigned i = 0; i < ch->nr; i++) {
+		const struct csv *c = ch->s[i].c;
 		const double *v = ch->s[i].v;
 		bool open = false;
 		size_t step = c->nr_rows > (size_t)pw * 2 ?
@@ -783,10 +854,14 @@ static void render_chart(struct sb *b, const struct chart *ch, const struct csv 
 				}
 				px = CH_L + c->vals[k * c->nr_cols] / tmax * pw;
 				py = top + CH_PLOT - v[k] / ymax * CH_PLOT;
-				if (!open)
+				if (!open) {
 					sb_printf(b, "<polyline fill=\"none\" stroke=\"%s\" "
-						  "stroke-width=\"1.6\" points=\"",
-						  palette[i % MMT_ARRAY_SIZE(palette)]);
+						  "stroke-width=\"1.6\" ", ch->s[i].colour);
+					if (ch->s[i].dash)
+						sb_printf(b, "stroke-dasharray=\"%s\" ",
+							  ch->s[i].dash);
+					sb_puts(b, "points=\"");
+				}
 				sb_printf(b, "%s%.1f,%.1f", open ? " " : "", px, py);
 				open = true;
 			}
@@ -808,50 +883,121 @@ static void strip_suffix(const char *name, const char *suffix, char *buf, size_t
 	snprintf(buf, len, "%.*s", (int)n, name);
 }
 
-static void render_charts(struct sb *b, json_object *run, const char *csv_text,
-			  const struct events *evs)
-{
-	struct csv c;
-	struct chart ch;
-	double tmax = 0, d;
-	unsigned drawn = 0, drawn_markers = 0, markers = 0;
-	unsigned per_kind[MMT_ARRAY_SIZE(marker_kinds)] = { 0 };
-	char label[96];
-	ssize_t col;
-	int r;
+/* The timelines, in the order of the page; the first four are overlaid by --compare. */
+enum chart_kind {
+	CHART_FREE,
+	CHART_FAULT_RATE,
+	CHART_REBIND_RATE,
+	CHART_PSI,
+	CHART_MEM_CELL,
+	CHART_SWAP,
+	CHART_DIRTY,
+	NR_CHART_KINDS,
+};
+#define NR_COMPARED_CHARTS (CHART_PSI + 1)
 
-	sb_puts(b, "<h2 id=timelines>Timelines</h2>\n");
-	if (!csv_text) {
-		sb_puts(b, "<p class=warn>samples.csv is missing: no timelines. "
-			"The run may have ended before its first sample.</p>\n");
-		return;
+static const struct chart_spec {
+	const char *title;
+	const char *unit;
+	bool binary;
+	bool always;            /* drawn even when all zero */
+} chart_specs[NR_CHART_KINDS] = {
+	[CHART_FREE] = { "Free memory per node", "B", true, true },
+	[CHART_FAULT_RATE] = { "Fault rate per cell (pages/s)", "/s", false, true },
+	[CHART_REBIND_RATE] = { "cpuset rebinds per second", "/s", false, true },
+	[CHART_PSI] = { "Memory pressure (PSI avg10, %)", "%", false, true },
+	[CHART_MEM_CELL] = { "Memory charged per cell", "B", true, false },
+	[CHART_SWAP] = { "Swap in/out (pages/s)", "/s", false, false },
+	[CHART_DIRTY] = { "Dirty and writeback (pages)", "", false, false },
+};
+
+/* Add to ch the series of kind from the columns of c, each label after prefix. */
+static void chart_fill(struct chart *ch, enum chart_kind kind, const struct csv *c,
+		       const char *prefix)
+{
+	static const struct {
+		enum chart_kind kind;
+		const char *col, *label;
+		bool rate;      /* the column counts pages: plot its rate */
+	} fixed[] = {
+		{ CHART_PSI, "psi_some_avg10", "some", false },
+		{ CHART_PSI, "psi_full_avg10", "full", false },
+		{ CHART_SWAP, "pswpin", "swap in", true },
+		{ CHART_SWAP, "pswpout", "swap out", true },
+		{ CHART_DIRTY, "nr_dirty", "dirty", false },
+		{ CHART_DIRTY, "nr_writeback", "writeback", false },
+	};
+	char name[96], label[96];
+	ssize_t col;
+
+	for (size_t i = 1; i < c->nr_cols; i++) {
+		const char *cn = c->cols[i];
+		double scale = 1;
+
+		if (kind == CHART_FREE && mmt_startswith(cn, "node") &&
+		    endswith(cn, "_free_kb")) {
+			strip_suffix(cn, "_free_kb", name, sizeof(name));
+			scale = 1024;
+		} else if (kind == CHART_FAULT_RATE && endswith(cn, "_pages_per_s")) {
+			strip_suffix(cn, "_pages_per_s", name, sizeof(name));
+		} else if (kind == CHART_REBIND_RATE && endswith(cn, "rebinds_per_s")) {
+			/* "<injector>_rebinds_per_s": the injector's name. */
+			if (endswith(cn, "_rebinds_per_s") && strcmp(cn, "_rebinds_per_s"))
+				strip_suffix(cn, "_rebinds_per_s", name, sizeof(name));
+			else
+				snprintf(name, sizeof(name), "%s", cn);
+		} else if (kind == CHART_MEM_CELL && endswith(cn, "_mem_kb")) {
+			strip_suffix(cn, "_mem_kb", name, sizeof(name));
+			scale = 1024;
+		} else {
+			continue;
+		}
+		snprintf(label, sizeof(label), "%s%s", prefix, name);
+		chart_add(ch, c, i, label, scale, false);
 	}
-	r = csv_parse(csv_text, &c);
-	if (r < 0) {
-		sb_puts(b, r == -ENOMEM ? "<p class=warn>Out of memory reading samples.csv.</p>\n" :
-			"<p class=warn>samples.csv has no usable header (first column t_s): "
-			"no timelines.</p>\n");
-		return;
+	for (size_t i = 0; i < MMT_ARRAY_SIZE(fixed); i++) {
+		if (fixed[i].kind != kind || (col = csv_col(c, fixed[i].col)) <= 0)
+			continue;
+		snprintf(label, sizeof(label), "%s%s", prefix, fixed[i].label);
+		chart_add(ch, c, (size_t)col, label, 1, fixed[i].rate);
 	}
-	if (c.nr_rows)
-		tmax = c.vals[(c.nr_rows - 1) * c.nr_cols];
-	/* A finished run spans its elapsed time; an unfinished one, its samples. */
+}
+
+static void chart_init(struct chart *ch, enum chart_kind kind)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->title = chart_specs[kind].title;
+	ch->unit = chart_specs[kind].unit;
+	ch->binary = chart_specs[kind].binary;
+}
+
+/* The time axis of a run, in seconds: a finished run spans its elapsed time,
+ * an unfinished one its samples; events after either widen it. */
+static double run_tmax(json_object *run, const struct csv *c, const struct events *evs)
+{
+	double tmax = 0, d;
+
+	if (c->nr_rows)
+		tmax = c->vals[(c->nr_rows - 1) * c->nr_cols];
 	if (mmt_json_get(run, "end") && mmt_json_double(run, "elapsed_s", &d) && d > tmax)
 		tmax = d;
 	for (size_t i = 0; i < evs->nr; i++)
 		if (marker_of(&evs->v[i]) >= 0 && evs->v[i].t_s > tmax)
 			tmax = evs->v[i].t_s;
-	if (!(tmax > 0))
-		tmax = 1;
+	return tmax;
+}
 
-	/* The marker legend, once for all charts. */
+/* "OOM kill 2, stall 1" for the markers of evs within [0, tmax]; the number of them. */
+static unsigned render_marker_kinds(struct sb *b, const struct events *evs, double tmax)
+{
+	unsigned per_kind[MMT_ARRAY_SIZE(marker_kinds)] = { 0 }, markers = 0;
+
 	for (size_t i = 0; i < evs->nr; i++) {
 		int k = marker_of(&evs->v[i]);
 
 		if (k >= 0 && evs->v[i].t_s >= 0 && evs->v[i].t_s <= tmax)
 			per_kind[k]++;
 	}
-	sb_puts(b, "<p class=legend>Event markers: ");
 	for (size_t k = 0, any = 0; k < MMT_ARRAY_SIZE(marker_kinds); k++) {
 		if (!per_kind[k])
 			continue;
@@ -862,11 +1008,56 @@ static void render_charts(struct sb *b, json_object *run, const char *csv_text,
 			sb_printf(b, " (<span class=mkkey style=\"border-color:%s;"
 				  "border-left-style:dashed\"></span>expected)",
 				  OOM_EXPECTED_COLOUR);
-	}
-	for (size_t k = 0; k < MMT_ARRAY_SIZE(marker_kinds); k++)
 		markers += per_kind[k];
+	}
 	if (!markers)
 		sb_puts(b, "none");
+	return markers;
+}
+
+/* Parse csv_text into c; false (and a word on the page why) when there is
+ * no usable samples.csv; who is "" for a single run, else "run A's ". */
+static bool parse_samples(struct sb *b, const char *csv_text, struct csv *c, const char *who)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (!csv_text) {
+		sb_printf(b, "<p class=warn>%ssamples.csv is missing: no timelines. "
+			  "The run may have ended before its first sample.</p>\n", who);
+		return false;
+	}
+	r = csv_parse(csv_text, c);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			sb_printf(b, "<p class=warn>Out of memory reading %ssamples.csv.</p>\n",
+				  who);
+		else
+			sb_printf(b, "<p class=warn>%ssamples.csv has no usable header (first "
+				  "column t_s): no timelines.</p>\n", who);
+		return false;
+	}
+	return true;
+}
+
+static void render_charts(struct sb *b, json_object *run, const char *csv_text,
+			  const struct events *evs)
+{
+	struct csv c;
+	struct chart ch;
+	double tmax;
+	unsigned drawn = 0, drawn_markers = 0;
+
+	sb_puts(b, "<h2 id=timelines>Timelines</h2>\n");
+	if (!parse_samples(b, csv_text, &c, ""))
+		return;
+	tmax = run_tmax(run, &c, evs);
+	if (!(tmax > 0))
+		tmax = 1;
+
+	/* The marker legend, once for all charts. */
+	sb_puts(b, "<p class=legend>Event markers: ");
+	render_marker_kinds(b, evs, tmax);
 	sb_printf(b, ". <span class=dim>%zu samples", c.nr_rows);
 	if (c.bad_rows)
 		sb_printf(b, ", %zu incomplete line%s ignored", c.bad_rows,
@@ -876,99 +1067,18 @@ static void render_charts(struct sb *b, json_object *run, const char *csv_text,
 		sb_puts(b, "<p class=warn>samples.csv has no complete sample yet.</p>\n");
 		goto out_free_csv;
 	}
-#define EMIT(cond_always)                                                                  \
-	do {                                                                               \
-		unsigned m_ = 0;                                                           \
-		if (ch.nr && ((cond_always) || chart_any_nonzero(&ch, c.nr_rows))) {       \
-			render_chart(b, &ch, &c, evs, tmax, &m_);                          \
-			drawn++;                                                           \
-			drawn_markers += m_;                                               \
-		}                                                                          \
-		chart_free(&ch);                                                           \
-	} while (0)
+	for (int k = 0; k < NR_CHART_KINDS; k++) {
+		unsigned m = 0;
 
-	/* Free memory per node. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "Free memory per node";
-	ch.unit = "B";
-	ch.binary = true;
-	for (size_t i = 1; i < c.nr_cols; i++)
-		if (mmt_startswith(c.cols[i], "node") && endswith(c.cols[i], "_free_kb")) {
-			strip_suffix(c.cols[i], "_free_kb", label, sizeof(label));
-			chart_add(&ch, &c, i, label, 1024, false);
+		chart_init(&ch, (enum chart_kind)k);
+		chart_fill(&ch, (enum chart_kind)k, &c, "");
+		if (ch.nr && (chart_specs[k].always || chart_any_nonzero(&ch))) {
+			render_chart(b, &ch, &evs, 1, tmax, &m);
+			drawn++;
+			drawn_markers += m;
 		}
-	EMIT(true);
-
-	/* Fault rate per cell. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "Fault rate per cell (pages/s)";
-	ch.unit = "/s";
-	for (size_t i = 1; i < c.nr_cols; i++)
-		if (endswith(c.cols[i], "_pages_per_s")) {
-			strip_suffix(c.cols[i], "_pages_per_s", label, sizeof(label));
-			chart_add(&ch, &c, i, label, 1, false);
-		}
-	EMIT(true);
-
-	/* Rebinds. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "cpuset rebinds per second";
-	ch.unit = "/s";
-	for (size_t i = 1; i < c.nr_cols; i++)
-		if (endswith(c.cols[i], "rebinds_per_s")) {
-			/* "<injector>_rebinds_per_s": the injector's name. */
-			if (endswith(c.cols[i], "_rebinds_per_s") &&
-			    strcmp(c.cols[i], "_rebinds_per_s"))
-				strip_suffix(c.cols[i], "_rebinds_per_s", label, sizeof(label));
-			else
-				snprintf(label, sizeof(label), "%s", c.cols[i]);
-			chart_add(&ch, &c, i, label, 1, false);
-		}
-	EMIT(true);
-
-	/* PSI. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "Memory pressure (PSI avg10, %)";
-	ch.unit = "%";
-	if ((col = csv_col(&c, "psi_some_avg10")) > 0)
-		chart_add(&ch, &c, (size_t)col, "some", 1, false);
-	if ((col = csv_col(&c, "psi_full_avg10")) > 0)
-		chart_add(&ch, &c, (size_t)col, "full", 1, false);
-	EMIT(true);
-
-	/* Memory per cell. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "Memory charged per cell";
-	ch.unit = "B";
-	ch.binary = true;
-	for (size_t i = 1; i < c.nr_cols; i++)
-		if (endswith(c.cols[i], "_mem_kb")) {
-			strip_suffix(c.cols[i], "_mem_kb", label, sizeof(label));
-			chart_add(&ch, &c, i, label, 1024, false);
-		}
-	EMIT(false);
-
-	/* Swap in/out: the counters are cumulative pages. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "Swap in/out (pages/s)";
-	ch.unit = "/s";
-	if ((col = csv_col(&c, "pswpin")) > 0)
-		chart_add(&ch, &c, (size_t)col, "swap in", 1, true);
-	if ((col = csv_col(&c, "pswpout")) > 0)
-		chart_add(&ch, &c, (size_t)col, "swap out", 1, true);
-	EMIT(false);
-
-	/* Dirty and writeback pages. */
-	memset(&ch, 0, sizeof(ch));
-	ch.title = "Dirty and writeback (pages)";
-	ch.unit = "";
-	if ((col = csv_col(&c, "nr_dirty")) > 0)
-		chart_add(&ch, &c, (size_t)col, "dirty", 1, false);
-	if ((col = csv_col(&c, "nr_writeback")) > 0)
-		chart_add(&ch, &c, (size_t)col, "writeback", 1, false);
-	EMIT(false);
-#undef EMIT
-
+		chart_free(&ch);
+	}
 	sb_printf(b, "<p class=dim>%u timeline%s drawn with %u event markers; memory per cell, "
 		  "swap and dirty/writeback are left out when all zero.</p>\n", drawn,
 		  drawn == 1 ? "" : "s", drawn_markers);
@@ -986,8 +1096,10 @@ static const char *verdict_class(const char *v)
 		return "pass";
 	if (!strcmp(v, "FAIL"))
 		return "fail";
-	if (!strcmp(v, "BROK") || !strcmp(v, "CONF"))
+	if (!strcmp(v, "BROK"))
 		return "brok";
+	if (!strcmp(v, "CONF"))
+		return "conf";
 	return "unknown";
 }
 
@@ -1042,7 +1154,7 @@ static void render_reasons(struct sb *b, const char *heading, json_object *verdi
 					continue;
 				sb_printf(b, "<tr class=\"lvl-%s\"><td class=lvl>",
 					  lvl < 5 ? (l[0] == 'F' ? "fail" : l[0] == 'I' ? "info" :
-						     l[0] == 'W' ? "warn" : "brok") : "info");
+						     l[0] == 'W' ? "warn" : l[0] == 'C' ? "conf" : "brok") : "info");
 				sb_esc(b, l ? l : "?");
 				sb_puts(b, "</td><td class=mono>");
 				sb_esc(b, mmt_json_text(r, "finding"));
@@ -1634,8 +1746,86 @@ static double rebind_rate(json_object *run)
 	return sum / el;
 }
 
-static void render_compare(struct sb *b, json_object *a, json_object *c)
+/*
+ * --compare: the timelines both runs have in common (free memory per node,
+ * fault rate, rebind rate, PSI) with A's and B's series on one chart, on
+ * shared axes (seconds since each run's start), and both runs' events.
+ */
+static void render_overlay(struct sb *b, json_object *const runs[NR_RUNS],
+			   const char *const csv_text[NR_RUNS],
+			   const struct events *const evs[NR_RUNS])
 {
+	struct csv c[NR_RUNS];
+	bool have[NR_RUNS];
+	struct chart ch;
+	double tmax = 0;
+	unsigned drawn = 0;
+
+	sb_puts(b, "<h3 id=overlay>Timelines of A and B overlaid</h3>\n");
+	for (int r = 0; r < NR_RUNS; r++) {
+		char who[32];
+
+		snprintf(who, sizeof(who), "run %s's ", run_names[r]);
+		have[r] = parse_samples(b, csv_text[r], &c[r], who);
+		if (have[r] && run_tmax(runs[r], &c[r], evs[r]) > tmax)
+			tmax = run_tmax(runs[r], &c[r], evs[r]);
+	}
+	if (!(tmax > 0))
+		tmax = 1;
+	sb_puts(b, "<p class=legend>");
+	for (int r = 0; r < NR_RUNS; r++) {
+		const char *id = mmt_json_text(runs[r], "id"), *v = run_verdict(runs[r]);
+
+		sb_printf(b, "%s<span class=\"runkey run-%s\" style=\"border-top:3px %s %s\">"
+			  "</span><b>%s</b> ", r ? "<br>" : "", run_names[r],
+			  run_dash[r] ? "dashed" : "solid", run_shades[r][0], run_names[r]);
+		sb_esc(b, id ? id : "(no run.json)");
+		sb_printf(b, " <span class=\"vsmall %s\">", verdict_class(v));
+		sb_esc(b, v ? v : "no verdict");
+		sb_printf(b, "</span>; %s events (markers in the %s half): ", run_names[r],
+			  r ? "lower" : "upper");
+		render_marker_kinds(b, evs[r], tmax);
+	}
+	sb_puts(b, "</p>\n");
+	for (int k = 0; k < NR_COMPARED_CHARTS; k++) {
+		char title[128];
+		unsigned m, from;
+
+		chart_init(&ch, (enum chart_kind)k);
+		snprintf(title, sizeof(title), "%s \xe2\x80\x94 A and B", chart_specs[k].title);
+		ch.title = title;
+		for (int r = 0; r < NR_RUNS; r++) {
+			char prefix[8];
+
+			if (!have[r])
+				continue;
+			snprintf(prefix, sizeof(prefix), "%s ", run_names[r]);
+			from = ch.nr;
+			chart_fill(&ch, (enum chart_kind)k, &c[r], prefix);
+			for (unsigned i = from; i < ch.nr; i++) {
+				ch.s[i].colour = run_shades[r][(i - from) % 4];
+				ch.s[i].dash = run_dash[r];
+			}
+		}
+		if (ch.nr) {
+			render_chart(b, &ch, evs, NR_RUNS, tmax, &m);
+			drawn++;
+		} else if (have[0] || have[1]) {
+			sb_printf(b, "<p class=dim>%s: neither run has such samples.</p>\n",
+				  chart_specs[k].title);
+		}
+		chart_free(&ch);
+	}
+	if (!drawn)
+		sb_puts(b, "<p class=dim>Neither run has samples to overlay.</p>\n");
+	for (int r = 0; r < NR_RUNS; r++)
+		csv_free(&c[r]);
+}
+
+static void render_compare(struct sb *b, json_object *a, json_object *c,
+			   const char *const csv_text[NR_RUNS], const struct events *const evs[NR_RUNS])
+{
+	json_object *const runs[NR_RUNS] = { a, c };
 	static const struct {
 		const char *count, *label;
 	} ooms[] = {
@@ -1697,6 +1887,7 @@ static void render_compare(struct sb *b, json_object *a, json_object *c)
 	}
 	sb_puts(b, "</table>\n");
 	render_reasons(b, "Reasons of B", vc);
+	render_overlay(b, runs, csv_text, evs);
 }
 
 /* ---- the page --------------------------------------------------------------------------- */
@@ -1712,7 +1903,8 @@ static const char css[] =
 	".verdict{font-size:44px;font-weight:bold;color:#fff;padding:10px 26px;"
 	"border-radius:8px;min-width:120px;text-align:center}\n"
 	".pass{background:#2e7d32;color:#fff}.fail{background:#c62828;color:#fff}"
-	".brok{background:#f9a825;color:#222}.unknown{background:#777;color:#fff}\n"
+	".brok{background:#f9a825;color:#222}.conf{background:#3949ab;color:#fff}"
+	".unknown{background:#777;color:#fff}\n"
 	".vsmall{padding:2px 10px;border-radius:4px;font-weight:bold}\n"
 	".warn{background:#fff4ce;border-left:4px solid #f9a825;padding:6px 10px}\n"
 	"table{border-collapse:collapse;margin:6px 0}"
@@ -1722,6 +1914,7 @@ static const char css[] =
 	".pre{white-space:pre-wrap;word-break:break-word}.mono{font-family:monospace}\n"
 	"table.events td.pre{font-size:12.5px}\n"
 	".lvl-fail .lvl{background:#c62828;color:#fff}.lvl-brok .lvl{background:#f9a825}"
+	".lvl-conf .lvl{background:#3949ab;color:#fff}"
 	".lvl-warn .lvl{background:#fff4ce}.lvl-info .lvl{color:#555}\n"
 	".ty{border-left:4px solid;padding-left:5px;white-space:nowrap}\n"
 	".cls-bad{color:#c62828;font-weight:bold}.cls-expected{color:#555}\n"
@@ -1729,19 +1922,23 @@ static const char css[] =
 	"table.cells td:first-child,table.events td:nth-child(3){white-space:nowrap}\n"
 	".mkkey{display:inline-block;width:0;height:12px;border-left:3px solid;"
 	"margin:0 4px -1px 2px}\n"
+	".runkey{display:inline-block;width:28px;height:0;margin:0 6px 0 0;"
+	"vertical-align:middle}\n"
 	"svg.chart{display:block;max-width:100%;height:auto;margin:10px 0 4px}\n"
 	".ratio{font-weight:bold}\n"
 	"details pre{background:#f7f7f7;padding:8px;overflow:auto}\n"
 	"nav a{margin-right:12px}\n";
 
-char *mmt_report_render(json_object *run, const char *samples_csv_text,
-			const char *events_jsonl_text, json_object *compare_run)
+char *mmt_report_render_runs(const struct mmt_report_run *a, const struct mmt_report_run *cmp)
 {
-	struct sb b = { 0 };
-	struct events evs;
+	json_object *run = a->run;
 	const char *name = mmt_json_text(mmt_json_get(run, "job"), "name");
+	struct events evs[NR_RUNS];
+	struct sb b = { 0 };
 
-	if (events_parse(events_jsonl_text, &evs) < 0)
+	if (events_parse(a->events_jsonl_text, &evs[0]) < 0)
+		b.failed = true;
+	if (events_parse(cmp ? cmp->events_jsonl_text : NULL, &evs[1]) < 0)
 		b.failed = true;
 	sb_puts(&b, "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=\"utf-8\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width\">\n<title>");
@@ -1755,21 +1952,27 @@ char *mmt_report_render(json_object *run, const char *samples_csv_text,
 	sb_puts(&b, "</style>\n</head>\n<body>\n");
 	render_header(&b, run);
 	sb_puts(&b, "<nav>");
-	if (compare_run)
-		sb_puts(&b, "<a href=\"#compare\">comparison</a>");
+	if (cmp)
+		sb_puts(&b, "<a href=\"#compare\">comparison</a><a href=\"#overlay\">overlaid "
+			"timelines</a>");
 	sb_puts(&b, "<a href=\"#timelines\">timelines</a><a href=\"#events\">events</a>"
 		"<a href=\"#cells\">cells</a><a href=\"#injectors\">injectors</a></nav>\n");
-	if (compare_run)
-		render_compare(&b, run, compare_run);
-	render_charts(&b, run, samples_csv_text, &evs);
-	render_events(&b, events_jsonl_text, &evs);
+	if (cmp) {
+		const char *const csv[NR_RUNS] = { a->samples_csv_text, cmp->samples_csv_text };
+		const struct events *const ev[NR_RUNS] = { &evs[0], &evs[1] };
+
+		render_compare(&b, run, cmp->run, csv, ev);
+	}
+	render_charts(&b, run, a->samples_csv_text, &evs[0]);
+	render_events(&b, a->events_jsonl_text, &evs[0]);
 	if (run) {
 		render_cells(&b, run);
 		render_injectors(&b, run);
 	}
 	sb_puts(&b, "<p class=dim>Generated by <code>mmtorture report</code>.</p>\n"
 		"</body>\n</html>\n");
-	events_free(&evs);
+	events_free(&evs[0]);
+	events_free(&evs[1]);
 	if (b.failed) {
 		free(b.s);
 		return NULL;
@@ -1777,4 +1980,11 @@ char *mmt_report_render(json_object *run, const char *samples_csv_text,
 	return b.s;
 }
 
-/* ---- the command ---------------------------------------------------------------------- */
+char *mmt_report_render(json_object *run, const char *samples_csv_text,
+			const char *events_jsonl_text, json_object *compare_run)
+{
+	const struct mmt_report_run a = { run, samples_csv_text, events_jsonl_text };
+	const struct mmt_report_run cmp = { compare_run, NULL, NULL };
+
+	return mmt_report_render_runs(&a, compare_run ? &cmp : NULL);
+}

@@ -19,4 +19,21 @@
 char *mmt_report_render(json_object *run, const char *samples_csv_text,
 			const char *events_jsonl_text, json_object *compare_run);
 
+/* The files of one run directory, as read (any may be NULL). */
+struct mmt_report_run {
+	json_object *run;               /* run.json */
+	const char *samples_csv_text;   /* samples.csv */
+	const char *events_jsonl_text;  /* events.jsonl */
+};
+
+/*
+ * As mmt_report_render(), with all of the compared run: when cmp is not
+ * NULL the comparison also overlays the two runs' timelines (free memory
+ * per node, fault rate, rebind rate, PSI) on shared axes, seconds since each
+ * run's start, run A (a) in blues with solid lines and run B (cmp) in
+ * oranges with dashed ones, and marks the events of A in the upper half of
+ * each plot and those of B in the lower half.
+ */
+char *mmt_report_render_runs(const struct mmt_report_run *a, const struct mmt_report_run *cmp);
+
 #endif

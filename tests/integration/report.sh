@@ -1,7 +1,8 @@
 #!/bin/sh
 # `mmtorture report` on real runs: a memcg-oom run renders to one
 # self-contained page that says PASS, lists the OOM kills and has balanced
-# SVG; --compare of two runs shows both; a bad run directory exits 128 (usage error).
+# SVG; --compare of two runs shows both, their timelines overlaid; a bad
+# run directory exits 128 (usage error).
 . "$MMT_SRCDIR/tests/integration/lib.sh"
 need_root
 need_tools jq flock
@@ -46,8 +47,27 @@ fi
 # Compare two runs, into a file of our choice.
 "$MMT" report "$a" --compare "$b" -o "$RESULTS/cmp.html" >/dev/null || fail "report --compare exited $?"
 grep -q '<h2 id=compare>' "$RESULTS/cmp.html" || fail "no comparison section"
-[ "$(grep -o 'class="vsmall pass">PASS' "$RESULTS/cmp.html" | wc -l)" = 2 ] ||
+[ "$(grep -o '<td><span class="vsmall pass">PASS' "$RESULTS/cmp.html" | wc -l)" = 2 ] ||
 	fail "the comparison does not show both verdicts"
+# Both runs' timelines overlaid, each run's series in the legends and each
+# run's OOM kills marked on every overlaid timeline.
+overlay=$(sed -n '/<h3 id=overlay>/,/<h2 id=timelines>/p' "$RESULTS/cmp.html")
+# (memcg-oom has no rebinder: no rebind timeline, and the page says so.)
+nr_overlaid=$(printf '%s\n' "$overlay" | grep -o '<svg' | wc -l)
+[ "$nr_overlaid" = 3 ] || fail "$nr_overlaid overlaid timelines, not 3 (free memory, fault rate, PSI)"
+printf '%s\n' "$overlay" | grep -q 'cpuset rebinds per second: neither run' ||
+	fail "no word of the rebind timeline left out"
+printf '%s\n' "$overlay" | grep -q '>A hog</text>' || fail "no series of A's cell hog"
+printf '%s\n' "$overlay" | grep -q '>B hog</text>' || fail "no series of B's cell hog"
+for run in A B; do
+	dir=$a
+	[ $run = B ] && dir=$b
+	kills=$(jq -c 'select(.type == "oom_kill")' "$dir/events.jsonl" | wc -l)
+	[ "$kills" -gt 0 ] || fail "run $run has no OOM kill to mark"
+	marked=$(printf '%s\n' "$overlay" | grep -o "class=\"mk mk-oom_kill mk-run-$run\"" | wc -l)
+	[ "$marked" = $((kills * nr_overlaid)) ] ||
+		fail "$marked OOM markers of run $run overlaid, expected $kills kills x $nr_overlaid timelines"
+done
 grep -q 'cell hog: pages/s</th>.*class="num ratio">[0-9]' "$RESULTS/cmp.html" ||
 	fail "no ratio for cell hog's pages/s"
 

@@ -3,7 +3,8 @@
  * The HTML report of a run (results/report.c), rendered from the fixed run
  * in tests/data/report/run1 (a FAIL with a hostile job description, a
  * truncated last line in events.jsonl and in samples.csv) and compared with
- * run2 (a PASS on another kernel).
+ * run2 (a PASS on another kernel, with one expected OOM kill), whose
+ * timelines are overlaid on run1's.
  *
  * The whole page is also compared with tests/data/report/run1.report.html.
  * After an intended change of the page, run with MMT_REGEN_EXPECTED=1 to
@@ -33,6 +34,7 @@
 struct fixture {
 	json_object *run1, *run2;
 	char *csv, *events;
+	char *csv2, *events2;   /* run2's */
 };
 
 static char *slurp(const char *path)
@@ -54,7 +56,9 @@ static int setup(void **state)
 	fx->run2 = json_object_from_file(DATA "/run2/run.json");
 	fx->csv = slurp(DATA "/run1/samples.csv");
 	fx->events = slurp(DATA "/run1/events.jsonl");
-	if (!fx->run1 || !fx->run2 || !fx->csv || !fx->events) {
+	fx->csv2 = slurp(DATA "/run2/samples.csv");
+	fx->events2 = slurp(DATA "/run2/events.jsonl");
+	if (!fx->run1 || !fx->run2 || !fx->csv || !fx->events || !fx->csv2 || !fx->events2) {
 		fprintf(stderr, "cannot read the fixture in %s\n", DATA);
 		return -1;
 	}
@@ -70,6 +74,8 @@ static int teardown(void **state)
 	json_object_put(fx->run2);
 	free(fx->csv);
 	free(fx->events);
+	free(fx->csv2);
+	free(fx->events2);
 	free(fx);
 	return 0;
 }
@@ -314,10 +320,163 @@ static void test_compare(void **state)
 	free(html);
 }
 
+/* run1 (A) and run2 (B) with all their files, as `report --compare` reads them. */
+static char *render_pair(const struct fixture *fx)
+{
+	const struct mmt_report_run a = { fx->run1, fx->csv, fx->events };
+	const struct mmt_report_run b = { fx->run2, fx->csv2, fx->events2 };
+
+	return mmt_report_render_runs(&a, &b);
+}
+
+/* The text between the first from at or after start and the next to. */
+static char *between(const char *hay, const char *from, const char *to)
+{
+	const char *p = strstr(hay, from), *e;
+
+	if (!p)
+		return NULL;
+	e = strstr(p, to);
+	return e ? strndup(p, (size_t)(e - p)) : NULL;
+}
+
+static void test_overlay(void **state)
+{
+	struct fixture *fx = *state;
+	char *html = render_pair(fx), *overlay, *single, *svg;
+
+	assert_non_null(html);
+	overlay = between(html, "<h3 id=overlay>", "<h2 id=timelines>");
+	single = between(html, "<h2 id=timelines>", "<h2 id=events>");
+	assert_non_null(overlay);
+	assert_non_null(single);
+	/* Four overlaid timelines, each closed, before A's own seven. */
+	assert_int_equal(count(overlay, "<svg"), 4);
+	assert_int_equal(count(overlay, "</svg>"), 4);
+	assert_int_equal(count(single, "<svg"), 7);
+	assert_non_null(strstr(overlay, ">Free memory per node \xe2\x80\x94 A and B</text>"));
+	assert_non_null(strstr(overlay, ">Fault rate per cell (pages/s) \xe2\x80\x94 A and B</text>"));
+	assert_non_null(strstr(overlay, ">cpuset rebinds per second \xe2\x80\x94 A and B</text>"));
+	assert_non_null(strstr(overlay, ">Memory pressure (PSI avg10, %) \xe2\x80\x94 A and B</text>"));
+	/* Both runs' series in the legends: nodes, cells, the rebinder, PSI. */
+	for (int i = 0; i < 2; i++) {
+		static const char *const series[] = { "node0", "node1", "vma-none", "task-static",
+						      "rebind", "some", "full" };
+
+		for (size_t j = 0; j < sizeof(series) / sizeof(series[0]); j++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), ">%s %s</text>", i ? "B" : "A", series[j]);
+			assert_non_null(strstr(overlay, want));
+		}
+	}
+	/* A in solid blue, B in dashed orange: 2 nodes + 2 cells + 1 rebinder + 2 PSI. */
+	assert_int_equal(count(overlay, "stroke=\"#1f5fbf\" stroke-width=\"1.6\" points="), 4);
+	assert_int_equal(count(overlay, "stroke-dasharray=\"7 4\" points="), 7);
+	assert_int_equal(count(overlay, "<polyline"), 14);
+	/* Both runs' events on every overlaid timeline: A's 5 markers in the
+	 * upper half, B's expected kill in the lower. */
+	assert_int_equal(count(overlay, " mk-run-A\""), 5 * 4);
+	assert_int_equal(count(overlay, " mk-run-B\""), 1 * 4);
+	assert_int_equal(count(overlay, "class=\"mk mk-oom_kill mk-run-B\""), 4);
+	assert_non_null(strstr(overlay, "<title>B: 5.750 s oom_kill cell task-static pid 2201 "
+					"expected</title>"));
+	assert_int_equal(count(overlay, ">A events</text>"), 4);
+	assert_int_equal(count(overlay, ">B events</text>"), 4);
+	/* Shared axes: B ran 10 s, A 8 s; both on a 0..10 s axis, the 10 s tick
+	 * at the right edge of the plot (72 + 1012). */
+	svg = between(overlay, "<svg", "</svg>");
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "<text x=\"1084.0\" y=\""));
+	assert_non_null(strstr(svg, "text-anchor=\"middle\">10</text>"));
+	/* A's markers: the spurious kill at 4.2 s is at 72 + 4.2 / 10 * 1012. */
+	assert_non_null(strstr(svg, "class=\"mk mk-oom_kill mk-run-A\" x1=\"497.0\""));
+	free(svg);
+	/* The run key names both runs with their verdicts. */
+	assert_non_null(strstr(overlay, "<b>A</b> 20261122T010000Z-fixture <span class=\"vsmall fail\">"));
+	assert_non_null(strstr(overlay, "<b>B</b> 20261122T020000Z-fixture <span class=\"vsmall pass\">"));
+	/* A's own timelines keep one run's markers over the whole plot. */
+	assert_null(strstr(single, "mk-run-"));
+	assert_int_equal(count(single, "<line class=\"mk "), 5 * 7);
+	free(overlay);
+	free(single);
+	free(html);
+}
+
+/* --compare with a run that has no samples.csv: A's series alone, and why. */
+static void test_overlay_missing_samples(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mmt_report_run a = { fx->run1, fx->csv, fx->events };
+	const struct mmt_report_run b = { fx->run2, NULL, NULL };
+	char *html = mmt_report_render_runs(&a, &b), *overlay;
+
+	assert_non_null(html);
+	overlay = between(html, "<h3 id=overlay>", "<h2 id=timelines>");
+	assert_non_null(overlay);
+	assert_non_null(strstr(overlay, "run B's samples.csv is missing"));
+	assert_int_equal(count(overlay, "<svg"), 4);
+	assert_non_null(strstr(overlay, ">A vma-none</text>"));
+	assert_null(strstr(overlay, ">B vma-none</text>"));
+	assert_null(strstr(overlay, "mk-run-B"));
+	free(overlay);
+	free(html);
+}
+
+/* The CSS background colour of class cls (".cls{background:#xxxxxx"). */
+static char *background_of(const char *html, const char *cls)
+{
+	char sel[32];
+
+	snprintf(sel, sizeof(sel), ".%s{background:", cls);
+	return between(html, sel, ";");
+}
+
+/* FAIL, BROK and CONF are three colours, in the header, the compare table
+ * and the reasons table. */
+static void test_verdict_colours(void **state)
+{
+	static const char *const verdicts[] = { "FAIL", "BROK", "CONF" };
+	static const char *const classes[] = { "fail", "brok", "conf" };
+	char *bg[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		char json[256], want[64], *html;
+		json_object *run;
+
+		snprintf(json, sizeof(json),
+			 "{\"verdict\":{\"verdict\":\"%s\",\"reasons\":[{\"level\":\"%s\","
+			 "\"finding\":\"f\",\"text\":\"t\"}]}}", verdicts[i], verdicts[i]);
+		run = json_tokener_parse(json);
+		assert_non_null(run);
+		html = mmt_report_render(run, NULL, NULL, run);
+		assert_non_null(html);
+		snprintf(want, sizeof(want), "<div class=\"verdict %s\">%s</div>", classes[i],
+			 verdicts[i]);
+		assert_non_null(strstr(html, want));
+		snprintf(want, sizeof(want), "<span class=\"vsmall %s\">%s</span>", classes[i],
+			 verdicts[i]);
+		assert_int_equal(count(html, want), 4);  /* compare table, run key */
+		snprintf(want, sizeof(want), "<tr class=\"lvl-%s\"><td class=lvl>%s</td>",
+			 classes[i], verdicts[i]);
+		assert_non_null(strstr(html, want));
+		bg[i] = background_of(html, classes[i]);
+		assert_non_null(bg[i]);
+		free(html);
+		json_object_put(run);
+	}
+	assert_string_not_equal(bg[0], bg[1]);
+	assert_string_not_equal(bg[0], bg[2]);
+	assert_string_not_equal(bg[1], bg[2]);
+	for (int i = 0; i < 3; i++)
+		free(bg[i]);
+}
+
 static void test_expected_page(void **state)
 {
 	struct fixture *fx = *state;
-	char *html = mmt_report_render(fx->run1, fx->csv, fx->events, fx->run2);
+	char *html = render_pair(fx);
 	char *want;
 
 	assert_non_null(html);
@@ -348,6 +507,9 @@ int main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_odd_types),
 		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_overlay),
+		cmocka_unit_test(test_overlay_missing_samples),
+		cmocka_unit_test(test_verdict_colours),
 		cmocka_unit_test(test_expected_page),
 	};
 
