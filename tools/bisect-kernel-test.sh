@@ -4,7 +4,8 @@
 # The end-to-end proof with a real kernel is `make check-bisect`.
 set -u
 SRC=${MMT_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BK="bash $SRC/tools/bisect-kernel"
+# shellcheck disable=SC2317 # called through expect "$@"
+bk() { bash "$SRC/tools/bisect-kernel" "$@"; }
 T=$(mktemp -d /tmp/mmtorture-bisect-test.XXXXXX) || exit 99
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -32,36 +33,36 @@ expect_out() {   # text, description: the last command's output holds text
 	fi
 }
 
-expect 0 "--help" $BK --help
+expect 0 "--help" bk --help
 expect_out "git bisect run" "--help explains itself"
-expect 128 "unknown argument" $BK --bogus
-expect 128 "confidence 1" $BK --plan --p-bad 0.5 --confidence 1
-expect 128 "p_bad 0" $BK --plan --p-bad 0
-expect 128 "p_bad above 1" $BK --plan --p-bad 1.5
-expect 128 "calibration K above N" $BK --plan --calibrate 5/4
-expect 128 "bad duration" $BK --plan --p-bad 0.5 --duration soon
+expect 128 "unknown argument" bk --bogus
+expect 128 "confidence 1" bk --plan --p-bad 0.5 --confidence 1
+expect 128 "p_bad 0" bk --plan --p-bad 0
+expect 128 "p_bad above 1" bk --plan --p-bad 1.5
+expect 128 "calibration K above N" bk --plan --calibrate 5/4
+expect 128 "bad duration" bk --plan --p-bad 0.5 --duration soon
 
 # Statistics: one-sided z at 0.95 is 1.645; 4 FAILs in 4 runs give a Wilson
 # lower bound of 0.596, and (1-0.596)^4 < 0.05 < (1-0.596)^3.
-expect 0 "plan 4/4" $BK --plan --calibrate 4/4
+expect 0 "plan 4/4" bk --plan --calibrate 4/4
 expect_out "z=1.645" "z at 0.95"
 expect_out "p_bad=0.5964 passes_needed=4" "4/4 on the bad end: 4 PASSes make good"
-expect 0 "plan 3/3" $BK --plan --calibrate 3/3
+expect 0 "plan 3/3" bk --plan --calibrate 3/3
 expect_out "p_bad=0.5257 passes_needed=5" "3/3 on the bad end: 5 PASSes"
-expect 0 "plan p_bad 0.1" $BK --plan --p-bad 0.1
+expect 0 "plan p_bad 0.1" bk --plan --p-bad 0.1
 expect_out "passes_needed=29" "p_bad 0.1: 29 PASSes (0.9^29 < 0.05 < 0.9^28)"
-expect 0 "plan p_bad 1" $BK --plan --p-bad 1
+expect 0 "plan p_bad 1" bk --plan --p-bad 1
 expect_out "passes_needed=1" "p_bad 1: one PASS"
-expect 0 "plan 0/5" $BK --plan --calibrate 0/5
+expect 0 "plan 0/5" bk --plan --calibrate 0/5
 expect_out "p_bad=none" "no FAIL on the bad end: nothing to bisect"
 # Wilson's bound is the stricter one when p_bad is small and C low:
 # 0.5^n <= 0.4 at n=2, but z(0.6)^2 (1-p)/p = 0.064 -> 1; ln wins: 2.
-expect 0 "plan p_bad 0.5 at 0.6" $BK --plan --p-bad 0.5 --confidence 0.6
+expect 0 "plan p_bad 0.5 at 0.6" bk --plan --p-bad 0.5 --confidence 0.6
 expect_out "passes_needed=2" "p_bad 0.5 at confidence 0.6: 2 PASSes"
 
 # A tree that is no kernel tree, or not git: usage (abort).
 mkdir -p "$T/empty"
-expect 128 "not a kernel tree" $BK --tree "$T/empty" --p-bad 0.5 --state "$T/state"
+expect 128 "not a kernel tree" bk --tree "$T/empty" --p-bad 0.5 --state "$T/state"
 
 # A fake kernel git tree whose build fails: untestable (skip), logged.
 K=$T/linux
@@ -70,12 +71,12 @@ printf 'olddefconfig:\n\t@echo "no compiler here" >&2; exit 2\n' > "$K/Makefile"
 echo CONFIG_MODULES=y > "$K/.config"
 (cd "$K" && git init -q && git add Makefile kernel mm 2> /dev/null &&
 	git -c user.name=t -c user.email=t@t commit -q --allow-empty -m fake) || exit 99
-expect 129 "no mmtorture binary" $BK --tree "$K" --p-bad 0.5 --state "$T/state" \
+expect 129 "no mmtorture binary" bk --tree "$K" --p-bad 0.5 --state "$T/state" \
 	--mmtorture "$T/nonexistent"
-expect 128 "state inside the tree" $BK --tree "$K" --p-bad 0.5 --state "$K/state" \
+expect 128 "state inside the tree" bk --tree "$K" --p-bad 0.5 --state "$K/state" \
 	--mmtorture /bin/true
-expect 128 "no p_bad stored" $BK --tree "$K" --state "$T/state" --mmtorture /bin/true
-expect 125 "build failure" $BK --tree "$K" --p-bad 0.5 --state "$T/state" --mmtorture /bin/true
+expect 128 "no p_bad stored" bk --tree "$K" --state "$T/state" --mmtorture /bin/true
+expect 125 "build failure" bk --tree "$K" --p-bad 0.5 --state "$T/state" --mmtorture /bin/true
 expect_out "build failed" "the reason is said"
 if grep -q '	untestable	125	build failed' "$T/state/steps.tsv" 2> /dev/null; then
 	echo "ok: steps.tsv records the untestable step"
@@ -87,7 +88,7 @@ fi
 # The state directory is held by one bisect-kernel at a time.
 mkdir -p "$T/held"
 if command -v flock > /dev/null; then
-	flock "$T/held/lock" $BK --tree "$K" --p-bad 0.5 --state "$T/held" \
+	flock "$T/held/lock" bash "$SRC/tools/bisect-kernel" --tree "$K" --p-bad 0.5 --state "$T/held" \
 		--mmtorture /bin/true > "$T/out" 2>&1
 	got=$?
 	if [ "$got" = 129 ]; then echo "ok: a held state directory aborts (129)"
