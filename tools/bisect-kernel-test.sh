@@ -76,6 +76,15 @@ expect 129 "no mmtorture binary" bk --tree "$K" --p-bad 0.5 --state "$T/state" \
 expect 128 "state inside the tree" bk --tree "$K" --p-bad 0.5 --state "$K/state" \
 	--mmtorture /bin/true
 expect 128 "no p_bad stored" bk --tree "$K" --state "$T/state" --mmtorture /bin/true
+mkdir -p "$T/other"
+printf 'p_bad=0.6\nmeasured_with=job memcg-oom, 60s runs, cgroup v2, confidence 0.95\n' \
+	> "$T/other/p_bad"
+expect 128 "p_bad of another job" bk --tree "$K" --state "$T/other" --mmtorture /bin/true
+expect_out "calibrate again" "the reason is said"
+printf 'p_bad=0.6\nmeasured_with=job cpuset-rebind, 60s runs, cgroup v1, confidence 0.95\n' \
+	> "$T/other/p_bad"
+expect 125 "p_bad of the same settings is used" bk --tree "$K" --state "$T/other" \
+	--mmtorture /bin/true
 expect 125 "build failure" bk --tree "$K" --p-bad 0.5 --state "$T/state" --mmtorture /bin/true
 expect_out "build failed" "the reason is said"
 if grep -q '	untestable	125	build failed' "$T/state/steps.tsv" 2> /dev/null; then
