@@ -76,6 +76,51 @@ static int timer_arm(int fd, uint64_t first_us, uint64_t interval_us)
 
 /* ---- cells -------------------------------------------------------------- */
 
+static int lookup_provided(void *run, const char *inst, const char *key, char *buf, size_t len)
+{
+	return mmt_run_provided(run, inst, key, buf, len);
+}
+
+/*
+ * The workload's "key = @INSTANCE" references (workload.h resolve), right
+ * before a spawn.  0; -EAGAIN: not published yet, the spawn waits for a
+ * later tick (at most the stall threshold, then -ETIMEDOUT); another
+ * -errno with a finding: the cell cannot start.
+ */
+static int cell_resolve(struct orch *o, struct mmt_cell_rt *c)
+{
+	struct mmt_run *run = o->run;
+	/* The job is ours: resolve() writes into the cell's option struct. */
+	struct mmt_cell_cfg *cfg = &run->job->cells[c->index];
+	uint64_t now = mmt_now_us();
+	char why[PATH_MAX + 128] = "";
+	int r;
+
+	if (!cfg->wl->resolve)
+		return 0;
+	r = cfg->wl->resolve(cfg, lookup_provided, run, why, sizeof(why));
+	if (r == -EAGAIN) {
+		if (!o->deferred_since_us[c->index]) {
+			json_object *ev = json_object_new_object();
+
+			o->deferred_since_us[c->index] = now;
+			json_object_object_add(ev, "cell", jstr(cfg->name));
+			json_object_object_add(ev, "reason", jstr("waits for an injector"));
+			mmt_run_event(run, "worker_deferred", ev);
+		}
+		if (now - o->deferred_since_us[c->index] <= run->job->g.stall_threshold_us)
+			return -EAGAIN;
+		snprintf(why, sizeof(why), "what it refers to was not published within %.0f s",
+			 (double)run->job->g.stall_threshold_us / 1e6);
+		r = -ETIMEDOUT;
+	}
+	o->deferred_since_us[c->index] = 0;
+	if (r < 0)
+		mmt_run_finding(run, MMT_F_HARNESS, "cell %s: %s", cfg->name,
+				why[0] ? why : strerror(-r));
+	return r;
+}
+
 static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 {
 	struct mmt_run *run = o->run;
@@ -85,6 +130,13 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 
 	if (c->spawns >= MAX_SPAWNS)
 		return -EAGAIN;
+	r = cell_resolve(o, c);
+	if (r == -EAGAIN) {
+		o->respawn_at_us[c->index] = mmt_now_us() + 1;   /* the next tick */
+		return 0;
+	}
+	if (r < 0)
+		return r;
 	/* Carry the counters of an earlier worker, then reset the page. */
 	c->pages_carry = mmt_orch_cell_pages(c, &c->loops_carry);
 	memset(c->sh, 0, sizeof(*c->sh));
@@ -1075,6 +1127,7 @@ out_verdict:
 		if (run->verdict.reasons[i].level >= MMT_LVL_WARN)
 			log_info("  %s: %s", mmt_finding_name(run->verdict.reasons[i].finding),
 				 run->verdict.reasons[i].text);
+	mmt_orch_victims_close(o);
 	mmt_kmsg_state_free(o->kst);
 	free(o->kev);
 	for (unsigned i = 0; i < o->nr_psi; i++)
