@@ -90,6 +90,7 @@ struct mmt_dirty_opts {
 	uint64_t writers;         /* threads 0..writers-1 write; the rest fault */
 	uint64_t anon_share;      /* percent of memory_max held by the faulters */
 	bool global_oom;          /* meant for a run-wide OOM: lab machines only */
+	bool refault;             /* faulters unmap and fault their share each round */
 	/* Not a key: dir as resolve() found it ("@writeback": the mount the
 	 * writeback injector published), "" until then or when dir is a path. */
 	char dir_resolved[PATH_MAX];

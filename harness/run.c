@@ -801,28 +801,112 @@ static void close_fds(struct orch *o)
 		}
 }
 
+/*
+ * The steps of teardown that can block in the kernel: rmdir of a cgroup
+ * whose task is stuck (its kill waits for it), the journal's undos
+ * (swapoff, umount, dm remove of a device in use).  Called in a child
+ * process, so that a hang holds the child and never the run.  Returns the
+ * number of journal records left undone, or -errno.
+ */
+static int teardown_blocking(struct mmt_run *run)
+{
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		mmt_cg_destroy(run->cells[i].cg);
+	mmt_cg_destroy(run->top);
+	/* The journal is the safety net: whatever is still there goes now. */
+	mmt_run_path(run, "journal", path, sizeof(path));
+	return mmt_journal_replay(path, mmt_undo_kinds);
+}
+
+/* How long teardown may take before the run leaves it to `mmtorture cleanup`. */
+#define TEARDOWN_MIN_US (10 * MMT_USEC_PER_SEC)
+
+/*
+ * Run teardown_blocking() in a child and wait for it at most the job's
+ * stop_timeout (at least TEARDOWN_MIN_US).  A child that does not finish is
+ * left (it holds no lock of ours: it closed every inherited fd first) and
+ * what it did not undo stays in the journal for `mmtorture cleanup`:
+ * run.json facts "teardown" says so.  Returns the child's answer: records
+ * left undone (>= 0), -ETIMEDOUT, or -errno when it could not be started
+ * (then teardown runs here, the old way).
+ */
+static int teardown_bounded(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	uint64_t limit = run->job->g.stop_timeout_us > TEARDOWN_MIN_US ?
+			 run->job->g.stop_timeout_us : TEARDOWN_MIN_US, t0 = mmt_now_us();
+	int status, r;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* Never hold the run lock, the results or the event loop. */
+		close_range(3, ~0U, 0);
+		r = teardown_blocking(run);
+		_exit(r < 0 ? 255 : r > 254 ? 254 : r);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (mmt_now_us() - t0 >= limit) {
+			json_object *td = json_object_new_object();
+			char jpath[PATH_MAX];
+
+			mmt_run_path(run, "journal", jpath, sizeof(jpath));
+			json_object_object_add(td, "finished", json_object_new_boolean(false));
+			json_object_object_add(td, "waited_us", json_object_new_uint64(limit));
+			json_object_object_add(td, "helper_pid", json_object_new_int(pid));
+			json_object_object_add(td, "left_to_cleanup", jstr(jpath));
+			mmt_run_fact(run, "teardown", td);
+			return -ETIMEDOUT;
+		}
+		usleep(50000);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 255)
+		return -EIO;
+	return WEXITSTATUS(status);
+}
+
 static void teardown(struct orch *o)
 {
 	struct mmt_run *run = o->run;
 	char path[PATH_MAX];
+	int r;
 
-	for (unsigned i = 0; i < run->nr_cells; i++) {
-		struct mmt_cell_rt *c = &run->cells[i];
-
-		mmt_cg_destroy(c->cg);
-		c->cg = NULL;
+	mmt_journal_close(run->jr);
+	run->jr = NULL;
+	mmt_run_path(run, "journal", path, sizeof(path));
+	r = teardown_bounded(o);
+	if (r == -ETIMEDOUT) {
+		mmt_run_finding(run, MMT_F_HARNESS,
+				"teardown did not finish within %.0f s (a task stuck in the kernel?): "
+				"left to mmtorture cleanup %s", (double)(run->job->g.stop_timeout_us >
+				TEARDOWN_MIN_US ? run->job->g.stop_timeout_us : TEARDOWN_MIN_US) / 1e6,
+				run->dir);
+	} else if (r < 0) {
+		/* No child: here, as before. */
+		r = teardown_blocking(run);
 	}
-	mmt_cg_destroy(run->top);
-	run->top = NULL;
-	/* The journal is the safety net: whatever is still there goes now. */
-	if (run->jr) {
-		mmt_journal_close(run->jr);
-		run->jr = NULL;
-		mmt_run_path(run, "journal", path, sizeof(path));
-		if (mmt_journal_replay(path, mmt_undo_kinds) > 0)
+	if (r != -ETIMEDOUT) {
+		/* The child removed them; free what is left here (ENOENT: done). */
+		for (unsigned i = 0; i < run->nr_cells; i++)
+			mmt_cg_destroy(run->cells[i].cg);
+		mmt_cg_destroy(run->top);
+		if (r > 0)
 			mmt_run_finding(run, MMT_F_HARNESS,
 					"cleanup left something behind: see %s", path);
 	}
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		run->cells[i].cg = NULL;
+	run->top = NULL;
 	for (unsigned i = 0; i < run->nr_cells; i++) {
 		struct mmt_cell_rt *c = &run->cells[i];
 
@@ -1114,6 +1198,10 @@ out_stop:
 		mmt_run_finding(run, MMT_F_HARNESS, "interrupted by %s before the end of the run",
 				strsignal(o->interrupted));
 out_teardown:
+	/* The verdict, run.json, KTAP and JUnit are final before anything
+	 * that can block in the kernel is undone; teardown rewrites them. */
+	run->end_real_us = mmt_realtime_us();
+	mmt_orch_write_outputs(o);
 	teardown(o);
 out_verdict:
 	run->end_real_us = mmt_realtime_us();

@@ -226,8 +226,17 @@ static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 		return mmt_dm_probe("delay", why, why_len);
 	if (s->o->target == TG_DM_FLAKEY)
 		return mmt_dm_probe("flakey", why, why_len);
-	if (s->o->target == TG_DM_CRYPT)
-		return mmt_dm_probe("crypt", why, why_len);
+	if (s->o->target == TG_DM_CRYPT) {
+		int r = mmt_dm_probe("crypt", why, why_len);
+
+		/* aes-xts-plain64: the kernel asks modprobe for "crypto-xts(aes)",
+		 * which a minimal modprobe (busybox) cannot resolve; best effort. */
+		if (r == 0) {
+			mmt_exec_modprobe("xts");
+			mmt_exec_modprobe("aes_generic");
+		}
+		return r;
+	}
 	return 0;
 }
 

@@ -75,6 +75,10 @@ static const struct mmt_opt dirty_opts[] = {
 	  .off = offsetof(struct mmt_dirty_opts, anon_share), .min = 0, .max = 400, .def = "90",
 	  .help = "percent of the cell's memory_max the faulters hold as anonymous memory; "
 	  "above 100 the excess must go to swap (the swap-on-dm job)" },
+	{ .name = "refault", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_dirty_opts, refault),
+	  .def = "false", .help = "faulters unmap and fault their share again every round, so "
+	  "the cell keeps charging new pages (an OOM kill comes whenever its page cache "
+	  "cannot be written back); else they touch it once and re-touch it" },
 	{ .name = "global_oom", .type = MMT_OPT_BOOL,
 	  .off = offsetof(struct mmt_dirty_opts, global_oom), .def = "false",
 	  .help = "the job drives the whole run (the lab VM's whole guest) into OOM: CONF "
@@ -295,9 +299,10 @@ out_free:
 
 static int faulter_run(struct mmt_wctx *ctx)
 {
+	const struct mmt_dirty_opts *o = opts_of(ctx);
 	uint64_t bytes = faulter_bytes(ctx->cell), pages;
 	size_t psz = mmt_page_size();
-	unsigned char *p;
+	unsigned char *p = NULL;
 	uint64_t round = 0;
 
 	if (!bytes) {
@@ -306,17 +311,26 @@ static int faulter_run(struct mmt_wctx *ctx)
 			mmt_wctx_backoff(ctx, 100000), mmt_wctx_verified(ctx, 0);
 		return 0;
 	}
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		mmt_wctx_error(ctx, errno, "dirty: mmap %lu bytes", (unsigned long)bytes);
-		return -errno;
-	}
 	pages = bytes / psz;
 	while (!mmt_wctx_stopping(ctx)) {
+		/* The first round, and every round with refault: new pages. */
+		bool fresh = !p || o->refault;
+
+		if (p && o->refault) {
+			munmap(p, bytes);
+			p = NULL;
+		}
+		if (!p) {
+			p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED) {
+				mmt_wctx_error(ctx, errno, "dirty: mmap %lu bytes", (unsigned long)bytes);
+				return -errno;
+			}
+		}
 		for (uint64_t i = 0; i < pages && !mmt_wctx_stopping(ctx); i++) {
 			p[i * psz] = (unsigned char)(round + i + 1);
 			if ((i + 1) % TOUCH_BATCH == 0 || i + 1 == pages) {
-				if (round == 0)
+				if (fresh)
 					mmt_wctx_progress(ctx, (i % TOUCH_BATCH) + 1);
 				else
 					mmt_wctx_verified(ctx, 0);

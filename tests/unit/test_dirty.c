@@ -280,12 +280,32 @@ static void test_ref_parse(void **state)
 	free(job);
 }
 
+/* With refault every round faults its share anew: pages grow per round. */
+static void test_faulter_refault(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t;
+	void *ret;
+
+	f->o.anon_share = 50;                  /* 4M of 8M, one faulter */
+	f->o.refault = true;
+	f->ctx.thread = 1;
+	assert_int_equal(pthread_create(&t, NULL, run_thread, f), 0);
+	wait_two_loops(f);
+	atomic_store(&f->stop, 1);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, 0);
+	/* Two whole rounds at least, each of fresh pages. */
+	assert_true(atomic_load(&f->stats.pages) >= 2 * (uint64_t)((4 << 20) / sysconf(_SC_PAGESIZE)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faulter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faulter_refault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 		cmocka_unit_test(test_ref_parse),
 	};
