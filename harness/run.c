@@ -715,6 +715,28 @@ static bool any_worker_alive(struct orch *o)
 	return false;
 }
 
+/*
+ * A worker still to wait for at the end, in phase (0: stop flag, 1:
+ * SIGTERM, 2: SIGKILL): alive, and from phase 1 on not an OOM victim
+ * already reported stuck (SIGKILLed by the kernel long ago: no signal of
+ * ours can do more, and waiting for it again would hold the run past
+ * duration + stop_timeout).  Phase 0 waits for it too: the injectors have
+ * just stopped, a frozen device is resumed, it may exit now.
+ */
+static bool any_worker_to_wait_for(struct orch *o, int phase)
+{
+	if (phase == 0)
+		return any_worker_alive(o);
+	for (unsigned i = 0; i < o->run->nr_cells; i++) {
+		pid_t p = atomic_load(&o->run->cells[i].pid);
+		struct victim *v = p > 0 ? mmt_orch_victim_find(o, p) : NULL;
+
+		if (p > 0 && !(v && v->stuck_reported && !mmt_orch_victim_gone(v)))
+			return true;
+	}
+	return false;
+}
+
 /* Stop injectors, then workers: stop flag, SIGTERM, SIGKILL, "unkillable". */
 static void stop_everything(struct orch *o)
 {
@@ -733,7 +755,7 @@ static void stop_everything(struct orch *o)
 	for (unsigned i = 0; i < run->nr_cells; i++)
 		if (run->cells[i].sh)
 			atomic_store(&run->cells[i].sh->stop, 1);
-	for (int phase = 0; phase < 3 && any_worker_alive(o); phase++) {
+	for (int phase = 0; phase < 3 && any_worker_to_wait_for(o, phase); phase++) {
 		if (phase == 1 || phase == 2)
 			for (unsigned i = 0; i < run->nr_cells; i++) {
 				pid_t p = atomic_load(&run->cells[i].pid);
@@ -742,9 +764,9 @@ static void stop_everything(struct orch *o)
 					kill(p, phase == 1 ? SIGTERM : SIGKILL);
 			}
 		t0 = mmt_now_us();
-		while (any_worker_alive(o) && mmt_now_us() - t0 < timeout) {
+		while (any_worker_to_wait_for(o, phase) && mmt_now_us() - t0 < timeout) {
 			reap_children(o);
-			if (!any_worker_alive(o))
+			if (!any_worker_to_wait_for(o, phase))
 				break;
 			loop_once(o, 50);
 		}

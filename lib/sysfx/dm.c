@@ -136,6 +136,22 @@ static int dm_lock_bounded(void)
 	return -pthread_mutex_timedlock(&dm_mutex, &ts);
 }
 
+/* A journal undo of device name: fn(name) under the bounded lock. */
+static int dm_undo_locked(const char *name, int (*fn)(const char *name))
+{
+	int r;
+
+	if (!mmt_fs_ours("dm", name))
+		return -EPERM;
+	r = dm_lock_bounded();
+	if (r < 0)
+		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
+				       "dm %s: libdevmapper held by a stuck thread", name);
+	r = fn(name);
+	dm_unlock();
+	return r;
+}
+
 /* libdevmapper keeps process-wide settings: set them once. */
 static void dm_init_once(void)
 {
@@ -388,20 +404,15 @@ int mmt_dm_resume(const char *name)
 	return r;
 }
 
+static int dm_resume(const char *name)
+{
+	return dm_suspend_resume(name, false);
+}
+
 int mmt_dm_undo_resume(int argc, char **argv)
 {
-	int r;
-
 	(void)argc;
-	if (!mmt_fs_ours("dm", argv[0]))
-		return -EPERM;
-	r = dm_lock_bounded();
-	if (r < 0)
-		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
-				       "dm %s: libdevmapper held by a stuck thread", argv[0]);
-	r = dm_suspend_resume(argv[0], false);
-	dm_unlock();
-	return r;
+	return dm_undo_locked(argv[0], dm_resume);
 }
 
 int mmt_dm_probe(const char *target, char *why, size_t why_len)
@@ -487,16 +498,6 @@ int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 
 int mmt_dm_undo(int argc, char **argv)
 {
-	int r;
-
 	(void)argc;
-	if (!mmt_fs_ours("dm", argv[0]))
-		return -EPERM;
-	r = dm_lock_bounded();
-	if (r < 0)
-		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
-				       "dm %s: libdevmapper held by a stuck thread", argv[0]);
-	r = dm_remove(argv[0]);
-	dm_unlock();
-	return r;
+	return dm_undo_locked(argv[0], dm_remove);
 }

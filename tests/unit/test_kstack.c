@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * lib/kstack.c: which frames of a kernel stack are the writeback path, and
- * a look at a live process's threads (this test's own).
+ * a look at a live process's threads (this test's own); the harness's
+ * following of an OOM victim until it exits (a pidfd).
  */
 #include "config.h"
 
@@ -11,10 +12,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "harness/orch.h"
 #include "lib/kstack.h"
 
 /* A dm-crypt writer stuck for a bio, as 6.1 prints it. */
@@ -92,11 +96,53 @@ static void test_process(void **state)
 	assert_false(p.in_writeback);
 }
 
+/*
+ * harness victim tracking: a victim followed through its pidfd is not gone
+ * while its process lives, is once it has exited (a zombie not yet reaped
+ * counts as exited: its threads are gone), and its pidfd is closed then.
+ */
+static void test_victim_gone(void **state)
+{
+	struct victim v = { .cell = 0 };
+	int go[2];
+	char b = 'x';
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	v.pid = fork();
+	assert_true(v.pid >= 0);
+	if (v.pid == 0) {
+		close(go[1]);
+		(void)!read(go[0], &b, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	v.pidfd = (int)syscall(SYS_pidfd_open, v.pid, 0);
+	assert_true(v.pidfd >= 0);
+	v.has_pidfd = true;
+	assert_false(mmt_orch_victim_gone(&v));
+	assert_true(v.has_pidfd);
+	/* Let it exit; wait for it without reaping (WNOWAIT). */
+	assert_int_equal(write(go[1], &b, 1), 1);
+	{
+		siginfo_t si;
+
+		assert_int_equal(waitid(P_PID, (id_t)v.pid, &si, WEXITED | WNOWAIT), 0);
+	}
+	assert_true(mmt_orch_victim_gone(&v));
+	assert_false(v.has_pidfd);
+	assert_int_equal(waitpid(v.pid, NULL, 0), v.pid);
+	close(go[1]);
+	/* Without a pidfd: kill(0) on a pid that is gone. */
+	assert_true(mmt_orch_victim_gone(&v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_victim_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
