@@ -253,6 +253,13 @@ struct mmt_workload_ops {
 	 */
 	int (*resolve)(struct mmt_cell_cfg *cell, mmt_wl_lookup_fn lookup, void *lookup_ctx,
 		       char *why, size_t why_len);
+	/*
+	 * Its workers' threads may wait in the writeback path with their
+	 * mmap_lock held or queued (a fault in reclaim, a munmap behind it):
+	 * the orchestrator never reads their /proc/PID/numa_maps (which takes
+	 * mmap_lock and would hold the event loop), so no placement for them.
+	 */
+	bool no_placement;
 	/* Bytes one thread keeps mapped at most (sizes the memcg). */
 	uint64_t (*thread_footprint)(const struct mmt_cell_cfg *cell);
 	/* Required: the thread body; returns when ctx says stop, 0 or -errno. */

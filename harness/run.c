@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -846,8 +847,29 @@ static int teardown_blocking(struct mmt_run *run)
 #define TEARDOWN_MIN_US (10 * MMT_USEC_PER_SEC)
 
 /*
- * Run teardown_blocking() in a child and wait for it at most the job's
- * stop_timeout (at least TEARDOWN_MIN_US).  A child that does not finish is
+ * What a teardown child has done so far: its I/O counters (/proc/PID/io:
+ * swapoff reading pages back, umount writing) and the journal's size (a
+ * "done" line per undo).  Changes while it makes progress.
+ */
+static uint64_t teardown_progress(pid_t pid, const char *journal)
+{
+	char path[64], buf[512];
+	uint64_t h = 1469598103934665603ULL;     /* FNV-1a over what we read */
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if (mmt_read_file(path, buf, sizeof(buf)) > 0)
+		for (const char *c = buf; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	if (stat(journal, &st) == 0)
+		h ^= (uint64_t)st.st_size * 0x9e3779b97f4a7c15ULL;
+	return h;
+}
+
+/*
+ * Run teardown_blocking() in a child and wait for it while it makes
+ * progress (teardown_progress()), and at most the job's stop_timeout (at
+ * least TEARDOWN_MIN_US) without any.  A child that does not finish is
  * left (it holds no lock of ours: it closed every inherited fd first) and
  * what it did not undo stays in the journal for `mmtorture cleanup`:
  * run.json facts "teardown" says so.  Returns the child's answer: records
@@ -859,8 +881,12 @@ static int teardown_bounded(struct orch *o)
 	struct mmt_run *run = o->run;
 	uint64_t limit = run->job->g.stop_timeout_us > TEARDOWN_MIN_US ?
 			 run->job->g.stop_timeout_us : TEARDOWN_MIN_US, t0 = mmt_now_us();
+	uint64_t seen = 0, now;
+	char jpath[PATH_MAX];
 	int status, r;
 	pid_t pid;
+
+	mmt_run_path(run, "journal", jpath, sizeof(jpath));
 
 	pid = fork();
 	if (pid < 0)
@@ -878,13 +904,16 @@ static int teardown_bounded(struct orch *o)
 			break;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (mmt_now_us() - t0 >= limit) {
+		now = mmt_now_us();
+		if (teardown_progress(pid, jpath) != seen) {
+			seen = teardown_progress(pid, jpath);
+			t0 = now;
+		}
+		if (now - t0 >= limit) {
 			json_object *td = json_object_new_object();
-			char jpath[PATH_MAX];
 
-			mmt_run_path(run, "journal", jpath, sizeof(jpath));
 			json_object_object_add(td, "finished", json_object_new_boolean(false));
-			json_object_object_add(td, "waited_us", json_object_new_uint64(limit));
+			json_object_object_add(td, "no_progress_us", json_object_new_uint64(limit));
 			json_object_object_add(td, "helper_pid", json_object_new_int(pid));
 			json_object_object_add(td, "left_to_cleanup", jstr(jpath));
 			mmt_run_fact(run, "teardown", td);
@@ -909,7 +938,7 @@ static void teardown(struct orch *o)
 	r = teardown_bounded(o);
 	if (r == -ETIMEDOUT) {
 		mmt_run_finding(run, MMT_F_HARNESS,
-				"teardown did not finish within %.0f s (a task stuck in the kernel?): "
+				"teardown made no progress for %.0f s (a task stuck in the kernel?): "
 				"left to mmtorture cleanup %s", (double)(run->job->g.stop_timeout_us >
 				TEARDOWN_MIN_US ? run->job->g.stop_timeout_us : TEARDOWN_MIN_US) / 1e6,
 				run->dir);

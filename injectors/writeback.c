@@ -229,10 +229,12 @@ static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 	if (s->o->target == TG_DM_CRYPT) {
 		int r = mmt_dm_probe("crypt", why, why_len);
 
-		/* aes-xts-plain64: the kernel asks modprobe for "crypto-xts(aes)",
-		 * which a minimal modprobe (busybox) cannot resolve; best effort. */
+		/* aes-xts-plain64 is xts over ecb(aes): the kernel asks modprobe
+		 * for "crypto-xts(aes)", which a minimal modprobe (busybox) cannot
+		 * resolve; load the templates, best effort. */
 		if (r == 0) {
 			mmt_exec_modprobe("xts");
+			mmt_exec_modprobe("ecb");
 			mmt_exec_modprobe("aes_generic");
 		}
 		return r;
@@ -531,11 +533,19 @@ out_teardown:
 	free(buf);
 	if (fd >= 0)
 		close(fd);
-	mmt_ith_busy(&s->ith, "teardown (umount)");
-	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
-	mmt_ith_busy(&s->ith, NULL);
+	/*
+	 * A target published for the dirty cells stays until they are gone:
+	 * the injectors stop before the workers, and a worker may still write
+	 * there (or hang there).  The run's teardown undoes it from the
+	 * journal after the workers, in a process a hang cannot hold.
+	 */
+	if (s->o->dirtier || atomic_load(&s->failed)) {
+		mmt_ith_busy(&s->ith, "teardown (umount)");
+		mmt_undo_all(mmt_inj_journal(inj), &s->undo);
+		mmt_ith_busy(&s->ith, NULL);
+	}
 	if (atomic_load(&s->ready))
-		mmt_svc_event(s->inj, s->o->dirtier ? "dirtier_stop" : "target_gone", NULL);
+		mmt_svc_event(s->inj, s->o->dirtier ? "dirtier_stop" : "target_left", NULL);
 	return NULL;
 }
 

@@ -374,6 +374,7 @@ const struct mmt_workload_ops mmt_workload_dirty = {
 	.validate = dirty_validate,
 	.probe = dirty_probe,
 	.resolve = dirty_resolve,
+	.no_placement = true,
 	.thread_footprint = dirty_footprint,
 	.thread_run = dirty_thread_run,
 	.describe = dirty_describe,
