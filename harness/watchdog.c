@@ -137,7 +137,7 @@ static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
 	const char *cell = v->cell >= 0 ? run->cells[v->cell].cfg->name : "?";
 	uint64_t vm[2] = { 0, 0 }, waited = now - v->kill_mono_us;
 	struct mmt_kstack_proc kp;
-	char name[96], path[PATH_MAX], src[64], status[2048] = "";
+	char name[96], path[PATH_MAX], src[64], status[2048] = "", wb_thread[48];
 	json_object *ev = json_object_new_object();
 	char *dump = malloc(VICTIM_DUMP_MAX);
 	FILE *f;
@@ -146,6 +146,7 @@ static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
 	if (!dump || mmt_kstack_process(v->pid, dump, VICTIM_DUMP_MAX, &kp) < 0)
 		kp = (struct mmt_kstack_proc){ .state = '?' };
 	mmt_mon_vmstat_keys(keys, vm, 2);
+	snprintf(wb_thread, sizeof(wb_thread), "%d (state %c)", (int)kp.wb_tid, kp.wb_state);
 	snprintf(src, sizeof(src), "/proc/%d/status", (int)v->pid);
 	mmt_read_file(src, status, sizeof(status));
 	snprintf(name, sizeof(name), "victim-%d-stuck.txt", (int)v->pid);
@@ -174,6 +175,8 @@ static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
 	if (kp.in_writeback) {
 		json_object_object_add(ev, "writeback_frame", jstr(kp.wb_frame));
 		json_object_object_add(ev, "writeback_tid", json_object_new_int(kp.wb_tid));
+		json_object_object_add(ev, "writeback_state",
+				       json_object_new_string_len(&kp.wb_state, 1));
 	}
 	json_object_object_add(ev, "in_writeback_at_kill", json_object_new_boolean(v->in_writeback));
 	json_object_object_add(ev, "stack", jstr(dump ? dump : ""));
@@ -187,9 +190,11 @@ static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
 	mmt_run_event(run, "victim_stuck", ev);
 	mmt_run_finding(run, MMT_F_VICTIM_STUCK,
 			"OOM victim %d (cell %s) has not exited %.1f s after the kill: state %c, "
-			"wchan %s%s%s%s, %s by the oom_reaper, nr_dirty %" PRIu64 " nr_writeback %"
+			"wchan %s%s%s%s%s%s, %s by the oom_reaper, nr_dirty %" PRIu64 " nr_writeback %"
 			PRIu64 " (%s)", (int)v->pid, cell, (double)waited / 1e6, kp.state,
-			kp.wchan[0] ? kp.wchan : "?", kp.in_writeback ? ", in the writeback path at " : "",
+			kp.wchan[0] ? kp.wchan : "?", kp.in_writeback ? ", thread " : "",
+			kp.in_writeback ? wb_thread : "",
+			kp.in_writeback ? " in the writeback path at " : "",
 			kp.in_writeback ? kp.wb_frame : "", v->hung_tid ? ", hung task" : "",
 			v->reaped ? "reaped" : "not reaped", vm[0], vm[1], name);
 	free(dump);

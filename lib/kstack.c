@@ -19,6 +19,7 @@ const char *const mmt_kstack_writeback_frames[] = {
 	"filemap_write_and_wait_range", "__filemap_fdatawrite_range",
 	"balance_dirty_pages*",
 	"generic_perform_write", "iomap_file_buffered_write", "iomap_write_iter",
+	"iomap_dio_rw", "__iomap_dio_rw", "__blockdev_direct_IO",
 	"writeback_*", "do_writepages", "write_cache_pages", "wb_wait_for_completion",
 	"blkdev_issue_flush", "submit_bio_wait", "blk_mq_get_tag", "io_schedule*",
 	"wbt_wait", "rq_qos_wait", "__rq_qos_throttle",
@@ -119,6 +120,7 @@ int mmt_kstack_process(pid_t pid, char *buf, size_t len, struct mmt_kstack_proc 
 					   mmt_kstack_writeback_frame(wchan, frame, sizeof(frame)))) {
 			ret->in_writeback = true;
 			ret->wb_tid = (pid_t)atoi(e->d_name);
+			ret->wb_state = st;
 			snprintf(ret->wb_frame, sizeof(ret->wb_frame), "%s", frame);
 		}
 		if (off < len) {

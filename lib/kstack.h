@@ -28,6 +28,9 @@
  *                             write() dirtying the page cache, the memcg
  *                             reclaim its charges run included (mm/filemap.c,
  *                             fs/iomap/buffered-io.c)
+ *   iomap_dio_rw, __iomap_dio_rw, __blockdev_direct_IO
+ *                             O_DIRECT waiting for its bios (fs/iomap/direct-io.c,
+ *                             fs/direct-io.c)
  *   writeback_*, do_writepages, write_cache_pages, wb_wait_for_completion
  *                             writeback proper (fs/fs-writeback.c)
  *   blkdev_issue_flush, submit_bio_wait, blk_mq_get_tag, io_schedule*,
@@ -59,6 +62,7 @@ struct mmt_kstack_proc {
 	unsigned nr_threads;          /* threads read */
 	bool in_writeback;            /* one of them has a writeback frame */
 	pid_t wb_tid;                 /* that thread */
+	char wb_state;                /* and its state ('D') */
 	char wb_frame[64];            /* and the frame */
 	char wchan[64];               /* the main thread's wchan ("" when none) */
 	char state;                   /* the main thread's state ('D'), or '?' */

@@ -73,6 +73,10 @@ static void test_frames(void **state)
 	assert_true(mmt_kstack_writeback_frame("[<0>] jbd2_log_wait_commit+0xd0/0x140 [jbd2]",
 					       frame, sizeof(frame)));
 	assert_string_equal(frame, "jbd2_log_wait_commit");
+	/* An O_DIRECT write waiting for its bios (seen on a suspended dm). */
+	assert_true(mmt_kstack_writeback_frame("[<0>] __iomap_dio_rw+0x5bf/0x7e0\n"
+					       "[<0>] iomap_dio_rw+0xe/0x40\n", frame, sizeof(frame)));
+	assert_string_equal(frame, "__iomap_dio_rw");
 }
 
 /* This process: one thread at least, and a block naming it. */
