@@ -738,13 +738,65 @@ static bool any_worker_to_wait_for(struct orch *o, int phase)
 	return false;
 }
 
-/* Stop injectors, then workers: stop flag, SIGTERM, SIGKILL, "unkillable". */
+/* A worker of a cell whose workload resolved a reference to an injector. */
+static bool cell_uses_injector(const struct mmt_cell_rt *c)
+{
+	return c->cfg->wl->resolve && atomic_load(&c->pid) > 0;
+}
+
+/*
+ * Before the injectors stop: the workers that use what an injector built
+ * (a dirty cell writing on the writeback injector's mount, over the nfs
+ * injector's server) are told to stop (their writers remove their files)
+ * and then SIGKILLed, each for at most DEPENDENT_STOP_US, so that no
+ * worker still writes to a server or device that the injectors are taking
+ * away (a hard NFS mount without its server never lets them exit).  A
+ * worker that waits on a frozen device is left for after the injectors
+ * (which resume it first).
+ */
+#define DEPENDENT_STOP_US (5 * MMT_USEC_PER_SEC)
+
+static bool any_dependent_alive(struct orch *o)
+{
+	for (unsigned i = 0; i < o->run->nr_cells; i++)
+		if (cell_uses_injector(&o->run->cells[i]))
+			return true;
+	return false;
+}
+
+static void stop_dependent_workers(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+
+	for (int phase = 0; phase < 2 && any_dependent_alive(o); phase++) {
+		uint64_t t0 = mmt_now_us();
+
+		for (unsigned i = 0; i < run->nr_cells; i++) {
+			struct mmt_cell_rt *c = &run->cells[i];
+
+			if (!cell_uses_injector(c))
+				continue;
+			if (phase == 0 && c->sh)
+				atomic_store(&c->sh->stop, 1);
+			else if (phase == 1)
+				kill(atomic_load(&c->pid), SIGKILL);
+		}
+		while (any_dependent_alive(o) && mmt_now_us() - t0 < DEPENDENT_STOP_US) {
+			reap_children(o);
+			loop_once(o, 50);
+		}
+	}
+}
+
+/* Stop the workers that use an injector's target, the injectors, then the
+ * workers: stop flag, SIGTERM, SIGKILL, "unkillable". */
 static void stop_everything(struct orch *o)
 {
 	struct mmt_run *run = o->run;
 	uint64_t t0, timeout = run->job->g.stop_timeout_us;
 
 	atomic_store(&run->stopping, true);
+	stop_dependent_workers(o);
 	for (int i = (int)run->nr_inj - 1; i >= 0; i--) {
 		struct mmt_inj *inj = &run->inj[i];
 
@@ -847,20 +899,24 @@ static int teardown_blocking(struct mmt_run *run)
 #define TEARDOWN_MIN_US (10 * MMT_USEC_PER_SEC)
 
 /*
- * What a teardown child has done so far: its I/O counters (/proc/PID/io:
- * swapoff reading pages back, umount writing) and the journal's size (a
- * "done" line per undo).  Changes while it makes progress.
+ * What a teardown child has done so far: its block I/O (/proc/PID/io
+ * read_bytes, write_bytes: swapoff reading pages back, umount writing) and
+ * the journal's size (a "done" line per undo).  Changes while it makes
+ * progress.
  */
 static uint64_t teardown_progress(pid_t pid, const char *journal)
 {
 	char path[64], buf[512];
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a over what we read */
+	uint64_t h = 0;
 	struct stat st;
 
+	/* Block I/O only: rchar and syscr grow with every retried rmdir. */
 	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	if (mmt_read_file(path, buf, sizeof(buf)) > 0)
-		for (const char *c = buf; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	if (mmt_read_file(path, buf, sizeof(buf)) > 0) {
+		const char *rb = strstr(buf, "\nread_bytes: "), *wb = strstr(buf, "\nwrite_bytes: ");
+
+		h = (rb ? strtoull(rb + 13, NULL, 10) : 0) * 31 + (wb ? strtoull(wb + 14, NULL, 10) : 0);
+	}
 	if (stat(journal, &st) == 0)
 		h ^= (uint64_t)st.st_size * 0x9e3779b97f4a7c15ULL;
 	return h;
