@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -464,6 +465,28 @@ static void hold_target(struct wb_state *s)
 	thaw(s);
 }
 
+/*
+ * The dirty cells' files left in the published directory by workers the
+ * OOM killer or the stop's SIGKILL ended before they removed them (only
+ * ours: "mmtorture-dirty-*").  On an NFS target the directory is the nfs
+ * injector's export, which its undo removes only when empty.  The workers
+ * that use the target are stopped before the injectors (harness/run.c).
+ */
+static void remove_dirty_files(struct wb_state *s)
+{
+	DIR *d = opendir(s->mnt);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "mmtorture-dirty-", 16) &&
+		    unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+			log_debug_errno(-errno, "%s: unlink %s/%s", s->inj->cfg->name, s->mnt,
+					e->d_name);
+	closedir(d);
+}
+
 /* {"target", "device", "mount"} of an injector event. */
 static json_object *target_event(const struct wb_state *s)
 {
@@ -493,6 +516,9 @@ static void *wb_thread(void *arg)
 		atomic_store(&s->ready, true);
 		mmt_svc_event(s->inj, "target_ready", target_event(s));
 		hold_target(s);
+		mmt_ith_busy(&s->ith, "removing the dirty cells' files");
+		remove_dirty_files(s);
+		mmt_ith_busy(&s->ith, NULL);
 		goto out_teardown;
 	}
 	r = make_path(s, s->mnt, "dat", s->data, sizeof(s->data));
