@@ -135,6 +135,16 @@ uint64_t mmt_inj_stop_timeout_us(const struct mmt_inj *inj);
 /* Has the run begun to stop? */
 bool mmt_inj_stopping(const struct mmt_inj *inj);
 
+/*
+ * Publish val under key for the cells of the run (a workload's
+ * "key = @INSTANCE" reference, api/workload.h resolve): e.g. the writeback
+ * injector's "dir", the mount it made.  val NULL says it never will (set-up
+ * failed): the cells that wait for it are refused.  Publishing a key again
+ * replaces it.  0, -ENOSPC (MMT_RUN_MAX_PROVIDED keys in the run) or
+ * -ENAMETOOLONG.  Thread-safe: call it from the injector's thread.
+ */
+int mmt_inj_provide(struct mmt_inj *inj, const char *key, const char *val);
+
 /* An events.jsonl line of type (ev consumed); 0 or -errno. */
 int mmt_inj_event(struct mmt_inj *inj, const char *type, json_object *ev);
 /* A finding for the verdict (logged at CONF and above). */

@@ -693,6 +693,35 @@ static int check_requires(const struct mmt_job *job, const struct mmt_injector_c
 	return -EINVAL;
 }
 
+/*
+ * A cell's "key = @INSTANCE" (a value an injector publishes at run time,
+ * workload.h resolve) must name an injector section of the job.  0, or
+ * -EINVAL with err "file:line: [cell:x] key: '@y' names no injector of the job".
+ */
+static int check_refs(const struct mmt_job *job, const struct mmt_cell_cfg *cell,
+		      char *err, size_t err_len)
+{
+	const struct mmt_opt *o = cell->wl ? cell->wl->opts : NULL;
+
+	for (; o && o->name; o++) {
+		const char *val = (const char *)cell->wl_opts + o->off;
+		bool found = false;
+
+		if (o->type != MMT_OPT_STR || val[0] != '@')
+			continue;
+		for (unsigned i = 0; i < job->nr_injectors && !found; i++)
+			found = !strcmp(job->injectors[i].name, val + 1);
+		if (found)
+			continue;
+		if (err_len)
+			snprintf(err, err_len, "%s:%u: [cell:%s] %s: '%s' names no injector of the job",
+				 cell->src.file, mmt_src_line(&cell->src, o->name), cell->name,
+				 o->name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int run_parser(struct parser *p)
 {
 	struct mmt_job *job = p->job;
@@ -745,6 +774,13 @@ static int run_parser(struct parser *p)
 			return r;
 		}
 		r = check_requires(job, cfg, p->err, p->err_len);
+		if (r < 0) {
+			p->error = r;
+			return r;
+		}
+	}
+	for (unsigned i = 0; i < job->nr_cells; i++) {
+		r = check_refs(job, &job->cells[i], p->err, p->err_len);
 		if (r < 0) {
 			p->error = r;
 			return r;

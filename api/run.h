@@ -75,6 +75,15 @@ struct mmt_cell_rt {
 	struct mmt_cell_disturb disturb;  /* mmt_run_cell_disturbed() */
 };
 
+/* What an injector published for the cells (mmt_inj_provide()). */
+#define MMT_RUN_MAX_PROVIDED 16
+struct mmt_provided {
+	char inst[MMT_NAME_LEN];      /* the injector instance ("writeback") */
+	char key[32];                 /* "dir" */
+	char val[PATH_MAX];
+	bool failed;                  /* it never will (val is empty) */
+};
+
 struct mmt_run {
 	struct mmt_job *job;
 	const struct mmt_topo *topo;
@@ -96,6 +105,8 @@ struct mmt_run {
 	struct mmt_verdict verdict;
 	json_object *facts;           /* run.json "facts" */
 	struct mmt_kmark kmark;       /* marks in the kernel log (fd -1: none) */
+	struct mmt_provided provided[MMT_RUN_MAX_PROVIDED];   /* under lock */
+	unsigned nr_provided;
 };
 
 /* Thread-safe helpers for injectors and the orchestrator. */
@@ -137,6 +148,14 @@ static inline bool mmt_run_cell_is_disturbed(const struct mmt_cell_rt *c)
 {
 	return atomic_load(&c->disturb.active);
 }
+/*
+ * What injector instance inst published under key (mmt_inj_provide()),
+ * into buf.  0; -EAGAIN while the injector has not published it yet;
+ * -ENOENT when the job has no such injector; -ENODEV when it never will
+ * (skipped on this machine, or it said so); -ENAMETOOLONG.  Thread-safe.
+ */
+int mmt_run_provided(struct mmt_run *run, const char *inst, const char *key, char *buf,
+		     size_t len);
 /* Path of a file inside the run directory. */
 void mmt_run_path(const struct mmt_run *run, const char *name, char *buf,
 		  size_t len);

@@ -200,6 +200,70 @@ bool mmt_inj_stopping(const struct mmt_inj *inj)
 	return mmt_run_stopping(inj->run);
 }
 
+/* ---- what injectors publish for the cells ------------------------------------ */
+
+static struct mmt_provided *provided_find(struct mmt_run *run, const char *inst,
+					  const char *key)
+{
+	for (unsigned i = 0; i < run->nr_provided; i++)
+		if (!strcmp(run->provided[i].inst, inst) && !strcmp(run->provided[i].key, key))
+			return &run->provided[i];
+	return NULL;
+}
+
+int mmt_inj_provide(struct mmt_inj *inj, const char *key, const char *val)
+{
+	struct mmt_run *run = inj->run;
+	struct mmt_provided *p;
+	int r = 0;
+
+	if (!run)
+		return 0;
+	if (strlen(key) >= sizeof(p->key) || (val && strlen(val) >= sizeof(p->val)))
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&run->lock);
+	p = provided_find(run, inj->cfg->name, key);
+	if (!p && run->nr_provided < MMT_RUN_MAX_PROVIDED) {
+		p = &run->provided[run->nr_provided++];
+		snprintf(p->inst, sizeof(p->inst), "%s", inj->cfg->name);
+		snprintf(p->key, sizeof(p->key), "%s", key);
+	}
+	if (p) {
+		snprintf(p->val, sizeof(p->val), "%s", val ? val : "");
+		p->failed = !val;
+	} else {
+		r = -ENOSPC;
+	}
+	pthread_mutex_unlock(&run->lock);
+	return r;
+}
+
+int mmt_run_provided(struct mmt_run *run, const char *inst, const char *key, char *buf,
+		     size_t len)
+{
+	struct mmt_provided *p;
+	int idx = -1, r;
+
+	for (unsigned i = 0; i < run->job->nr_injectors; i++)
+		if (!strcmp(run->job->injectors[i].name, inst))
+			idx = (int)i;
+	if (idx < 0)
+		return -ENOENT;
+	/* Allocated in job order (harness/run.c injectors_alloc). */
+	if ((unsigned)idx < run->nr_inj && run->inj[idx].skipped)
+		return -ENODEV;
+	pthread_mutex_lock(&run->lock);
+	p = provided_find(run, inst, key);
+	if (!p)
+		r = -EAGAIN;
+	else if (p->failed)
+		r = -ENODEV;
+	else
+		r = (size_t)snprintf(buf, len, "%s", p->val) >= len ? -ENAMETOOLONG : 0;
+	pthread_mutex_unlock(&run->lock);
+	return r;
+}
+
 int mmt_inj_event(struct mmt_inj *inj, const char *type, json_object *ev)
 {
 	if (!inj->run) {

@@ -2,6 +2,7 @@
 #ifndef MMT_WORKLOAD_H
 #define MMT_WORKLOAD_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,6 +98,11 @@ struct mmt_dirty_opts {
 	bool direct;              /* O_DIRECT */
 	uint64_t writers;         /* threads 0..writers-1 write; the rest fault */
 	uint64_t anon_share;      /* percent of memory_max held by the faulters */
+	bool global_oom;          /* meant for a run-wide OOM: lab machines only */
+	bool refault;             /* faulters unmap and fault their share each round */
+	/* Not a key: dir as resolve() found it ("@writeback": the mount the
+	 * writeback injector published), "" until then or when dir is a path. */
+	char dir_resolved[PATH_MAX];
 };
 
 /* ---- shared by the workloads (workloads/common.c) ---------------------- */
@@ -223,6 +229,20 @@ static inline uint64_t mmt_round_up(uint64_t bytes, uint64_t unit)
 	return (bytes + unit - 1) / unit * unit;
 }
 
+/*
+ * A value an injector instance published for the cells (api/injector.h
+ * mmt_inj_provide()), into buf: 0; -EAGAIN while not yet published;
+ * -ENOENT no such injector in the job; -ENODEV it never will.
+ */
+typedef int (*mmt_wl_lookup_fn)(void *lookup_ctx, const char *inst, const char *key,
+				char *buf, size_t len);
+/* The injector instance a cell option's value refers to: "@writeback"
+ * gives "writeback"; NULL when the value is no reference.  Pure. */
+static inline const char *mmt_wl_ref(const char *val)
+{
+	return val && val[0] == '@' && val[1] ? val + 1 : NULL;
+}
+
 struct mmt_workload_ops {
 	unsigned version;
 	const char *name;
@@ -236,6 +256,24 @@ struct mmt_workload_ops {
 	/* Optional: >0 and why when this machine cannot run it (CONF). */
 	int (*probe)(const struct mmt_cell_cfg *cell,
 		     const struct mmt_topo *topo, char *why, size_t why_len);
+	/*
+	 * Optional: resolve the cell's "key = @INSTANCE" references (values an
+	 * injector publishes, e.g. the directory it mounted), in the
+	 * orchestrator right before each spawn of the cell's worker; the
+	 * answer goes into the workload's option struct (not a key), which the
+	 * worker inherits.  0; -EAGAIN while one is not published yet (the core
+	 * defers the spawn to the next tick); another -errno refuses the
+	 * cell's worker, with why ("dir = @writeback: ...").
+	 */
+	int (*resolve)(struct mmt_cell_cfg *cell, mmt_wl_lookup_fn lookup, void *lookup_ctx,
+		       char *why, size_t why_len);
+	/*
+	 * Its workers' threads may wait in the writeback path with their
+	 * mmap_lock held or queued (a fault in reclaim, a munmap behind it):
+	 * the orchestrator never reads their /proc/PID/numa_maps (which takes
+	 * mmap_lock and would hold the event loop), so no placement for them.
+	 */
+	bool no_placement;
 	/* Bytes one thread keeps mapped at most (sizes the memcg). */
 	uint64_t (*thread_footprint)(const struct mmt_cell_cfg *cell);
 	/* Required: the thread body; returns when ctx says stop, 0 or -errno. */

@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "api/workload.h"
 #include "harness/orch.h"
+#include "lib/kstack.h"
 #include "lib/oomclass.h"
 #include "lib/util.h"
 #include "results/kevent_json.h"
@@ -22,6 +26,132 @@ struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid)
 		if (o->victims[i].pid == pid)
 			return &o->victims[i];
 	return NULL;
+}
+
+/* ---- OOM victims, followed until they exit ----------------------------------- */
+
+bool mmt_orch_victim_gone(struct victim *v)
+{
+	struct pollfd p;
+
+	if (v->exited)
+		return true;
+	if (!v->has_pidfd)
+		return !pid_alive(v->pid);
+	/* A pidfd polls readable once the whole thread group has exited
+	 * (kernel/pid.c pidfd_poll); unlike kill(0), never a reused pid. */
+	p = (struct pollfd){ .fd = v->pidfd, .events = POLLIN };
+	if (poll(&p, 1, 0) == 0)
+		return false;
+	close(v->pidfd);
+	v->has_pidfd = false;
+	return true;
+}
+
+void mmt_orch_victims_close(struct orch *o)
+{
+	for (unsigned i = 0; i < o->nr_victims; i++)
+		if (o->victims[i].has_pidfd) {
+			close(o->victims[i].pidfd);
+			o->victims[i].has_pidfd = false;
+		}
+}
+
+/* The cell whose worker pid is (any it ever had), or -1. */
+static int cell_of_worker(const struct mmt_run *run, pid_t pid)
+{
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		for (unsigned k = 0; k < run->cells[i].nr_pids; k++)
+			if (run->cells[i].pids[k] == pid)
+				return (int)i;
+	return -1;
+}
+
+/* Every thread's stack at the kill, beside the kill line. */
+static void victim_kill_evidence(struct orch *o, const struct victim *v, const char *dump)
+{
+	char name[96], path[PATH_MAX];
+	FILE *f;
+
+	snprintf(name, sizeof(name), "victim-%d-kill.txt", (int)v->pid);
+	mmt_run_path(o->run, name, path, sizeof(path));
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	fprintf(f, "%s\n%s", v->kill_line, dump);
+	fclose(f);
+}
+
+/*
+ * The kill line of one of our workers, as soon as it is read (the OOM
+ * report it ends is held back for the reaper line): follow the victim
+ * (pidfd) and read its threads' stacks now, while the killed threads may
+ * still wait where the kill found them.
+ */
+static void victim_seen(struct orch *o, const struct mmt_kmsg_rec *rec)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_kmsg_match m;
+	struct mmt_kstack_proc kp;
+	struct victim *v;
+	char *dump;
+	uint64_t now = mmt_now_us();
+	int ci, fd;
+
+	if (!strstr(rec->msg, "Killed process") ||
+	    mmt_kmsg_classify(rec->msg, &m) != MMT_KMSG_OOM_KILLED || m.pid <= 0 ||
+	    m.pid > INT32_MAX)
+		return;
+	ci = cell_of_worker(run, (pid_t)m.pid);
+	if (ci < 0 || mmt_orch_victim_find(o, (pid_t)m.pid) || o->nr_victims >= MAX_VICTIMS)
+		return;
+	dump = malloc(VICTIM_DUMP_MAX);
+	if (!dump)
+		return;
+	v = &o->victims[o->nr_victims++];
+	*v = (struct victim){
+		.pid = (pid_t)m.pid, .cell = ci,
+		/* printk's clock runs with CLOCK_MONOTONIC: the kill's own time */
+		.kill_mono_us = rec->has_ts && rec->ts_us && rec->ts_us <= now ? rec->ts_us : now,
+	};
+	snprintf(v->kill_line, sizeof(v->kill_line), "%s", rec->msg);
+	fd = (int)syscall(SYS_pidfd_open, v->pid, 0);
+	if (fd >= 0) {
+		v->pidfd = fd;
+		v->has_pidfd = true;
+	}
+	if (mmt_kstack_process(v->pid, dump, VICTIM_DUMP_MAX, &kp) > 0) {
+		v->seen_alive = true;
+		o->victims_seen_alive[ci]++;
+		if (kp.in_writeback) {
+			v->in_writeback = true;
+			v->wb_tid = kp.wb_tid;
+			snprintf(v->wb_frame, sizeof(v->wb_frame), "%s", kp.wb_frame);
+			o->victims_in_writeback[ci]++;
+			victim_kill_evidence(o, v, dump);
+		}
+	}
+	free(dump);
+}
+
+/* A hung-task report of a victim (its pid or one of its threads). */
+static void victim_hung(struct orch *o, const struct mmt_kevent *kev, json_object *ev)
+{
+	pid_t pid = (pid_t)kev->u.task.pid;
+	char path[64];
+
+	if (pid <= 0)
+		return;
+	for (unsigned i = 0; i < o->nr_victims; i++) {
+		struct victim *v = &o->victims[i];
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)v->pid, (int)pid);
+		if (v->exited || (v->pid != pid && v->wb_tid != pid && access(path, F_OK) < 0))
+			continue;
+		v->hung_tid = pid;
+		json_object_object_add(ev, "victim_pid", json_object_new_int(v->pid));
+		return;
+	}
 }
 
 /* ---- kernel log ---------------------------------------------------------- */
@@ -156,6 +286,20 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 			.exited = false,
 		};
 	}
+	vic = mmt_orch_victim_find(o, pid);
+	if (vic) {
+		if (!vic->kill_line[0])
+			snprintf(vic->kill_line, sizeof(vic->kill_line), "%s", kev->line);
+		vic->reaped = rep->reaped;
+		json_object_object_add(ev, "victim_seen_alive",
+				       json_object_new_boolean(vic->seen_alive));
+		json_object_object_add(ev, "in_writeback",
+				       json_object_new_boolean(vic->in_writeback));
+		if (vic->in_writeback) {
+			json_object_object_add(ev, "writeback_frame", jstr(vic->wb_frame));
+			json_object_object_add(ev, "writeback_tid", json_object_new_int(vic->wb_tid));
+		}
+	}
 	if (ci >= 0) {
 		run->cells[ci].oom_kills++;
 		o->memcg_kills_matched[ci]++;
@@ -241,6 +385,8 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 		on_oom_kill(o, kev, ev);
 	} else if (kev->type == MMT_KEV_PF_OOM_LEAK || kev->type == MMT_KEV_ALLOC_FAIL) {
 		on_no_kill(o, kev, ev);
+	} else if (kev->type == MMT_KEV_HUNG_TASK) {
+		victim_hung(o, kev, ev);
 	} else if (kev->type == MMT_KEV_KMSG_LOST) {
 		o->kmsg_lost += kev->u.lost.missing;
 		mmt_run_finding(run, MMT_F_KMSG_LOST, "%" PRIu64 " kernel log records were lost",
@@ -299,6 +445,7 @@ void mmt_orch_kmsg_drain(struct orch *o)
 		if (r <= 0)
 			break;
 		o->kmsg_records++;
+		victim_seen(o, rec);
 		mmt_kmsg_format_log(rec, line, sizeof(line));
 		mmt_results_kmsg(o->run->res, line);
 		dispatch(o, mmt_kmsg_feed(o->kst, rec, o->kev, KMSG_BATCH));

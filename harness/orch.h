@@ -23,6 +23,8 @@
 #include "lib/set.h"
 
 #define MAX_VICTIMS 256
+/* Bytes of a victim's thread stacks read at once (lib/kstack.h). */
+#define VICTIM_DUMP_MAX (64 * 1024)
 #define MAX_DEATHS 64
 #define KMSG_BATCH 16
 /* A worker killed by SIGKILL waits this long for its OOM report. */
@@ -41,6 +43,16 @@ struct victim {
 	uint64_t kill_mono_us;
 	bool exited, stuck_reported;
 	bool counted;             /* already accounted from the memcg counter */
+	int pidfd;                /* followed until it exits, when has_pidfd */
+	bool has_pidfd;
+	/* Its threads read as soon as the kill line was seen (lib/kstack.h). */
+	bool seen_alive;          /* some thread was still there */
+	bool in_writeback;        /* one was in the writeback path */
+	pid_t wb_tid;
+	char wb_frame[64];
+	char kill_line[256];      /* what the OOM killer said */
+	bool reaped;              /* the oom_reaper reaped it */
+	pid_t hung_tid;           /* a hung-task report named it (0: none) */
 };
 
 struct death {
@@ -84,10 +96,13 @@ struct orch {
 	enum esc_state esc[MMT_MAX_CELLS];
 	uint64_t esc_deadline_us[MMT_MAX_CELLS];
 	uint64_t respawn_at_us[MMT_MAX_CELLS];
+	uint64_t deferred_since_us[MMT_MAX_CELLS];   /* resolve() said -EAGAIN */
 	bool watchdog_killed[MMT_MAX_CELLS];
 	uint64_t memcg_kills[MMT_MAX_CELLS];
 	uint64_t memcg_kills_matched[MMT_MAX_CELLS];
 	uint64_t mem_usage[MMT_MAX_CELLS];
+	uint64_t victims_seen_alive[MMT_MAX_CELLS];   /* kills we read in time */
+	uint64_t victims_in_writeback[MMT_MAX_CELLS]; /* ... in the writeback path */
 	/* Where the bound pages were, summed over samples (numa_maps). */
 	uint64_t placement[MMT_MAX_CELLS][MMT_MAX_NODES];      /* bind mappings */
 	uint64_t placement_anon[MMT_MAX_CELLS][MMT_MAX_NODES]; /* other anon */
@@ -128,6 +143,11 @@ int mmt_orch_samples_header(struct orch *o);
 void mmt_orch_sample(struct orch *o, uint64_t now);
 /* kernel_events.c */
 struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid);
+/* Has the victim exited?  (Its pidfd, else kill(0).)  Closes the pidfd
+ * once it has. */
+bool mmt_orch_victim_gone(struct victim *v);
+/* Close every victim's pidfd (end of run). */
+void mmt_orch_victims_close(struct orch *o);
 void mmt_orch_kmsg_drain(struct orch *o);
 /* Events held back for a follow-up line: those older than now_us (printk
  * clock), or all at the end of the run. */

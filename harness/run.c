@@ -28,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -79,6 +80,51 @@ static int timer_arm(int fd, uint64_t first_us, uint64_t interval_us)
 
 /* ---- cells -------------------------------------------------------------- */
 
+static int lookup_provided(void *run, const char *inst, const char *key, char *buf, size_t len)
+{
+	return mmt_run_provided(run, inst, key, buf, len);
+}
+
+/*
+ * The workload's "key = @INSTANCE" references (workload.h resolve), right
+ * before a spawn.  0; -EAGAIN: not published yet, the spawn waits for a
+ * later tick (at most the stall threshold, then -ETIMEDOUT); another
+ * -errno with a finding: the cell cannot start.
+ */
+static int cell_resolve(struct orch *o, struct mmt_cell_rt *c)
+{
+	struct mmt_run *run = o->run;
+	/* The job is ours: resolve() writes into the cell's option struct. */
+	struct mmt_cell_cfg *cfg = &run->job->cells[c->index];
+	uint64_t now = mmt_now_us();
+	char why[PATH_MAX + 128] = "";
+	int r;
+
+	if (!cfg->wl->resolve)
+		return 0;
+	r = cfg->wl->resolve(cfg, lookup_provided, run, why, sizeof(why));
+	if (r == -EAGAIN) {
+		if (!o->deferred_since_us[c->index]) {
+			json_object *ev = json_object_new_object();
+
+			o->deferred_since_us[c->index] = now;
+			json_object_object_add(ev, "cell", jstr(cfg->name));
+			json_object_object_add(ev, "reason", jstr("waits for an injector"));
+			mmt_run_event(run, "worker_deferred", ev);
+		}
+		if (now - o->deferred_since_us[c->index] <= run->job->g.stall_threshold_us)
+			return -EAGAIN;
+		snprintf(why, sizeof(why), "what it refers to was not published within %.0f s",
+			 (double)run->job->g.stall_threshold_us / 1e6);
+		r = -ETIMEDOUT;
+	}
+	o->deferred_since_us[c->index] = 0;
+	if (r < 0)
+		mmt_run_finding(run, MMT_F_HARNESS, "cell %s: %s", cfg->name,
+				why[0] ? why : strerror(-r));
+	return r;
+}
+
 static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 {
 	struct mmt_run *run = o->run;
@@ -88,6 +134,13 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 
 	if (c->spawns >= MAX_SPAWNS)
 		return -EAGAIN;
+	r = cell_resolve(o, c);
+	if (r == -EAGAIN) {
+		o->respawn_at_us[c->index] = mmt_now_us() + 1;   /* the next tick */
+		return 0;
+	}
+	if (r < 0)
+		return r;
 	/* Carry the counters of an earlier worker, then reset the page. */
 	c->pages_carry = mmt_orch_cell_pages(c, &c->loops_carry);
 	memset(c->sh, 0, sizeof(*c->sh));
@@ -675,13 +728,87 @@ static bool any_worker_alive(struct orch *o)
 	return false;
 }
 
-/* Stop injectors, then workers: stop flag, SIGTERM, SIGKILL, "unkillable". */
+/*
+ * A worker still to wait for at the end, in phase (0: stop flag, 1:
+ * SIGTERM, 2: SIGKILL): alive, and from phase 1 on not an OOM victim
+ * already reported stuck (SIGKILLed by the kernel long ago: no signal of
+ * ours can do more, and waiting for it again would hold the run past
+ * duration + stop_timeout).  Phase 0 waits for it too: the injectors have
+ * just stopped, a frozen device is resumed, it may exit now.
+ */
+static bool any_worker_to_wait_for(struct orch *o, int phase)
+{
+	if (phase == 0)
+		return any_worker_alive(o);
+	for (unsigned i = 0; i < o->run->nr_cells; i++) {
+		pid_t p = atomic_load(&o->run->cells[i].pid);
+		struct victim *v = p > 0 ? mmt_orch_victim_find(o, p) : NULL;
+
+		if (p > 0 && !(v && v->stuck_reported && !mmt_orch_victim_gone(v)))
+			return true;
+	}
+	return false;
+}
+
+/* A worker of a cell whose workload resolved a reference to an injector. */
+static bool cell_uses_injector(const struct mmt_cell_rt *c)
+{
+	return c->cfg->wl->resolve && atomic_load(&c->pid) > 0;
+}
+
+/*
+ * Before the injectors stop: the workers that use what an injector built
+ * (a dirty cell writing on the writeback injector's mount, over the nfs
+ * injector's server) are told to stop (their writers remove their files)
+ * and then SIGKILLed, each for at most DEPENDENT_STOP_US, so that no
+ * worker still writes to a server or device that the injectors are taking
+ * away (a hard NFS mount without its server never lets them exit).  A
+ * worker that waits on a frozen device is left for after the injectors
+ * (which resume it first).
+ */
+#define DEPENDENT_STOP_US (5 * MMT_USEC_PER_SEC)
+
+static bool any_dependent_alive(struct orch *o)
+{
+	for (unsigned i = 0; i < o->run->nr_cells; i++)
+		if (cell_uses_injector(&o->run->cells[i]))
+			return true;
+	return false;
+}
+
+static void stop_dependent_workers(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+
+	for (int phase = 0; phase < 2 && any_dependent_alive(o); phase++) {
+		uint64_t t0 = mmt_now_us();
+
+		for (unsigned i = 0; i < run->nr_cells; i++) {
+			struct mmt_cell_rt *c = &run->cells[i];
+
+			if (!cell_uses_injector(c))
+				continue;
+			if (phase == 0 && c->sh)
+				atomic_store(&c->sh->stop, 1);
+			else if (phase == 1)
+				kill(atomic_load(&c->pid), SIGKILL);
+		}
+		while (any_dependent_alive(o) && mmt_now_us() - t0 < DEPENDENT_STOP_US) {
+			reap_children(o);
+			loop_once(o, 50);
+		}
+	}
+}
+
+/* Stop the workers that use an injector's target, the injectors, then the
+ * workers: stop flag, SIGTERM, SIGKILL, "unkillable". */
 static void stop_everything(struct orch *o)
 {
 	struct mmt_run *run = o->run;
 	uint64_t t0, timeout = run->job->g.stop_timeout_us;
 
 	atomic_store(&run->stopping, true);
+	stop_dependent_workers(o);
 	for (int i = (int)run->nr_inj - 1; i >= 0; i--) {
 		struct mmt_inj *inj = &run->inj[i];
 
@@ -693,7 +820,7 @@ static void stop_everything(struct orch *o)
 	for (unsigned i = 0; i < run->nr_cells; i++)
 		if (run->cells[i].sh)
 			atomic_store(&run->cells[i].sh->stop, 1);
-	for (int phase = 0; phase < 3 && any_worker_alive(o); phase++) {
+	for (int phase = 0; phase < 3 && any_worker_to_wait_for(o, phase); phase++) {
 		if (phase == 1 || phase == 2)
 			for (unsigned i = 0; i < run->nr_cells; i++) {
 				pid_t p = atomic_load(&run->cells[i].pid);
@@ -702,9 +829,9 @@ static void stop_everything(struct orch *o)
 					kill(p, phase == 1 ? SIGTERM : SIGKILL);
 			}
 		t0 = mmt_now_us();
-		while (any_worker_alive(o) && mmt_now_us() - t0 < timeout) {
+		while (any_worker_to_wait_for(o, phase) && mmt_now_us() - t0 < timeout) {
 			reap_children(o);
-			if (!any_worker_alive(o))
+			if (!any_worker_to_wait_for(o, phase))
 				break;
 			loop_once(o, 50);
 		}
@@ -761,29 +888,145 @@ static void close_fds(struct orch *o)
 		}
 }
 
+/*
+ * The steps of teardown that can block in the kernel: rmdir of a cgroup
+ * whose task is stuck (its kill waits for it), the journal's undos
+ * (swapoff, umount, dm remove of a device in use).  Called in a child
+ * process, so that a hang holds the child and never the run.  Returns the
+ * number of journal records left undone, or -errno.
+ */
+static int teardown_blocking(struct mmt_run *run)
+{
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		mmt_cg_destroy(run->cells[i].cg);
+	mmt_cg_destroy(run->top);
+	/* The journal is the safety net: whatever is still there goes now. */
+	mmt_run_path(run, "journal", path, sizeof(path));
+	return mmt_journal_replay(path, mmt_undo_kinds);
+}
+
+/* How long teardown may take before the run leaves it to `mmtorture cleanup`. */
+#define TEARDOWN_MIN_US (10 * MMT_USEC_PER_SEC)
+
+/*
+ * What a teardown child has done so far: its block I/O (/proc/PID/io
+ * read_bytes, write_bytes: swapoff reading pages back, umount writing) and
+ * the journal's size (a "done" line per undo).  Changes while it makes
+ * progress.
+ */
+static uint64_t teardown_progress(pid_t pid, const char *journal)
+{
+	char path[64], buf[512];
+	uint64_t h = 0;
+	struct stat st;
+
+	/* Block I/O only: rchar and syscr grow with every retried rmdir. */
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if (mmt_read_file(path, buf, sizeof(buf)) > 0) {
+		const char *rb = strstr(buf, "\nread_bytes: "), *wb = strstr(buf, "\nwrite_bytes: ");
+
+		h = (rb ? strtoull(rb + 13, NULL, 10) : 0) * 31 + (wb ? strtoull(wb + 14, NULL, 10) : 0);
+	}
+	if (stat(journal, &st) == 0)
+		h ^= (uint64_t)st.st_size * 0x9e3779b97f4a7c15ULL;
+	return h;
+}
+
+/*
+ * Run teardown_blocking() in a child and wait for it while it makes
+ * progress (teardown_progress()), and at most the job's stop_timeout (at
+ * least TEARDOWN_MIN_US) without any.  A child that does not finish is
+ * left (it holds no lock of ours: it closed every inherited fd first) and
+ * what it did not undo stays in the journal for `mmtorture cleanup`:
+ * run.json facts "teardown" says so.  Returns the child's answer: records
+ * left undone (>= 0), -ETIMEDOUT, or -errno when it could not be started
+ * (then teardown runs here, the old way).
+ */
+static int teardown_bounded(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	uint64_t limit = run->job->g.stop_timeout_us > TEARDOWN_MIN_US ?
+			 run->job->g.stop_timeout_us : TEARDOWN_MIN_US, t0 = mmt_now_us();
+	uint64_t seen = 0, now;
+	char jpath[PATH_MAX];
+	int status, r;
+	pid_t pid;
+
+	mmt_run_path(run, "journal", jpath, sizeof(jpath));
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* Never hold the run lock, the results or the event loop. */
+		close_range(3, ~0U, 0);
+		r = teardown_blocking(run);
+		_exit(r < 0 ? 255 : r > 254 ? 254 : r);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		now = mmt_now_us();
+		if (teardown_progress(pid, jpath) != seen) {
+			seen = teardown_progress(pid, jpath);
+			t0 = now;
+		}
+		if (now - t0 >= limit) {
+			json_object *td = json_object_new_object();
+
+			json_object_object_add(td, "finished", json_object_new_boolean(false));
+			json_object_object_add(td, "no_progress_us", json_object_new_uint64(limit));
+			json_object_object_add(td, "helper_pid", json_object_new_int(pid));
+			json_object_object_add(td, "left_to_cleanup", jstr(jpath));
+			mmt_run_fact(run, "teardown", td);
+			return -ETIMEDOUT;
+		}
+		usleep(50000);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 255)
+		return -EIO;
+	return WEXITSTATUS(status);
+}
+
 static void teardown(struct orch *o)
 {
 	struct mmt_run *run = o->run;
 	char path[PATH_MAX];
+	int r;
 
 	mmt_kmark(&run->kmark, "phase teardown");
-	for (unsigned i = 0; i < run->nr_cells; i++) {
-		struct mmt_cell_rt *c = &run->cells[i];
-
-		mmt_cg_destroy(c->cg);
-		c->cg = NULL;
+	mmt_journal_close(run->jr);
+	run->jr = NULL;
+	mmt_run_path(run, "journal", path, sizeof(path));
+	r = teardown_bounded(o);
+	if (r == -ETIMEDOUT) {
+		mmt_run_finding(run, MMT_F_HARNESS,
+				"teardown made no progress for %.0f s (a task stuck in the kernel?): "
+				"left to mmtorture cleanup %s", (double)(run->job->g.stop_timeout_us >
+				TEARDOWN_MIN_US ? run->job->g.stop_timeout_us : TEARDOWN_MIN_US) / 1e6,
+				run->dir);
+	} else if (r < 0) {
+		/* No child: here, as before. */
+		r = teardown_blocking(run);
 	}
-	mmt_cg_destroy(run->top);
-	run->top = NULL;
-	/* The journal is the safety net: whatever is still there goes now. */
-	if (run->jr) {
-		mmt_journal_close(run->jr);
-		run->jr = NULL;
-		mmt_run_path(run, "journal", path, sizeof(path));
-		if (mmt_journal_replay(path, mmt_undo_kinds) > 0)
+	if (r != -ETIMEDOUT) {
+		/* The child removed them; free what is left here (ENOENT: done). */
+		for (unsigned i = 0; i < run->nr_cells; i++)
+			mmt_cg_destroy(run->cells[i].cg);
+		mmt_cg_destroy(run->top);
+		if (r > 0)
 			mmt_run_finding(run, MMT_F_HARNESS,
 					"cleanup left something behind: see %s", path);
 	}
+	for (unsigned i = 0; i < run->nr_cells; i++)
+		run->cells[i].cg = NULL;
+	run->top = NULL;
 	for (unsigned i = 0; i < run->nr_cells; i++) {
 		struct mmt_cell_rt *c = &run->cells[i];
 
@@ -1096,6 +1339,10 @@ out_stop:
 		mmt_run_finding(run, MMT_F_HARNESS, "interrupted by %s before the end of the run",
 				strsignal(o->interrupted));
 out_teardown:
+	/* The verdict, run.json, KTAP and JUnit are final before anything
+	 * that can block in the kernel is undone; teardown rewrites them. */
+	run->end_real_us = mmt_realtime_us();
+	mmt_orch_write_outputs(o);
 	teardown(o);
 out_verdict:
 	run->end_real_us = mmt_realtime_us();
@@ -1111,6 +1358,7 @@ out_verdict:
 		if (run->verdict.reasons[i].level >= MMT_LVL_WARN)
 			log_info("  %s: %s", mmt_finding_name(run->verdict.reasons[i].finding),
 				 run->verdict.reasons[i].text);
+	mmt_orch_victims_close(o);
 	mmt_kmsg_state_free(o->kst);
 	free(o->kev);
 	for (unsigned i = 0; i < o->nr_psi; i++)

@@ -175,6 +175,12 @@ static json_object *run_json(struct orch *o)
 				       json_object_new_double(elapsed ? (double)pages * 1e6 / (double)elapsed : 0));
 		json_object_object_add(cj, "spawns", json_object_new_int((int)c->spawns));
 		json_object_object_add(cj, "oom_kills", json_object_new_int64((int64_t)c->oom_kills));
+		/* Of those: victims whose threads were read at the kill, and of
+		 * them the ones with a thread in the writeback path (lib/kstack.h). */
+		json_object_object_add(cj, "oom_victims_seen_alive",
+				       json_object_new_uint64(o->victims_seen_alive[i]));
+		json_object_object_add(cj, "oom_victims_in_writeback",
+				       json_object_new_uint64(o->victims_in_writeback[i]));
 		json_object_object_add(cj, "rebinds", json_object_new_int64(
 				       (int64_t)mmt_run_cell_disturbances(c, NULL)));
 		for (unsigned k = 0; k < c->nr_pids; k++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "results/results.h"
+#include "api/workload.h"
 #include "harness/orch.h"
 #include "lib/util.h"
 
@@ -84,7 +85,7 @@ static void sample_placement(struct orch *o, struct mmt_cell_rt *c)
 	uint64_t bound[MMT_MAX_NODES] = { 0 }, anon[MMT_MAX_NODES] = { 0 };
 	char path[64], *text = NULL;
 
-	if (pid <= 0)
+	if (pid <= 0 || c->cfg->wl->no_placement)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	if (mmt_read_file_alloc(path, &text) < 0)

@@ -2,11 +2,16 @@
 /* The watchdog: worker heartbeats, stall evidence, escalation, stuck victims. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness/orch.h"
+#include "lib/kstack.h"
+#include "lib/monitor.h"
 #include "lib/util.h"
 
 /* ---- watchdog ------------------------------------------------------------- */
@@ -117,6 +122,84 @@ static void escalate(struct orch *o, struct mmt_cell_rt *c, uint64_t now)
 	}
 }
 
+/*
+ * An OOM victim that has not exited within victim_exit: the evidence, in
+ * victim-<pid>-stuck.txt and inline in the "victim_stuck" event: every
+ * thread's stack, wchan and state now, whether it is in the writeback path
+ * (lib/kstack.h) now and was at the kill, how long, what the OOM killer
+ * and the reaper said, a hung-task report of it, and nr_dirty and
+ * nr_writeback of this moment.
+ */
+static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
+{
+	static const char *const keys[] = { "nr_dirty", "nr_writeback" };
+	struct mmt_run *run = o->run;
+	const char *cell = v->cell >= 0 ? run->cells[v->cell].cfg->name : "?";
+	uint64_t vm[2] = { 0, 0 }, waited = now - v->kill_mono_us;
+	struct mmt_kstack_proc kp;
+	char name[96], path[PATH_MAX], src[64], status[2048] = "", wb_thread[48];
+	json_object *ev = json_object_new_object();
+	char *dump = malloc(VICTIM_DUMP_MAX);
+	FILE *f;
+
+	v->stuck_reported = true;
+	if (!dump || mmt_kstack_process(v->pid, dump, VICTIM_DUMP_MAX, &kp) < 0)
+		kp = (struct mmt_kstack_proc){ .state = '?' };
+	mmt_mon_vmstat_keys(keys, vm, 2);
+	snprintf(wb_thread, sizeof(wb_thread), "%d (state %c)", (int)kp.wb_tid, kp.wb_state);
+	snprintf(src, sizeof(src), "/proc/%d/status", (int)v->pid);
+	mmt_read_file(src, status, sizeof(status));
+	snprintf(name, sizeof(name), "victim-%d-stuck.txt", (int)v->pid);
+	mmt_run_path(run, name, path, sizeof(path));
+	f = fopen(path, "we");
+	if (f) {
+		fprintf(f, "OOM victim %d of cell %s, %.1f s after the kill\n", (int)v->pid, cell,
+			(double)waited / 1e6);
+		fprintf(f, "kill: %s\nreaped: %s\n", v->kill_line, v->reaped ? "yes" : "no");
+		if (v->in_writeback)
+			fprintf(f, "at the kill: thread %d in the writeback path at %s\n",
+				(int)v->wb_tid, v->wb_frame);
+		fprintf(f, "nr_dirty %" PRIu64 " nr_writeback %" PRIu64 "\n", vm[0], vm[1]);
+		fprintf(f, "==> %s <==\n%s\n%s", src, status, dump ? dump : "");
+		fflush(f);
+		fdatasync(fileno(f));
+		fclose(f);
+	}
+	json_object_object_add(ev, "pid", json_object_new_int(v->pid));
+	json_object_object_add(ev, "cell", v->cell >= 0 ? jstr(cell) : NULL);
+	json_object_object_add(ev, "waited_us", json_object_new_int64((int64_t)waited));
+	json_object_object_add(ev, "state", json_object_new_string_len(&kp.state, 1));
+	json_object_object_add(ev, "threads", json_object_new_int((int)kp.nr_threads));
+	json_object_object_add(ev, "wchan", jstr(kp.wchan));
+	json_object_object_add(ev, "in_writeback", json_object_new_boolean(kp.in_writeback));
+	if (kp.in_writeback) {
+		json_object_object_add(ev, "writeback_frame", jstr(kp.wb_frame));
+		json_object_object_add(ev, "writeback_tid", json_object_new_int(kp.wb_tid));
+		json_object_object_add(ev, "writeback_state",
+				       json_object_new_string_len(&kp.wb_state, 1));
+	}
+	json_object_object_add(ev, "in_writeback_at_kill", json_object_new_boolean(v->in_writeback));
+	json_object_object_add(ev, "stack", jstr(dump ? dump : ""));
+	json_object_object_add(ev, "kill", jstr(v->kill_line));
+	json_object_object_add(ev, "reaped", json_object_new_boolean(v->reaped));
+	if (v->hung_tid)
+		json_object_object_add(ev, "hung_task_tid", json_object_new_int(v->hung_tid));
+	json_object_object_add(ev, "nr_dirty", json_object_new_uint64(vm[0]));
+	json_object_object_add(ev, "nr_writeback", json_object_new_uint64(vm[1]));
+	json_object_object_add(ev, "evidence", jstr(name));
+	mmt_run_event(run, "victim_stuck", ev);
+	mmt_run_finding(run, MMT_F_VICTIM_STUCK,
+			"OOM victim %d (cell %s) has not exited %.1f s after the kill: state %c, "
+			"wchan %s%s%s%s%s%s, %s by the oom_reaper, nr_dirty %" PRIu64 " nr_writeback %"
+			PRIu64 " (%s)", (int)v->pid, cell, (double)waited / 1e6, kp.state,
+			kp.wchan[0] ? kp.wchan : "?", kp.in_writeback ? ", thread " : "",
+			kp.in_writeback ? wb_thread : "",
+			kp.in_writeback ? " in the writeback path at " : "",
+			kp.in_writeback ? kp.wb_frame : "", v->hung_tid ? ", hung task" : "",
+			v->reaped ? "reaped" : "not reaped", vm[0], vm[1], name);
+	free(dump);
+}
+
 void mmt_orch_watchdog(struct orch *o, uint64_t now)
 {
 	struct mmt_run *run = o->run;
@@ -155,23 +238,11 @@ void mmt_orch_watchdog(struct orch *o, uint64_t now)
 
 		if (v->exited || v->stuck_reported)
 			continue;
-		if (!pid_alive(v->pid)) {
+		if (mmt_orch_victim_gone(v)) {
 			v->exited = true;
 			continue;
 		}
-		if (now - v->kill_mono_us > run->job->g.victim_exit_us) {
-			json_object *ev = json_object_new_object();
-
-			v->stuck_reported = true;
-			json_object_object_add(ev, "pid", json_object_new_int(v->pid));
-			json_object_object_add(ev, "cell",
-					       v->cell >= 0 ? jstr(run->cells[v->cell].cfg->name) : NULL);
-			json_object_object_add(ev, "waited_us",
-					       json_object_new_int64((int64_t)(now - v->kill_mono_us)));
-			mmt_run_event(run, "victim_stuck", ev);
-			mmt_run_finding(run, MMT_F_VICTIM_STUCK,
-					"OOM victim %d has not exited %.1f s after the kill",
-					(int)v->pid, (double)(now - v->kill_mono_us) / 1e6);
-		}
+		if (now - v->kill_mono_us > run->job->g.victim_exit_us)
+			victim_stuck(o, v, now);
 	}
 }

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -34,8 +35,14 @@
 #include "api/injector.h"
 #include "lib/util.h"
 
-enum wb_target { TG_LOOP, TG_DM_DELAY, TG_DM_FLAKEY, TG_NFS };
-static const char *const target_names[] = { "loop", "dm-delay", "dm-flakey", "nfs", NULL };
+enum wb_target { TG_LOOP, TG_DM_DELAY, TG_DM_FLAKEY, TG_NFS, TG_DM_CRYPT };
+static const char *const target_names[] = { "loop", "dm-delay", "dm-flakey", "nfs", "dm-crypt",
+					    NULL };
+
+static bool target_is_dm(int target)
+{
+	return target == TG_DM_DELAY || target == TG_DM_FLAKEY || target == TG_DM_CRYPT;
+}
 static const char *const fs_names[] = { "ext4", "xfs", NULL };
 
 struct wb_opts {
@@ -59,13 +66,17 @@ struct wb_opts {
 	uint64_t dirty_background_bytes;
 	uint64_t stall_us;
 	uint64_t nfs_wait_us;
+	bool dirtier;
+	uint64_t freeze_at_us;
+	uint64_t freeze_for_us;
+	uint64_t hung_task_timeout_us;
 };
 
 #define OFF(f) offsetof(struct wb_opts, f)
 static const struct mmt_opt wb_opts[] = {
 	{ "target", MMT_OPT_ENUM, OFF(target), 0, 0, "loop", target_names,
-	  "where the file system lives: loop over a file, dm-delay or dm-flakey "
-	  "over loop, or the nfs injector's mount" },
+	  "where the file system lives: loop over a file, dm-delay, dm-flakey or "
+	  "dm-crypt (aes-xts-plain64, a random key) over loop, or the nfs injector's mount" },
 	{ "fs", MMT_OPT_ENUM, OFF(fs), 0, 0, "ext4", fs_names,
 	  "file system made with mkfs on the loop or dm device" },
 	{ "image_size", MMT_OPT_SIZE, OFF(image_size), 64 << 20, 1LL << 40, "1G", NULL,
@@ -104,11 +115,24 @@ static const struct mmt_opt wb_opts[] = {
 	  "a write or fsync that takes longer is a stall; 0: [global] stall_threshold" },
 	{ "nfs_wait", MMT_OPT_DURATION, OFF(nfs_wait_us), 1000000, 0, "120s", NULL,
 	  "target=nfs: how long to wait for the nfs injector's mount" },
+	{ "dirtier", MMT_OPT_BOOL, OFF(dirtier), 0, 0, "1", NULL,
+	  "run the injector's own dirtier thread; 0: only build the target, for "
+	  "dirty cells with dir = @<this injector> (the mount is published as \"dir\")" },
+	{ "freeze_at", MMT_OPT_DURATION, OFF(freeze_at_us), 0, 0, "0", NULL,
+	  "dm targets, dirtier = 0: suspend the device (noflush, nolockfs) this long "
+	  "after it is ready, so writers and writeback wait in device-mapper; 0: never" },
+	{ "freeze_for", MMT_OPT_DURATION, OFF(freeze_for_us), 0, 0, "0", NULL,
+	  "how long the device stays suspended; 0: until the run stops (the resume "
+	  "is journalled first and comes before any other undo)" },
+	{ "hung_task_timeout", MMT_OPT_DURATION, OFF(hung_task_timeout_us), 0, 0, "0", NULL,
+	  "set kernel.hung_task_timeout_secs for the run (restored), so hung-task "
+	  "reports of stuck victims come within it; whole seconds, 0 leaves it" },
 	MMT_OPT_END,
 };
 #undef OFF
 
-static const char *const wb_columns[] = { "written_mb", "nr_dirty", "nr_writeback", NULL };
+static const char *const wb_columns[] = { "written_mb", "nr_dirty", "nr_writeback", "frozen",
+					   NULL };
 
 struct wb_state {
 	struct mmt_inj *inj;
@@ -123,7 +147,9 @@ struct wb_state {
 	char mnt[PATH_MAX];
 	char data[PATH_MAX];
 	char err[256];
-	atomic_bool ready, failed;
+	atomic_bool ready, failed, frozen;
+	int freeze_seq;                /* the journal's "dmresume" while frozen */
+	_Atomic uint64_t freezes;
 	_Atomic uint64_t written, passes, fsyncs, write_errors, fsync_errors;
 	_Atomic uint64_t write_max_us, fsync_max_us;
 	_Atomic int last_errno;
@@ -151,6 +177,14 @@ static int wb_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 				    "exclude each other");
 	if (o->dirty_bytes && o->dirty_bytes < 8192)
 		return mmt_svc_verr(cfg, "dirty_bytes", err, err_len, "at least 8K");
+	if ((o->freeze_at_us || o->freeze_for_us) && !target_is_dm(o->target))
+		return mmt_svc_verr(cfg, "freeze_at", err, err_len,
+				    "only a dm target can be frozen (dm-delay, dm-flakey, dm-crypt)");
+	if ((o->freeze_at_us || o->freeze_for_us) && o->dirtier)
+		return mmt_svc_verr(cfg, "freeze_at", err, err_len,
+				    "needs dirtier = 0 (the thread that freezes must not write)");
+	if (o->hung_task_timeout_us % MMT_USEC_PER_SEC)
+		return mmt_svc_verr(cfg, "hung_task_timeout", err, err_len, "whole seconds");
 	if (o->target == TG_DM_FLAKEY && (o->up_us % MMT_USEC_PER_SEC ||
 					  o->down_us % MMT_USEC_PER_SEC))
 		return mmt_svc_verr(cfg, "up", err, err_len, "dm-flakey takes whole seconds");
@@ -193,6 +227,19 @@ static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 		return mmt_dm_probe("delay", why, why_len);
 	if (s->o->target == TG_DM_FLAKEY)
 		return mmt_dm_probe("flakey", why, why_len);
+	if (s->o->target == TG_DM_CRYPT) {
+		int r = mmt_dm_probe("crypt", why, why_len);
+
+		/* aes-xts-plain64 is xts over ecb(aes): the kernel asks modprobe
+		 * for "crypto-xts(aes)", which a minimal modprobe (busybox) cannot
+		 * resolve; load the templates, best effort. */
+		if (r == 0) {
+			mmt_exec_modprobe("xts");
+			mmt_exec_modprobe("ecb");
+			mmt_exec_modprobe("aes_generic");
+		}
+		return r;
+	}
 	return 0;
 }
 
@@ -252,13 +299,14 @@ static int setup_fs(struct wb_state *s)
 	if (r < 0)
 		return r;
 	snprintf(s->dev, sizeof(s->dev), "%s", s->loopdev);
-	if (o->target == TG_DM_DELAY || o->target == TG_DM_FLAKEY) {
+	if (target_is_dm(o->target)) {
 		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
 		if (r < 0)
 			return r;
 		mmt_ith_busy(&s->ith, "dm create");
 		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
-					    .flakey = o->target == TG_DM_FLAKEY, .bytes = o->image_size,
+					    .flakey = o->target == TG_DM_FLAKEY,
+					    .crypt = o->target == TG_DM_CRYPT, .bytes = o->image_size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
@@ -347,6 +395,109 @@ static void dirty(struct wb_state *s, int fd, char *buf)
 	}
 }
 
+/* Resume a frozen device (the journal's record: it resumes and is done). */
+static void thaw(struct wb_state *s)
+{
+	int r;
+
+	if (!atomic_load(&s->frozen))
+		return;
+	r = mmt_journal_undo(mmt_inj_journal(s->inj), s->freeze_seq);
+	if (r < 0) {
+		mmt_inj_finding(s->inj, MMT_F_HARNESS, "%s: cannot resume %s: %s (left to the "
+				"journal)", s->inj->cfg->name, s->dmname, strerror(-r));
+		return;
+	}
+	atomic_store(&s->frozen, false);
+	s->freeze_seq = 0;
+	mmt_svc_event(s->inj, "thaw", NULL);
+}
+
+/*
+ * dirtier = 0: the target is for the dirty cells; hold it until stop, and
+ * freeze it from freeze_at for freeze_for (0: until stop).  The suspend can
+ * block on in-flight I/O: it is this thread's, never the event loop's.
+ */
+static void hold_target(struct wb_state *s)
+{
+	const struct wb_opts *o = s->o;
+	uint64_t t0 = mmt_now_us(), thaw_at = 0;
+	int r;
+
+	if (o->freeze_at_us && mmt_ith_sleep(&s->ith, o->freeze_at_us))
+		return;
+	if (o->freeze_at_us) {
+		json_object *ex = json_object_new_object();
+
+		mmt_ith_busy(&s->ith, "dm suspend");
+		r = mmt_dm_suspend(mmt_inj_journal(s->inj), s->dmname, &s->freeze_seq);
+		mmt_ith_busy(&s->ith, NULL);
+		atomic_store(&s->frozen, s->freeze_seq > 0);   /* resumed even if it failed */
+		if (r < 0) {
+			mmt_inj_finding(s->inj, MMT_F_HARNESS, "%s: cannot suspend %s: %s",
+					s->inj->cfg->name, s->dmname, strerror(-r));
+			thaw(s);
+		} else {
+			atomic_fetch_add(&s->freezes, 1);
+			json_object_object_add(ex, "device", json_object_new_string(s->dmname));
+			json_object_object_add(ex, "after_us",
+					       json_object_new_uint64(mmt_now_us() - t0));
+			json_object_object_add(ex, "for_us", json_object_new_uint64(o->freeze_for_us));
+			mmt_svc_event(s->inj, "freeze", ex);
+			ex = NULL;
+			if (o->freeze_for_us)
+				thaw_at = mmt_now_us() + o->freeze_for_us;
+		}
+		json_object_put(ex);
+	}
+	while (!mmt_ith_stopping(&s->ith)) {
+		uint64_t now = mmt_now_us();
+
+		if (thaw_at && now >= thaw_at) {
+			thaw(s);
+			thaw_at = 0;
+		}
+		if (mmt_ith_sleep(&s->ith, thaw_at ? (thaw_at - now < 1000000 ? thaw_at - now + 1
+							     : 1000000) : 1000000))
+			break;
+	}
+	/* Teardown resumes first: nothing else can be undone while frozen. */
+	thaw(s);
+}
+
+/*
+ * The dirty cells' files left in the published directory by workers the
+ * OOM killer or the stop's SIGKILL ended before they removed them (only
+ * ours: "mmtorture-dirty-*").  On an NFS target the directory is the nfs
+ * injector's export, which its undo removes only when empty.  The workers
+ * that use the target are stopped before the injectors (harness/run.c).
+ */
+static void remove_dirty_files(struct wb_state *s)
+{
+	DIR *d = opendir(s->mnt);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "mmtorture-dirty-", 16) &&
+		    unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+			log_debug_errno(-errno, "%s: unlink %s/%s", s->inj->cfg->name, s->mnt,
+					e->d_name);
+	closedir(d);
+}
+
+/* {"target", "device", "mount"} of an injector event. */
+static json_object *target_event(const struct wb_state *s)
+{
+	json_object *ex = json_object_new_object();
+
+	json_object_object_add(ex, "target", json_object_new_string(target_names[s->o->target]));
+	json_object_object_add(ex, "device", json_object_new_string(s->dev));
+	json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
+	return ex;
+}
+
 static void *wb_thread(void *arg)
 {
 	struct wb_state *s = arg;
@@ -357,6 +508,19 @@ static void *wb_thread(void *arg)
 	r = setup_fs(s);
 	if (r < 0)
 		goto out_failed;
+	/* The mount, for the dirty cells' dir = @<instance>. */
+	r = mmt_inj_provide(inj, "dir", s->mnt);
+	if (r < 0)
+		goto out_failed;
+	if (!s->o->dirtier) {
+		atomic_store(&s->ready, true);
+		mmt_svc_event(s->inj, "target_ready", target_event(s));
+		hold_target(s);
+		mmt_ith_busy(&s->ith, "removing the dirty cells' files");
+		remove_dirty_files(s);
+		mmt_ith_busy(&s->ith, NULL);
+		goto out_teardown;
+	}
 	r = make_path(s, s->mnt, "dat", s->data, sizeof(s->data));
 	if (r < 0)
 		goto out_failed;
@@ -378,34 +542,36 @@ static void *wb_thread(void *arg)
 	}
 	for (uint64_t i = 0; i < s->o->chunk; i++)
 		buf[i] = (char)(i * 31 + 7);
-	{
-		json_object *ex = json_object_new_object();
-
-		json_object_object_add(ex, "target",
-				       json_object_new_string(target_names[s->o->target]));
-		json_object_object_add(ex, "device", json_object_new_string(s->dev));
-		json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
-		mmt_svc_event(s->inj, "dirtier_start", ex);
-	}
+	mmt_svc_event(s->inj, "dirtier_start", target_event(s));
 	atomic_store(&s->ready, true);
 	dirty(s, fd, buf);
 	goto out_teardown;
 
 out_failed:
 	atomic_store(&s->failed, true);
+	mmt_inj_provide(inj, "dir", NULL);     /* the cells waiting for it give up */
 	if (r != -ECANCELED)
 		mmt_inj_finding(inj, MMT_F_HARNESS, "%s: setting up the %s target failed: %s%s%s",
 				s->inj->cfg->name, target_names[s->o->target], strerror(-r),
 				s->err[0] ? ": " : "", s->err);
 out_teardown:
+	thaw(s);
 	free(buf);
 	if (fd >= 0)
 		close(fd);
-	mmt_ith_busy(&s->ith, "teardown (umount)");
-	mmt_undo_all(mmt_inj_journal(inj), &s->undo);
-	mmt_ith_busy(&s->ith, NULL);
+	/*
+	 * A target published for the dirty cells stays until they are gone:
+	 * the injectors stop before the workers, and a worker may still write
+	 * there (or hang there).  The run's teardown undoes it from the
+	 * journal after the workers, in a process a hang cannot hold.
+	 */
+	if (s->o->dirtier || atomic_load(&s->failed)) {
+		mmt_ith_busy(&s->ith, "teardown (umount)");
+		mmt_undo_all(mmt_inj_journal(inj), &s->undo);
+		mmt_ith_busy(&s->ith, NULL);
+	}
 	if (atomic_load(&s->ready))
-		mmt_svc_event(s->inj, "dirtier_stop", NULL);
+		mmt_svc_event(s->inj, s->o->dirtier ? "dirtier_stop" : "target_left", NULL);
 	return NULL;
 }
 
@@ -443,6 +609,23 @@ static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 	return 0;
 }
 
+/* kernel.hung_task_timeout_secs for the run, journalled (lib/sysfx/sysctl.h). */
+static int set_hung_task_timeout(struct wb_state *s)
+{
+	char val[32];
+	int r, seq = 0;
+
+	snprintf(val, sizeof(val), "%" PRIu64, (uint64_t)(s->o->hung_task_timeout_us / MMT_USEC_PER_SEC));
+	r = mmt_sysctl_set(mmt_inj_journal(s->inj), "/proc/sys/kernel/hung_task_timeout_secs",
+			   val, &seq);
+	mmt_undo_push(&s->sysctl_undo, seq);
+	if (r < 0)
+		return log_err_errno(r, "kernel.hung_task_timeout_secs = %s", val);
+	snprintf(s->sysctls + strlen(s->sysctls), sizeof(s->sysctls) - strlen(s->sysctls),
+		 "%skernel.hung_task_timeout_secs=%s", s->sysctls[0] ? " " : "", val);
+	return 0;
+}
+
 static int wb_start_do(struct mmt_inj *inj)
 {
 	struct wb_state *s = inj->priv;
@@ -459,6 +642,8 @@ static int wb_start_do(struct mmt_inj *inj)
 	else if (r == 0 && o->dirty_background_ratio >= 0)
 		r = set_dirty(s, "dirty_background_ratio", "dirty_background_bytes", false,
 			      (uint64_t)o->dirty_background_ratio);
+	if (r == 0 && o->hung_task_timeout_us)
+		r = set_hung_task_timeout(s);
 	if (r < 0)
 		return r;
 	return mmt_ith_start(&s->ith, wb_thread, s);
@@ -481,9 +666,10 @@ static void wb_poll(struct mmt_inj *inj, double *vals)
 	struct wb_state *s = inj->priv;
 	uint64_t v[2] = { 0, 0 };
 
-	vals[0] = vals[1] = vals[2] = NAN;
+	vals[0] = vals[1] = vals[2] = vals[3] = NAN;
 	if (!s)
 		return;
+	vals[3] = atomic_load(&s->frozen) ? 1 : 0;
 	vals[0] = (double)atomic_load(&s->written) / (1 << 20);
 	if (mmt_mon_vmstat_keys(keys, v, 2) == 2) {
 		vals[1] = (double)v[0];
@@ -541,6 +727,8 @@ static void wb_report(struct mmt_inj *inj, json_object *out)
 		json_object_object_add(out, "last_error", json_object_new_string(strerror(e)));
 	}
 	json_object_object_add(out, "stalled", json_object_new_boolean(s->stall_reported));
+	json_object_object_add(out, "freezes", json_object_new_uint64(atomic_load(&s->freezes)));
+	json_object_object_add(out, "frozen_at_stop", json_object_new_boolean(atomic_load(&s->frozen)));
 	json_object_object_add(out, "sysctls", json_object_new_string(s->sysctls));
 }
 
@@ -560,7 +748,8 @@ static bool wb_requires_nfs(const void *opts)
 const struct mmt_injector_ops mmt_injector_writeback = {
 	.version = MMT_INJECTOR_VERSION,
 	.name = "writeback",
-	.summary = "a dirtier writing page cache to ext4/xfs on loop, dm-delay, dm-flakey or NFS",
+	.summary = "a dirtier writing page cache to ext4/xfs on loop, dm-delay, dm-flakey, dm-crypt "
+		   "or NFS; or only that target, published as dir for dirty cells, frozen at will",
 	.opts = wb_opts,
 	.opts_size = sizeof(struct wb_opts),
 	.priv_size = sizeof(struct wb_state),

@@ -44,6 +44,8 @@ const struct mmt_journal_kind mmt_undo_kinds[] = {
 	{ "swapon", 1, mmt_swap_undo, NULL },
 	{ "loop", 2, mmt_loop_undo, NULL },
 	{ "dm", 1, mmt_dm_undo, NULL },
+	/* A frozen device is resumed before anything else is undone. */
+	{ "dmresume", 1, mmt_dm_undo_resume, mmt_dm_undo_resume },
 	{ "mount", 1, mmt_fs_undo_mount, NULL },
 	{ "export", 1, mmt_exec_undo_export, NULL },
 	{ "daemon", 1, mmt_exec_undo_daemon, NULL },

@@ -4,7 +4,9 @@
  * of thread in one memcg:
  *   - writers (threads 0..writers-1) write page-cache data to a file of
  *     their own under `dir` (a directory on the device under test: loop,
- *     dm-delay, dm-crypt, NFS...), chunk by chunk, wrapping at file_size,
+ *     dm-delay, dm-crypt, NFS...; "@writeback" is the mount that writeback
+ *     injector made, resolved before each spawn), chunk by chunk, wrapping
+ *     at file_size,
  *     and sync it every sync_every bytes (fsync, fdatasync or
  *     sync_file_range) or write with O_DIRECT;
  *   - faulters (the other threads) hold anonymous memory, anon_share of the
@@ -40,6 +42,8 @@
 
 #define DIRECT_ALIGN 4096     /* O_DIRECT: logical block size at most this */
 #define TOUCH_BATCH 64        /* pages between heartbeats and stop checks */
+/* The machine's consent to a run-wide OOM (kernel command line). */
+#define GLOBAL_OOM_PARAM "mmtorture.global_oom=1"
 
 enum dirty_sync { SYNC_NONE, SYNC_FSYNC, SYNC_FDATASYNC, SYNC_RANGE };
 static const char *const sync_names[] = { "none", "fsync", "fdatasync", "range", NULL };
@@ -47,7 +51,8 @@ static const char *const sync_names[] = { "none", "fsync", "fdatasync", "range",
 static const struct mmt_opt dirty_opts[] = {
 	{ .name = "dir", .type = MMT_OPT_STR, .off = offsetof(struct mmt_dirty_opts, dir),
 	  .def = "", .help = "directory on the device under test for the writers' files "
-	  "(never the results disk); required" },
+	  "(never the results disk), or @INJECTOR: the mount that injector instance "
+	  "made (e.g. @writeback); required" },
 	{ .name = "file_size", .type = MMT_OPT_SIZE,
 	  .off = offsetof(struct mmt_dirty_opts, file_size), .min = DIRECT_ALIGN,
 	  .max = 1LL << 40, .def = "64M", .help = "each writer's file; writes wrap at its end" },
@@ -67,14 +72,30 @@ static const struct mmt_opt dirty_opts[] = {
 	  .min = 1, .max = MMT_MAX_THREADS, .def = "1",
 	  .help = "writer threads; the cell's other threads are faulters" },
 	{ .name = "anon_share", .type = MMT_OPT_U64,
-	  .off = offsetof(struct mmt_dirty_opts, anon_share), .min = 0, .max = 100, .def = "90",
-	  .help = "percent of the cell's memory_max the faulters hold as anonymous memory" },
+	  .off = offsetof(struct mmt_dirty_opts, anon_share), .min = 0, .max = 400, .def = "90",
+	  .help = "percent of the cell's memory_max the faulters hold as anonymous memory; "
+	  "above 100 the excess must go to swap (the swap-on-dm job)" },
+	{ .name = "refault", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_dirty_opts, refault),
+	  .def = "false", .help = "faulters unmap and fault their share again every round, so "
+	  "the cell keeps charging new pages (an OOM kill comes whenever its page cache "
+	  "cannot be written back); else they touch it once and re-touch it" },
+	{ .name = "global_oom", .type = MMT_OPT_BOOL,
+	  .off = offsetof(struct mmt_dirty_opts, global_oom), .def = "false",
+	  .help = "the job drives the whole run (the lab VM's whole guest) into OOM: CONF "
+	  "unless the kernel command line has " GLOBAL_OOM_PARAM ", which only a throwaway "
+	  "machine should (tests/vm/run sets it)" },
 	MMT_OPT_END
 };
 
 static const struct mmt_dirty_opts *opts_of(const struct mmt_wctx *ctx)
 {
 	return ctx->opts;
+}
+
+/* Where the writers write: dir, or what its @INJECTOR reference resolved to. */
+static const char *dirty_dir(const struct mmt_dirty_opts *o)
+{
+	return o->dir_resolved[0] ? o->dir_resolved : o->dir;
 }
 
 /* Anonymous bytes one faulter holds: anon_share of memory_max, split. */
@@ -98,9 +119,9 @@ static int dirty_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo
 	if (!o->dir[0]) {
 		key = "dir";
 		why = "the dirty workload needs a directory on the device under test";
-	} else if (o->dir[0] != '/') {
+	} else if (o->dir[0] != '/' && !mmt_wl_ref(o->dir)) {
 		key = "dir";
-		why = "must be an absolute path";
+		why = "must be an absolute path or @INJECTOR";
 	} else if (o->chunk % DIRECT_ALIGN || o->file_size % DIRECT_ALIGN) {
 		key = o->chunk % DIRECT_ALIGN ? "chunk" : "file_size";
 		why = "must be a multiple of 4K";
@@ -119,6 +140,56 @@ static int dirty_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo
 	snprintf(err, err_len, "%s:%u: [cell:%s] %s: %s", cell->src.file,
 		 mmt_src_line(&cell->src, key), cell->name, key, why);
 	return -EINVAL;
+}
+
+/* Has the machine consented to a run-wide OOM?  A word of /proc/cmdline. */
+static bool global_oom_allowed(void)
+{
+	char cmdline[4096], *save = NULL;
+
+	if (mmt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return false;
+	for (char *w = strtok_r(cmdline, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+		if (!strcmp(w, GLOBAL_OOM_PARAM))
+			return true;
+	return false;
+}
+
+static int dirty_probe(const struct mmt_cell_cfg *cell, const struct mmt_topo *topo, char *why,
+		       size_t why_len)
+{
+	const struct mmt_dirty_opts *o = cell->wl_opts;
+
+	(void)topo;
+	if (!o->global_oom || global_oom_allowed())
+		return 0;
+	snprintf(why, why_len, "global_oom: this machine has not consented to a run-wide OOM "
+		 "(no %s on the kernel command line; the lab VM has it)", GLOBAL_OOM_PARAM);
+	return 1;
+}
+
+static int dirty_resolve(struct mmt_cell_cfg *cell, mmt_wl_lookup_fn lookup,
+			 void *lookup_ctx, char *why, size_t why_len)
+{
+	struct mmt_dirty_opts *o = cell->wl_opts;
+	const char *inst = mmt_wl_ref(o->dir);
+	int r;
+
+	if (!inst)
+		return 0;
+	r = lookup(lookup_ctx, inst, "dir", o->dir_resolved, sizeof(o->dir_resolved));
+	if (r == 0 && o->dir_resolved[0] != '/')
+		r = -EINVAL;
+	if (r < 0)
+		o->dir_resolved[0] = '\0';
+	if (r == -ENOENT)
+		snprintf(why, why_len, "dir = %s: the job has no injector %s", o->dir, inst);
+	else if (r == -ENODEV)
+		snprintf(why, why_len, "dir = %s: injector %s has no directory (not set up)",
+			 o->dir, inst);
+	else if (r < 0 && r != -EAGAIN)
+		snprintf(why, why_len, "dir = %s: %s", o->dir, strerror(-r));
+	return r;
 }
 
 static uint64_t dirty_footprint(const struct mmt_cell_cfg *cell)
@@ -167,7 +238,7 @@ static int writer_run(struct mmt_wctx *ctx)
 	if (posix_memalign((void **)&buf, DIRECT_ALIGN, o->chunk))
 		return -ENOMEM;
 	/* Our own file, named for the worker and thread: nothing else's. */
-	snprintf(path, sizeof(path), "%s/mmtorture-dirty-%d-%u", o->dir, (int)getpid(),
+	snprintf(path, sizeof(path), "%s/mmtorture-dirty-%d-%u", dirty_dir(o), (int)getpid(),
 		 ctx->thread);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
 		  (o->direct ? O_DIRECT : 0), 0600);
@@ -228,9 +299,10 @@ out_free:
 
 static int faulter_run(struct mmt_wctx *ctx)
 {
+	const struct mmt_dirty_opts *o = opts_of(ctx);
 	uint64_t bytes = faulter_bytes(ctx->cell), pages;
 	size_t psz = mmt_page_size();
-	unsigned char *p;
+	unsigned char *p = NULL;
 	uint64_t round = 0;
 
 	if (!bytes) {
@@ -239,17 +311,26 @@ static int faulter_run(struct mmt_wctx *ctx)
 			mmt_wctx_backoff(ctx, 100000), mmt_wctx_verified(ctx, 0);
 		return 0;
 	}
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		mmt_wctx_error(ctx, errno, "dirty: mmap %lu bytes", (unsigned long)bytes);
-		return -errno;
-	}
 	pages = bytes / psz;
 	while (!mmt_wctx_stopping(ctx)) {
+		/* The first round, and every round with refault: new pages. */
+		bool fresh = !p || o->refault;
+
+		if (p && o->refault) {
+			munmap(p, bytes);
+			p = NULL;
+		}
+		if (!p) {
+			p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED) {
+				mmt_wctx_error(ctx, errno, "dirty: mmap %lu bytes", (unsigned long)bytes);
+				return -errno;
+			}
+		}
 		for (uint64_t i = 0; i < pages && !mmt_wctx_stopping(ctx); i++) {
 			p[i * psz] = (unsigned char)(round + i + 1);
 			if ((i + 1) % TOUCH_BATCH == 0 || i + 1 == pages) {
-				if (round == 0)
+				if (fresh)
 					mmt_wctx_progress(ctx, (i % TOUCH_BATCH) + 1);
 				else
 					mmt_wctx_verified(ctx, 0);
@@ -272,6 +353,8 @@ static void dirty_describe(const struct mmt_cell_cfg *cell, json_object *out)
 	const struct mmt_dirty_opts *o = cell->wl_opts;
 
 	json_object_object_add(out, "dir", json_object_new_string(o->dir));
+	if (o->dir_resolved[0])
+		json_object_object_add(out, "dir_resolved", json_object_new_string(o->dir_resolved));
 	json_object_object_add(out, "writers", json_object_new_int64((int64_t)o->writers));
 	json_object_object_add(out, "faulters", json_object_new_int64(
 		(int64_t)(cell->o.threads > o->writers ? cell->o.threads - o->writers : 0)));
@@ -289,6 +372,9 @@ const struct mmt_workload_ops mmt_workload_dirty = {
 	.opts = dirty_opts,
 	.opts_size = sizeof(struct mmt_dirty_opts),
 	.validate = dirty_validate,
+	.probe = dirty_probe,
+	.resolve = dirty_resolve,
+	.no_placement = true,
 	.thread_footprint = dirty_footprint,
 	.thread_run = dirty_thread_run,
 	.describe = dirty_describe,

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +63,35 @@ int mmt_dm_flakey_table(const char *dev, uint64_t sectors, unsigned up_s,
 				  mmt_flakey_mode_names[mode]), len);
 }
 
+int mmt_dm_crypt_table(const char *dev, uint64_t sectors, const char *key_hex, char *buf,
+		       size_t len)
+{
+	if (!dev || !*dev || !sectors || !key_hex || strlen(key_hex) != MMT_DM_CRYPT_KEY_HEX ||
+	    strspn(key_hex, "0123456789abcdefABCDEF") != MMT_DM_CRYPT_KEY_HEX)
+		return -EINVAL;
+	return table_ret(snprintf(buf, len, "0 %" PRIu64 " crypt aes-xts-plain64 %s 0 %s 0",
+				  sectors, key_hex, dev), len);
+}
+
+int mmt_dm_crypt_key(char *ret_hex, size_t len)
+{
+	unsigned char key[MMT_DM_CRYPT_KEY_HEX / 2];
+	size_t got = 0;
+
+	if (len < MMT_DM_CRYPT_KEY_HEX + 1)
+		return -ENAMETOOLONG;
+	while (got < sizeof(key)) {
+		ssize_t n = getrandom(key + got, sizeof(key) - got, 0);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		got += n > 0 ? (size_t)n : 0;
+	}
+	for (size_t i = 0; i < sizeof(key); i++)
+		snprintf(ret_hex + 2 * i, 3, "%02x", key[i]);
+	return 0;
+}
+
 static void dm_quiet_log(int level, const char *file, int line, int dm_errno,
 			 const char *fmt, ...)
 {
@@ -104,6 +134,22 @@ static int dm_lock_bounded(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += DM_UNDO_LOCK_S;
 	return -pthread_mutex_timedlock(&dm_mutex, &ts);
+}
+
+/* A journal undo of device name: fn(name) under the bounded lock. */
+static int dm_undo_locked(const char *name, int (*fn)(const char *name))
+{
+	int r;
+
+	if (!mmt_fs_ours("dm", name))
+		return -EPERM;
+	r = dm_lock_bounded();
+	if (r < 0)
+		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
+				       "dm %s: libdevmapper held by a stuck thread", name);
+	r = fn(name);
+	dm_unlock();
+	return r;
 }
 
 /* libdevmapper keeps process-wide settings: set them once. */
@@ -300,6 +346,75 @@ static int dm_remove(const char *name)
 	return r;
 }
 
+/* DM_DEVICE_SUSPEND (noflush, nolockfs) or DM_DEVICE_RESUME of name. */
+static int dm_suspend_resume(const char *name, bool suspend)
+{
+	struct dm_task *dmt;
+	int r = 0;
+
+	dm_setup();
+	if (!dm_driver(NULL, 0))
+		return suspend ? -ENODEV : 0;
+	dmt = dm_task_create(suspend ? DM_DEVICE_SUSPEND : DM_DEVICE_RESUME);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) ||
+	    (suspend && (!dm_task_no_flush(dmt) || !dm_task_skip_lockfs(dmt)))) {
+		r = -EINVAL;
+	} else if (!dm_task_run(dmt)) {
+		r = -dm_task_get_errno(dmt);
+		if (!suspend && (r == -ENXIO || r == -ENODEV))
+			r = 0;               /* gone: nothing to resume */
+		else if (r == 0)
+			r = -EIO;
+	}
+	dm_task_destroy(dmt);
+	if (!suspend)
+		dm_task_update_nodes();
+	return r;
+}
+
+int mmt_dm_suspend(struct mmt_journal *jr, const char *name, int *ret_seq)
+{
+	int seq, r;
+
+	*ret_seq = 0;
+	if (!mmt_fs_ours("dm", name))
+		return -EPERM;
+	/* The resume first: a crash while frozen must never leave it so. */
+	seq = mmt_journal_addv(jr, "dmresume", name, NULL);
+	if (seq < 0)
+		return log_err_errno(seq, "journal dmresume %s", name);
+	*ret_seq = seq;
+	dm_lock();
+	r = dm_suspend_resume(name, true);
+	dm_unlock();
+	return r < 0 ? log_err_errno(r, "dm suspend %s", name) : 0;
+}
+
+int mmt_dm_resume(const char *name)
+{
+	int r;
+
+	if (!mmt_fs_ours("dm", name))
+		return -EPERM;
+	dm_lock();
+	r = dm_suspend_resume(name, false);
+	dm_unlock();
+	return r;
+}
+
+static int dm_resume(const char *name)
+{
+	return dm_suspend_resume(name, false);
+}
+
+int mmt_dm_undo_resume(int argc, char **argv)
+{
+	(void)argc;
+	return dm_undo_locked(argv[0], dm_resume);
+}
+
 int mmt_dm_probe(const char *target, char *why, size_t why_len)
 {
 	int r;
@@ -360,10 +475,15 @@ int mmt_dm_remove(const char *name)
 int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 		 const struct mmt_dm_params *p, char *ret_dev, size_t len, int *ret_seq)
 {
-	char table[PATH_MAX + 128];
+	char table[PATH_MAX + 256], key[MMT_DM_CRYPT_KEY_HEX + 1];
 	int r;
 
-	if (p->flakey)
+	if (p->crypt) {
+		r = mmt_dm_crypt_key(key, sizeof(key));
+		if (r == 0)
+			r = mmt_dm_crypt_table(lower, p->bytes / 512, key, table, sizeof(table));
+		explicit_bzero(key, sizeof(key));
+	} else if (p->flakey)
 		r = mmt_dm_flakey_table(lower, p->bytes / 512,
 					(unsigned)(p->up_us / MMT_USEC_PER_SEC),
 					(unsigned)(p->down_us / MMT_USEC_PER_SEC), p->flakey_mode,
@@ -378,16 +498,6 @@ int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 
 int mmt_dm_undo(int argc, char **argv)
 {
-	int r;
-
 	(void)argc;
-	if (!mmt_fs_ours("dm", argv[0]))
-		return -EPERM;
-	r = dm_lock_bounded();
-	if (r < 0)
-		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
-				       "dm %s: libdevmapper held by a stuck thread", argv[0]);
-	r = dm_remove(argv[0]);
-	dm_unlock();
-	return r;
+	return dm_undo_locked(argv[0], dm_remove);
 }

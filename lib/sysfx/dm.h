@@ -33,6 +33,17 @@ int mmt_dm_flakey_table(const char *dev, uint64_t sectors, unsigned up_s,
 			unsigned down_s, enum mmt_flakey_mode mode, char *buf,
 			size_t len);
 /*
+ * crypt:  "0 SECTORS crypt aes-xts-plain64 KEYHEX 0 DEV 0" (the arguments
+ * of drivers/md/dm-crypt.c crypt_ctr(): cipher, key, iv_offset, device,
+ * offset).  key_hex: 128 hex digits (aes-xts with two 256-bit keys).  Pure.
+ */
+#define MMT_DM_CRYPT_KEY_HEX 128
+int mmt_dm_crypt_table(const char *dev, uint64_t sectors, const char *key_hex, char *buf,
+		       size_t len);
+/* A random key for it: 64 bytes from getrandom() as 128 lowercase hex
+ * digits into ret_hex (at least MMT_DM_CRYPT_KEY_HEX + 1 bytes).  0 or -errno. */
+int mmt_dm_crypt_key(char *ret_hex, size_t len);
+/*
  * Can this kernel run dm target (e.g. "delay")?  0 yes; 1 (CONF) with why
  * saying what is missing, after trying modprobe dm-mod / dm-<target>.
  */
@@ -68,9 +79,28 @@ int mmt_dm_remove(const char *name);
  * stays) when the lock is not free within 10 s. */
 int mmt_dm_undo(int argc, char **argv);
 
-/* The dm-delay / dm-flakey knobs the swap and writeback injectors share. */
+/*
+ * Freeze NAME: DM_DEVICE_SUSPEND without flushing its queued I/O and
+ * without freezing the file system on it (`dmsetup suspend --noflush
+ * --nolockfs`): every new bio waits in device-mapper until the resume, so
+ * writers and writeback wait in the writeback path.  Journalled first as
+ * "dmresume NAME", whose undo and quiesce resume it: a replay resumes a
+ * frozen device before anything else is undone.  May block (in-flight I/O);
+ * call it from an injector's thread.  0 or -errno.
+ */
+int mmt_dm_suspend(struct mmt_journal *jr, const char *name, int *ret_seq);
+/* DM_DEVICE_RESUME of NAME; a device that is gone or not suspended is
+ * done.  0 or -errno. */
+int mmt_dm_resume(const char *name);
+/* Journal undo and quiesce of "dmresume NAME": mmt_dm_resume(), -EBUSY
+ * (the record stays) when the lock is not free within 10 s. */
+int mmt_dm_undo_resume(int argc, char **argv);
+
+/* The dm-delay / dm-flakey / dm-crypt knobs the swap and writeback
+ * injectors share. */
 struct mmt_dm_params {
 	bool flakey;                  /* dm-flakey, else dm-delay */
+	bool crypt;                   /* dm-crypt with a random key (flakey false) */
 	uint64_t bytes;               /* size of the lower device */
 	unsigned read_delay_ms, write_delay_ms;
 	uint64_t up_us, down_us;

@@ -22,7 +22,9 @@
 
 #include <cmocka.h>
 
+#include "api/run.h"
 #include "api/shared.h"
+#include "harness/registry.h"
 #include "lib/opt.h"
 #include "workloads/workloads.h"
 
@@ -180,12 +182,132 @@ static void test_faulter(void **state)
 	assert_int_equal(atomic_load(&f->stats.bytes_written), 0);
 }
 
+/* ---- dir = @INJECTOR ------------------------------------------------------ */
+
+static int lookup(void *run, const char *inst, const char *key, char *buf, size_t len)
+{
+	return mmt_run_provided(run, inst, key, buf, len);
+}
+
+/* A run with one injector instance, "writeback", of the given job. */
+static struct mmt_run *run_with_writeback(struct mmt_job *job)
+{
+	struct mmt_run *run = calloc(1, sizeof(*run));
+
+	assert_non_null(run);
+	snprintf(job->injectors[0].name, sizeof(job->injectors[0].name), "writeback");
+	job->nr_injectors = 1;
+	run->job = job;
+	pthread_mutex_init(&run->lock, NULL);
+	run->inj[0].cfg = &job->injectors[0];
+	run->inj[0].run = run;
+	run->nr_inj = 1;
+	return run;
+}
+
+/* The reference waits for the injector's mount, then resolves to it; an
+ * injector that failed, was skipped or is not in the job refuses it. */
+static void test_resolve(void **state)
+{
+	struct fixture *f = *state;
+	struct mmt_job *job = calloc(1, sizeof(*job));
+	struct mmt_run *run = run_with_writeback(job);
+	char why[512] = "";
+
+	/* A path needs nothing. */
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)), 0);
+	assert_string_equal(f->o.dir_resolved, "");
+	snprintf(f->o.dir, sizeof(f->o.dir), "@writeback");
+	assert_int_equal(mmt_workload_dirty.validate(&f->cell, NULL, why, sizeof(why)), 0);
+	/* Not published yet: the spawn waits. */
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)),
+			 -EAGAIN);
+	assert_int_equal(mmt_inj_provide(&run->inj[0], "dir", "/run/x/mnt"), 0);
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)), 0);
+	assert_string_equal(f->o.dir_resolved, "/run/x/mnt");
+	/* Published again (a new mount): the next spawn follows. */
+	assert_int_equal(mmt_inj_provide(&run->inj[0], "dir", "/run/y/mnt"), 0);
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)), 0);
+	assert_string_equal(f->o.dir_resolved, "/run/y/mnt");
+	assert_int_equal(run->nr_provided, 1);
+	/* Its set-up failed: never. */
+	assert_int_equal(mmt_inj_provide(&run->inj[0], "dir", NULL), 0);
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)),
+			 -ENODEV);
+	assert_string_equal(why, "dir = @writeback: injector writeback has no directory "
+			    "(not set up)");
+	assert_string_equal(f->o.dir_resolved, "");
+	/* Skipped on this machine (optional): never either. */
+	run->nr_provided = 0;
+	run->inj[0].skipped = true;
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)),
+			 -ENODEV);
+	/* No such injector. */
+	snprintf(f->o.dir, sizeof(f->o.dir), "@nfs");
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "dir = @nfs: the job has no injector nfs");
+	/* A published value that is no absolute path is refused. */
+	run->inj[0].skipped = false;
+	snprintf(f->o.dir, sizeof(f->o.dir), "@writeback");
+	assert_int_equal(mmt_inj_provide(&run->inj[0], "dir", "relative"), 0);
+	assert_int_equal(mmt_workload_dirty.resolve(&f->cell, lookup, run, why, sizeof(why)),
+			 -EINVAL);
+	pthread_mutex_destroy(&run->lock);
+	free(run);
+	free(job);
+}
+
+/* A reference to an injector the job lacks is a job error with its line. */
+static void test_ref_parse(void **state)
+{
+	struct mmt_job *job = calloc(1, sizeof(*job));
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(mmt_job_parse_string("t.ini", "[cell:a]\nworkload = dirty\n"
+					      "memory_max = 64M\ndir = @writeback\n",
+					      &mmt_registry, job, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.ini:4: [cell:a] dir: '@writeback' names no injector of "
+			    "the job");
+	mmt_job_free(job);
+	assert_int_equal(mmt_job_parse_string("t.ini", "[cell:a]\nworkload = dirty\n"
+					      "memory_max = 64M\ndir = @writeback\n"
+					      "[writeback]\ndirtier = 0\n",
+					      &mmt_registry, job, err, sizeof(err)), 0);
+	assert_string_equal(((struct mmt_dirty_opts *)job->cells[0].wl_opts)->dir, "@writeback");
+	mmt_job_free(job);
+	free(job);
+}
+
+/* With refault every round faults its share anew: pages grow per round. */
+static void test_faulter_refault(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t;
+	void *ret;
+
+	f->o.anon_share = 50;                  /* 4M of 8M, one faulter */
+	f->o.refault = true;
+	f->ctx.thread = 1;
+	assert_int_equal(pthread_create(&t, NULL, run_thread, f), 0);
+	wait_two_loops(f);
+	atomic_store(&f->stop, 1);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, 0);
+	/* Two whole rounds at least, each of fresh pages. */
+	assert_true(atomic_load(&f->stats.pages) >= 2 * (uint64_t)((4 << 20) / sysconf(_SC_PAGESIZE)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faulter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faulter_refault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+		cmocka_unit_test(test_ref_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

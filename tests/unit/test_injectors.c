@@ -199,6 +199,31 @@ static void test_dm_flakey_table(void **state)
 	assert_string_equal(mmt_flakey_mode_names[MMT_FLAKEY_DROP_WRITES], "drop_writes");
 }
 
+/* dm-crypt: the table of crypt_ctr() with a fresh random key each time. */
+static void test_dm_crypt_table(void **state)
+{
+	char buf[512], key[MMT_DM_CRYPT_KEY_HEX + 1], key2[MMT_DM_CRYPT_KEY_HEX + 1], want[512];
+
+	(void)state;
+	assert_int_equal(mmt_dm_crypt_key(key, sizeof(key)), 0);
+	assert_int_equal(strlen(key), MMT_DM_CRYPT_KEY_HEX);
+	assert_int_equal(strspn(key, "0123456789abcdef"), MMT_DM_CRYPT_KEY_HEX);
+	assert_int_equal(mmt_dm_crypt_key(key2, sizeof(key2)), 0);
+	assert_string_not_equal(key, key2);
+	assert_int_equal(mmt_dm_crypt_key(key2, MMT_DM_CRYPT_KEY_HEX), -ENAMETOOLONG);
+	assert_int_equal(mmt_dm_crypt_table("/dev/loop2", 1048576, key, buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "0 1048576 crypt aes-xts-plain64 %s 0 /dev/loop2 0", key);
+	assert_string_equal(buf, want);
+	/* A short or non-hex key, no sectors, no device. */
+	assert_int_equal(mmt_dm_crypt_table("/dev/loop2", 8, "abcd", buf, sizeof(buf)), -EINVAL);
+	key[5] = 'z';
+	assert_int_equal(mmt_dm_crypt_table("/dev/loop2", 8, key, buf, sizeof(buf)), -EINVAL);
+	key[5] = '0';
+	assert_int_equal(mmt_dm_crypt_table("/dev/loop2", 0, key, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(mmt_dm_crypt_table("", 8, key, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(mmt_dm_crypt_table("/dev/loop2", 8, key, buf, 64), -ENAMETOOLONG);
+}
+
 /* ---- NFS configuration -------------------------------------------------- */
 
 static void test_nfs_exports(void **state)
@@ -512,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),
 		cmocka_unit_test(test_dm_flakey_table),
+		cmocka_unit_test(test_dm_crypt_table),
 		cmocka_unit_test(test_nfs_exports),
 		cmocka_unit_test(test_nfsd_argv),
 		cmocka_unit_test(test_nfs_mount_data),
