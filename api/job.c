@@ -52,7 +52,7 @@ static const char *const foreign_oom_choices[] = { "warn", "fail", NULL };
 
 #define G(field) offsetof(struct mmt_global_opts, field)
 const struct mmt_opt mmt_global_opt_table[] = {
-	{ "duration", MMT_OPT_DURATION, G(duration_us), US(1), US(7 * 24 * 3600), "60s",
+	{ "duration", MMT_OPT_DURATION, G(duration_us), US(1), MMT_JOB_DURATION_MAX_US, "60s",
 	  NULL, "how long the workloads run" },
 	{ "seed", MMT_OPT_U64, G(seed), 0, 0, "0", NULL,
 	  "random seed; 0: derived from the clock, and recorded" },
@@ -543,6 +543,27 @@ static int section_line(struct parser *p, char *s)
 }
 
 /* The ini_reader: one line per call, counted. */
+
+/*
+ * Up to max bytes of text for an error message on one line: a control
+ * character (a form feed, a vertical tab, a carriage return...) shows as
+ * \xNN, never raw.
+ */
+static void visible(const char *text, size_t max, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; text[i] && i < max && n + 5 < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parser *p = stream;
@@ -582,9 +603,12 @@ static char *read_line(char *str, int num, void *stream)
 	/* inih would report a line that is neither a comment nor "key = value"
 	 * only at the end: say it now, and say what is wrong. */
 	if (str[0] && !strchr(";#\r\n", str[0]) && !strpbrk(str, "=:")) {
+		char shown[64 * 4 + 1];
+
 		mmt_strstrip(str);
-		fail(p, -EINVAL, p->lineno, "syntax error: '%.60s' is not 'key = value'",
-		     str);
+		str[strcspn(str, "\n")] = '\0';
+		visible(str, 60, shown, sizeof(shown));
+		fail(p, -EINVAL, p->lineno, "syntax error: '%s' is not 'key = value'", shown);
 		return NULL;
 	}
 	return str;
@@ -1036,8 +1060,12 @@ int mmt_job_find(const char *arg, char *ret_path, size_t len)
 	char path[PATH_MAX];
 	int n;
 
+	struct stat st;
+
 	if (!arg || !*arg)
 		return -ENOENT;
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (is_file(arg)) {
 		n = snprintf(ret_path, len, "%s", arg);
 		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;

@@ -16,6 +16,8 @@ struct mmt_injector_ops;
 #define MMT_MAX_INJECTORS 32
 #define MMT_MAX_KEYS 64
 #define MMT_NAME_LEN 48
+/* The longest run: the job key `duration` and `run -t` (microseconds, 168h). */
+#define MMT_JOB_DURATION_MAX_US (7ULL * 24 * 3600 * 1000000)
 
 /* Where a section and each of its keys came from, for error messages. */
 struct mmt_src {
@@ -169,7 +171,8 @@ int mmt_job_cell_expect_oom(const struct mmt_job *job,
 #define MMT_CELL_OOM_SCORE_ADJ_INHERIT (-1001)
 #define MMT_CELL_EXPECT_OOM_INHERIT (-1)
 
-/* Resolve a job argument: a path, or a built-in name ("default"). */
+/* Resolve a job argument: a path, or a built-in name ("default").  0,
+ * -ENOENT (neither), -EISDIR (a directory), -ENAMETOOLONG. */
 int mmt_job_find(const char *arg, char *ret_path, size_t len);
 /* Directory of the built-in jobs. */
 const char *mmt_job_dir(void);

@@ -68,15 +68,86 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: mmtorture run [JOB...] [-t DURATION] [--seed N] [--results DIR]\n"
 		"                     [--repeat N | --until-fail [--max-runs N]] [--wait-lock DURATION]\n"
-		"                     [--ktap | --no-ktap]\n"
+		"                     [--ktap | --no-ktap] [--cleanup-stale | --allow-stale]\n"
 		"JOB is a job file or the name of a built-in job (see `mmtorture list`);\n"
 		"without one, the built-in job \"default\" runs.\n"
 		"At the end, the KTAP of all runs (one subtest per run when there are\n"
 		"several) goes to stdout with --ktap, or when stdout is not a terminal\n"
 		"(a console LAVA or KernelCI parses), unless --no-ktap.\n"
+		"A run refuses to start (exit 129) while a journal of an earlier run of\n"
+		"this boot is not fully replayed (a crashed run: see `mmtorture cleanup`);\n"
+		"--cleanup-stale replays those journals first, --allow-stale starts anyway\n"
+		"(changed settings are still restored right: the ledger keeps the pristine\n"
+		"values).\n"
 		"Exit: 0 PASS, 1 FAIL, 125 CONF/BROK (git bisect run: skip); errors that\n"
 		"abort a git bisect run: 128 usage or job file, 129 run lock held or\n"
-		"not takeable, results directory not writable.\n");
+		"not takeable, results directory not writable, unreplayed journals.\n");
+}
+
+/*
+ * Replay one journal (a file that is gone is done); drop it from the index
+ * of live journals once nothing in it is left to undo.  Says what it did
+ * in one line.  Returns the number of records that could not be undone,
+ * or -errno when the journal cannot be read.
+ */
+static int replay_journal(const char *path)
+{
+	struct mmt_journal_summary sum;
+	char alone[64] = "";
+	int r;
+
+	if (access(path, F_OK) < 0) {
+		mmt_journal_index_drop(path);
+		return 0;
+	}
+	r = mmt_journal_replay(path, mmt_undo_kinds, &sum);
+	if (sum.left_alone)
+		snprintf(alone, sizeof(alone), "; %d record%s not ours (any more): left alone",
+			 sum.left_alone, sum.left_alone == 1 ? "" : "s");
+	if (r < 0)
+		log_err("%s: %s", path, strerror(-r));
+	else if (r > 0)
+		log_err("%s: %d undo step%s failed%s", path, r, r == 1 ? "" : "s", alone);
+	else
+		log_info("%s: clean%s", path, alone);
+	if (r == 0 && mmt_journal_pending(path) == 0)
+		mmt_journal_index_drop(path);
+	return r;
+}
+
+/*
+ * The journals of this boot's earlier runs that still hold something to
+ * undo (a crashed run).  With replay, replay them now.  Returns how many
+ * are (still) not fully replayed, each named on stderr.
+ */
+static int check_stale(bool replay)
+{
+	char **paths = NULL;
+	size_t nr = 0;
+	int stale = 0, r;
+
+	r = mmt_journal_index_list(&paths, &nr);
+	if (r < 0)
+		log_warn("index of journals %s: %s", mmt_journal_index_dir(), strerror(-r));
+	for (size_t i = 0; i < nr; i++) {
+		r = mmt_journal_pending(paths[i]);
+		if (r == -ENOENT)
+			mmt_journal_index_drop(paths[i]);
+		if (r > 0 && replay)
+			r = replay_journal(paths[i]) == 0 ? mmt_journal_pending(paths[i]) : 1;
+		if (r > 0) {
+			log_err("the journal %s of an earlier run of this boot is not replayed",
+				paths[i]);
+			stale++;
+		}
+		free(paths[i]);
+	}
+	free(paths);
+	if (stale)
+		log_err("not starting over %d unreplayed journal%s: run `mmtorture cleanup` "
+			"(or `run --cleanup-stale`; `--allow-stale` starts anyway)",
+			stale, stale == 1 ? "" : "s");
+	return stale;
 }
 
 /* Wilson score interval for k failures in n runs. */
@@ -294,10 +365,13 @@ int mmt_cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "ktap", no_argument, NULL, 'K' },
 		{ "no-ktap", no_argument, NULL, 'N' },
+		{ "cleanup-stale", no_argument, NULL, 'C' },
+		{ "allow-stale", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum { KTAP_AUTO, KTAP_YES, KTAP_NO } ktap = KTAP_AUTO;
+	enum { STALE_REFUSE, STALE_CLEANUP, STALE_ALLOW } stale = STALE_REFUSE;
 	struct mmt_run_args args = { 0 };
 	struct run_list done = { 0 };
 	struct progress prog;
@@ -323,8 +397,10 @@ int mmt_cmd_run(int argc, char **argv)
 		switch (c) {
 		case 't':
 			if (mmt_parse_duration_us(optarg, &args.duration_us) < 0 ||
-			    args.duration_us < MMT_USEC_PER_SEC) {
-				log_err("-t %s: not a duration of at least 1s (e.g. 30s, 2m)", optarg);
+			    args.duration_us < MMT_USEC_PER_SEC ||
+			    args.duration_us > MMT_JOB_DURATION_MAX_US) {
+				log_err("-t %s: not a duration from 1s to 168h (e.g. 30s, 2m)",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -368,6 +444,14 @@ int mmt_cmd_run(int argc, char **argv)
 		case 'N':
 			ktap = KTAP_NO;
 			break;
+		case 'C':
+		case 'A':
+			if (stale != STALE_REFUSE && stale != (c == 'C' ? STALE_CLEANUP : STALE_ALLOW)) {
+				log_err("--cleanup-stale and --allow-stale exclude each other");
+				return EXIT_USAGE;
+			}
+			stale = c == 'C' ? STALE_CLEANUP : STALE_ALLOW;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -398,7 +482,14 @@ int mmt_cmd_run(int argc, char **argv)
 	for (unsigned i = 0; i < nr_jobs; i++) {
 		char path[PATH_MAX];
 
-		if (mmt_job_find(job_args[i], path, sizeof(path)) < 0) {
+		int r = mmt_job_find(job_args[i], path, sizeof(path));
+
+		if (r == -EISDIR) {
+			log_err("job %s: is a directory, not a job file", job_args[i]);
+			exit_code = EXIT_USAGE;
+			goto out_jobs;
+		}
+		if (r < 0) {
 			log_err("job %s: no such file, and no built-in job of that name in %s",
 				job_args[i], mmt_job_dir());
 			exit_code = EXIT_USAGE;
@@ -433,6 +524,11 @@ int mmt_cmd_run(int argc, char **argv)
 		if (geteuid() != 0)
 			log_err("mmtorture run needs root");
 		goto out_topo;
+	}
+	/* Under the lock, so that no cleanup or run changes the index now. */
+	if (stale != STALE_ALLOW && check_stale(stale == STALE_CLEANUP) > 0) {
+		exit_code = MMT_EXIT_MACHINE;
+		goto out_unlock;
 	}
 
 	for (unsigned i = 0; i < nr_jobs; i++) {
@@ -814,19 +910,11 @@ int mmt_cmd_list(int argc, char **argv)
 static int replay_dir(const char *dir)
 {
 	char path[PATH_MAX];
-	int r;
 
 	snprintf(path, sizeof(path), "%s/journal", dir);
 	if (access(path, F_OK) < 0)
 		return 0;
-	r = mmt_journal_replay(path, mmt_undo_kinds);
-	if (r < 0)
-		log_err("%s: %s", path, strerror(-r));
-	else if (r > 0)
-		log_err("%s: %d undo step%s failed", path, r, r == 1 ? "" : "s");
-	else
-		log_info("%s: clean", path);
-	return r;
+	return replay_journal(path);
 }
 
 /* Leftover "mmtorture-*" cgroups: ours by name, so safe to remove. */
@@ -872,7 +960,9 @@ int mmt_cmd_cleanup(int argc, char **argv)
 
 	static const char usage[] =
 		"usage: mmtorture cleanup [--wait-lock DURATION] [RUNDIR...]\n"
-		"Replays the journal of each RUNDIR (default: every run under ./runs),\n"
+		"Replays the journal of each RUNDIR (default: every journal of this boot\n"
+		"in the index " MMT_JOURNAL_INDEX_DIR ", newest first, then every run\n"
+		"under ./runs),\n"
 		"then removes leftover mmtorture-* cgroups.  Refuses while a run is active\n"
 		"(exit 129, naming its holder), or waits for it up to --wait-lock or\n"
 		"MMT_WAIT_LOCK (e.g. 10m).\n";
@@ -933,7 +1023,22 @@ int mmt_cmd_cleanup(int argc, char **argv)
 		}
 	} else {
 		struct dirent **names = NULL;
-		int n = scandir("runs", &names, NULL, alphasort);
+		char **paths = NULL;
+		size_t nr = 0;
+		int n, r;
+
+		r = mmt_journal_index_list(&paths, &nr);
+		if (r < 0) {
+			log_err("index of journals %s: %s", mmt_journal_index_dir(), strerror(-r));
+			bad++;
+		}
+		for (size_t i = nr; i-- > 0;) {
+			if (replay_journal(paths[i]) != 0)
+				bad++;
+			free(paths[i]);
+		}
+		free(paths);
+		n = scandir("runs", &names, NULL, alphasort);
 
 		for (int i = n - 1; i >= 0; i--) {
 			char dir[PATH_MAX];

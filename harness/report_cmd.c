@@ -86,7 +86,9 @@ static int write_page(const char *path, const char *html)
 		return mmt_write_all(STDOUT_FILENO, html, strlen(html));
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Never through a symlink planted in a run directory; rename()
+	 * replaces a link at path itself, and does not follow it. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	r = mmt_write_all(fd, html, strlen(html));

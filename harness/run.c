@@ -167,6 +167,8 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 		mmt_cell_worker_main(run, c, o->msg_wfd[c->index]);
 	}
 	close(go[0]);
+	/* Placed before it may run: in its cgroup, at its oom_score_adj
+	 * (the worker checks both before it touches memory). */
 	r = mmt_cg_attach(c->cg, pid);
 	if (r < 0) {
 		close(go[1]);
@@ -174,6 +176,17 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 		waitpid(pid, NULL, 0);
 		return log_err_errno(r, "cell %s: attach worker %d to %s",
 				     c->cfg->name, (int)pid, c->cg_name);
+	}
+	r = mmt_worker_set_oom_score_adj(pid, c->oom_score_adj);
+	if (r < 0) {
+		close(go[1]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		mmt_run_finding(run, MMT_F_HARNESS,
+				"cell %s: cannot set the worker's oom_score_adj to %d: %s%s",
+				c->cfg->name, c->oom_score_adj, strerror(-r),
+				r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+		return r;
 	}
 	atomic_store(&c->pid, pid);
 	c->state = MMT_CELL_RUNNING;
@@ -904,7 +917,7 @@ static int teardown_blocking(struct mmt_run *run)
 	mmt_cg_destroy(run->top);
 	/* The journal is the safety net: whatever is still there goes now. */
 	mmt_run_path(run, "journal", path, sizeof(path));
-	return mmt_journal_replay(path, mmt_undo_kinds);
+	return mmt_journal_replay(path, mmt_undo_kinds, NULL);
 }
 
 /* How long teardown may take before the run leaves it to `mmtorture cleanup`. */
@@ -1023,6 +1036,8 @@ static void teardown(struct orch *o)
 		if (r > 0)
 			mmt_run_finding(run, MMT_F_HARNESS,
 					"cleanup left something behind: see %s", path);
+		else if (mmt_journal_pending(path) == 0)
+			mmt_journal_index_drop(path);   /* nothing left to undo */
 	}
 	for (unsigned i = 0; i < run->nr_cells; i++)
 		run->cells[i].cg = NULL;
@@ -1231,8 +1246,16 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 
 	mmt_run_path(run, "journal", path, sizeof(path));
 	r = mmt_journal_open(path, mmt_undo_kinds, &run->jr);
+	if (r == 0)
+		r = mmt_journal_set_owner(run->jr, run->id);
+	/* In the index before the first record, so that no later run
+	 * starts over a crash of this one unnoticed (mmtorture run). */
+	if (r == 0)
+		r = mmt_journal_index_add(path);
 	if (r < 0) {
 		mmt_run_finding(run, MMT_F_HARNESS, "journal %s: %s", path, strerror(-r));
+		if (run->jr)
+			goto out_teardown;
 		goto out_verdict;
 	}
 	r = setup_fds(o);

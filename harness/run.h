@@ -5,7 +5,9 @@
 /* One run of one job, end to end: the orchestrator's entry points. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "api/run.h"
 #include "lib/topo.h"
@@ -46,6 +48,24 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 				 const struct mmt_run_args *args,
 				 enum mmt_verdict_kind *ret_verdict, char *ret_dir,
 				 size_t dir_len);
+
+/*
+ * The placement of a worker (worker.c).  The orchestrator attaches a new
+ * worker to its cgroup and sets its oom_score_adj (/proc/PID/oom_score_adj;
+ * lowering it needs CAP_SYS_RESOURCE: -EACCES) before it lets it run; the
+ * worker checks both before it touches memory and gives up (a worker
+ * error) if either is wrong, so that no OOM kill ever meets a worker at the
+ * wrong place.  0 or -errno.
+ */
+int mmt_worker_set_oom_score_adj(pid_t pid, int adj);
+/* Pure: do /proc/self/oom_score_adj's text ADJ_TEXT and /proc/self/cgroup's
+ * text CGROUP_TEXT (every line of the memory controller, or the v2 line,
+ * ends in /CG_NAME) place the worker at adj in cg_name?  0 with why set to
+ * "placed: ...", or -EPERM with why set to what is wrong. */
+int mmt_worker_placement_ok(const char *adj_text, const char *cgroup_text, int adj,
+			    const char *cg_name, char *why, size_t why_len);
+/* The same for the calling process. */
+int mmt_worker_check_placement(int adj, const char *cg_name, char *why, size_t why_len);
 
 /* The worker process body (worker.c): never returns. */
 void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,15 @@ static void capture_stall(struct orch *o, struct mmt_cell_rt *c, pid_t pid,
 	char name[128], path[PATH_MAX], src[128], buf[16384];
 	bool sysrq_w = false;
 	FILE *f;
+	int fd;
 
 	snprintf(name, sizeof(name), "stall-%s-%d-%u.txt", c->cfg->name, tid, c->spawns);
 	mmt_run_path(run, name, path, sizeof(path));
-	f = fopen(path, "we");
+	/* Nothing in the run directory is followed through a symlink. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (f) {
 		static const char *const files[] = { "stack", "wchan", "status" };
 

@@ -83,6 +83,91 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+int mmt_worker_set_oom_score_adj(pid_t pid, int adj)
+{
+	char path[64], val[16];
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	snprintf(val, sizeof(val), "%d", adj);
+	return mmt_write_file(path, val);
+}
+
+int mmt_worker_placement_ok(const char *adj_text, const char *cgroup_text, int adj,
+			    const char *cg_name, char *why, size_t why_len)
+{
+	const char *l = cgroup_text;
+	int64_t now;
+	int lines = 0, in = 0;
+
+	if (mmt_parse_i64(adj_text, &now) < 0 || now != adj) {
+		snprintf(why, why_len, "oom_score_adj is %.16s, not %d", adj_text, adj);
+		return -EPERM;
+	}
+	/* proc(5) /proc/pid/cgroup: "ID:CONTROLLERS:PATH" per hierarchy, and
+	 * "0::PATH" for cgroup v2.  The v1 memory line when there is one, else
+	 * the v2 line; its PATH ends in /<cg_name>. */
+	for (int pass = 0; pass < 2 && !lines; pass++) {
+		for (l = cgroup_text; l && *l;) {
+			const char *nl = strchr(l, '\n');
+			char line[1024], *ctrls, *path;
+			size_t n, cn = strlen(cg_name);
+
+			snprintf(line, sizeof(line), "%.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
+			l = nl ? nl + 1 : NULL;
+			ctrls = strchr(line, ':');
+			path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+			if (!path)
+				continue;
+			*path++ = '\0';
+			ctrls++;
+			if (pass == 0 ? !strstr(ctrls, "memory") : *ctrls != '\0')
+				continue;
+			lines++;
+			n = strlen(path);
+			if (n > cn && !strcmp(path + n - cn, cg_name) && path[n - cn - 1] == '/')
+				in++;
+		}
+	}
+	if (!lines || in != lines) {
+		snprintf(why, why_len, "not in its memory cgroup %s", cg_name);
+		return -EPERM;
+	}
+	snprintf(why, why_len, "placed: oom_score_adj %d, cgroup %s", adj, cg_name);
+	return 0;
+}
+
+int mmt_worker_check_placement(int adj, const char *cg_name, char *why, size_t why_len)
+{
+	char adj_text[32], cg[4096];
+	ssize_t n;
+
+	n = mmt_read_file("/proc/self/oom_score_adj", adj_text, sizeof(adj_text));
+	if (n >= 0)
+		n = mmt_read_file("/proc/self/cgroup", cg, sizeof(cg));
+	if (n < 0) {
+		snprintf(why, why_len, "cannot read its placement: %s", strerror((int)-n));
+		return (int)n;
+	}
+	mmt_strstrip(adj_text);
+	return mmt_worker_placement_ok(adj_text, cg, adj, cg_name, why, why_len);
+}
+
+/* Tell the orchestrator where the worker runs (an event "note"). */
+static void note_placement(int msg_fd, const char *text)
+{
+	struct mmt_wmsg m = {
+		.type = MMT_WMSG_NOTE,
+		.thread = -1,
+		.tid = (int32_t)syscall(SYS_gettid),
+		.node = -1,
+		.ts_us = mmt_now_us(),
+	};
+	struct mmt_wctx ctx = { .thread = -1, .msg_fd = msg_fd };
+
+	snprintf(m.text, sizeof(m.text), "%s", text);
+	mmt_wctx_send(&ctx, &m);
+}
+
 void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
 			  int msg_wfd)
 {
@@ -90,9 +175,9 @@ void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
 	struct worker_thread *wts;
 	struct sigaction sa = { .sa_handler = on_term };
 	sigset_t all;
-	char name[16], adj[16];
+	char name[16], why[160];
 	unsigned nr = (unsigned)cfg->o.threads, started = 0;
-	int failed = 0;
+	int failed = 0, r;
 
 	/* The orchestrator's event loop may run at a raised priority
 	 * (run.c): a worker never does. */
@@ -118,9 +203,15 @@ void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
 		_exit(111);
 	snprintf(name, sizeof(name), "mmt-%s", cfg->name);
 	prctl(PR_SET_NAME, name);
-	snprintf(adj, sizeof(adj), "%d", cell->oom_score_adj);
-	if (mmt_write_file("/proc/self/oom_score_adj", adj) < 0)
-		log_warn("cell %s: cannot set oom_score_adj %s", cfg->name, adj);
+	/* Nothing is allocated before the placement is checked. */
+	r = mmt_worker_check_placement(cell->oom_score_adj, cell->cg_name, why, sizeof(why));
+	if (r < 0) {
+		struct mmt_wctx ctx = { .thread = -1, .msg_fd = msg_wfd };
+
+		send_error(&ctx, r, why);
+		_exit(113);
+	}
+	note_placement(msg_wfd, why);
 
 	if (nr > MMT_MAX_THREADS)
 		nr = MMT_MAX_THREADS;

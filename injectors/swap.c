@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -133,7 +134,11 @@ static int swap_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job
 			 char *err, size_t err_len)
 {
 	const struct swap_opts *o = cfg->opts;
+	struct stat st;
 
+	/* A missing dir is the probe's (CONF); a file there is a job error. */
+	if (o->dir[0] && stat(o->dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return mmt_svc_verr(cfg, "dir", err, err_len, "%s is not a directory", o->dir);
 	if (o->churn_us && o->churn_us < MMT_USEC_PER_SEC)
 		return mmt_svc_verr(cfg, "churn", err, err_len,
 				    "churn below 1s leaves no time to swap; allowed 0 or >= 1s");

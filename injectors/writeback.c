@@ -582,30 +582,17 @@ out_teardown:
 static int set_dirty(struct wb_state *s, const char *ratio, const char *bytes,
 		     bool set_bytes, uint64_t value)
 {
-	char rp[64], bp[64], val[32], old[32];
-	const char *name;
-	uint64_t rv = 0, bv = 0, undo_v;
-	int r, seq;
+	char rp[64], bp[64];
+	int r, seq = 0;
 
 	snprintf(rp, sizeof(rp), "/proc/sys/vm/%s", ratio);
 	snprintf(bp, sizeof(bp), "/proc/sys/vm/%s", bytes);
-	r = mmt_read_u64(rp, &rv);
-	if (r == 0)
-		r = mmt_read_u64(bp, &bv);
-	if (r < 0)
-		return log_err_errno(r, "read vm.%s/vm.%s", ratio, bytes);
-	mmt_sysctl_dirty_undo(rp, rv, bp, bv, &name, &undo_v);
-	snprintf(old, sizeof(old), "%" PRIu64, undo_v);
-	seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl", name, old, NULL);
-	if (seq < 0)
-		return log_err_errno(seq, "journal sysctl %s", name);
+	r = mmt_sysctl_set_dirty(mmt_inj_journal(s->inj), rp, bp, set_bytes, value, &seq);
 	mmt_undo_push(&s->sysctl_undo, seq);
-	snprintf(val, sizeof(val), "%" PRIu64, value);
-	r = mmt_write_file(set_bytes ? bp : rp, val);
 	if (r < 0)
-		return log_err_errno(r, "write vm.%s = %s", set_bytes ? bytes : ratio, val);
+		return r;
 	snprintf(s->sysctls + strlen(s->sysctls), sizeof(s->sysctls) - strlen(s->sysctls),
-		 "%svm.%s=%s", s->sysctls[0] ? " " : "", set_bytes ? bytes : ratio, val);
+		 "%svm.%s=%" PRIu64, s->sysctls[0] ? " " : "", set_bytes ? bytes : ratio, value);
 	return 0;
 }
 

@@ -18,11 +18,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/journal.h"
 #include "lib/log.h"
+#include "lib/sysfx/ident.h"
 #include "lib/util.h"
 
 #define MAX_ARGS 16
@@ -33,6 +37,7 @@ struct mmt_journal {
 	int fd;
 	int next_seq;
 	char *path;
+	char owner[128];
 };
 
 struct record {
@@ -182,6 +187,13 @@ static bool is_done(const struct record *recs, size_t nr, int seq)
 	return false;
 }
 
+/* The whole journal, never through a symlink (one planted in a shared
+ * results directory must not feed a replay another file's records). */
+static ssize_t read_journal(const char *path, char **ret_text)
+{
+	return mmt_read_file_alloc_flags(path, O_NOFOLLOW, ret_text);
+}
+
 /* ------------------------------------------------------------------------ */
 /* writing                                                                  */
 
@@ -206,13 +218,13 @@ int mmt_journal_open(const char *path, const struct mmt_journal_kind *kinds,
 	pthread_mutex_init(&jr->lock, NULL);
 	jr->kinds = kinds;
 	jr->next_seq = 1;
-	jr->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	jr->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (jr->fd < 0) {
 		r = -errno;
 		goto out_free;
 	}
 	/* Resume the numbering of an existing journal. */
-	n = mmt_read_file_alloc(path, &text);
+	n = read_journal(path, &text);
 	if (n < 0) {
 		r = (int)n;
 		goto out_free;
@@ -320,6 +332,20 @@ int mmt_journal_addv(struct mmt_journal *jr, const char *kind, ...)
 	return mmt_journal_add(jr, kind, argc, argv);
 }
 
+int mmt_journal_set_owner(struct mmt_journal *jr, const char *owner)
+{
+	if (!jr || !owner || !*owner || strlen(owner) >= sizeof(jr->owner) ||
+	    strpbrk(owner, "\n\r"))
+		return -EINVAL;
+	snprintf(jr->owner, sizeof(jr->owner), "%s", owner);
+	return 0;
+}
+
+const char *mmt_journal_owner(const struct mmt_journal *jr)
+{
+	return jr && jr->owner[0] ? jr->owner : NULL;
+}
+
 static int mark_done(struct mmt_journal *jr, int seq)
 {
 	char buf[16];
@@ -356,7 +382,7 @@ static int run_undo(const struct mmt_journal_kind *kinds, struct record *rec)
 	if (r < 0)
 		return log_err_errno(r, "journal: undo %d %s %s", rec->seq, rec->kind,
 				     rec->argc ? rec->argv[0] : "");
-	return 0;
+	return r == MMT_JOURNAL_LEFT_ALONE ? r : 0;
 }
 
 static int load(const char *path, char **ret_text, struct record **ret_recs,
@@ -365,7 +391,7 @@ static int load(const char *path, char **ret_text, struct record **ret_recs,
 	ssize_t n;
 	int r;
 
-	n = mmt_read_file_alloc(path, ret_text);
+	n = read_journal(path, ret_text);
 	if (n < 0)
 		return (int)n;
 	r = parse(*ret_text, ret_recs, ret_nr);
@@ -374,14 +400,36 @@ static int load(const char *path, char **ret_text, struct record **ret_recs,
 	return r;
 }
 
-int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds)
+int mmt_journal_pending(const char *path)
 {
+	struct record *recs = NULL;
+	char *text = NULL;
+	size_t nr = 0, i;
+	int r;
+
+	r = load(path, &text, &recs, &nr);
+	if (r < 0)
+		return r;
+	for (i = 0; i < nr && r == 0; i++)
+		if (strcmp(recs[i].kind, "done") && !is_done(recs, nr, recs[i].seq))
+			r = 1;
+	free(recs);
+	free(text);
+	return r;
+}
+
+int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds,
+		       struct mmt_journal_summary *ret)
+{
+	struct mmt_journal_summary sum = { 0 };
 	struct mmt_journal *jr = NULL;
 	struct record *recs = NULL;
 	char *text = NULL;
-	int failed = 0, r;
 	size_t nr = 0, i;
+	int r;
 
+	if (ret)
+		*ret = sum;
 	if (!kinds)
 		return -EINVAL;
 	r = load(path, &text, &recs, &nr);
@@ -409,17 +457,25 @@ int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds)
 
 		if (strcmp(rec->kind, "done") == 0 || is_done(recs, nr, rec->seq))
 			continue;
-		if (run_undo(kinds, rec) < 0) {
-			failed++;
+		sum.live++;
+		r = run_undo(kinds, rec);
+		if (r < 0) {
+			sum.failed++;
 			continue;
 		}
+		if (r == MMT_JOURNAL_LEFT_ALONE)
+			sum.left_alone++;
+		else
+			sum.undone++;
 		if (jr)
 			mark_done(jr, rec->seq);
 	}
 	mmt_journal_close(jr);
 	free(recs);
 	free(text);
-	return failed;
+	if (ret)
+		*ret = sum;
+	return sum.failed;
 }
 
 int mmt_journal_undo(struct mmt_journal *jr, int seq)
@@ -443,11 +499,204 @@ int mmt_journal_undo(struct mmt_journal *jr, int seq)
 			break;
 		}
 		r = run_undo(jr->kinds, &recs[i]);
-		if (r == 0)
+		if (r >= 0)
 			r = mark_done(jr, seq) < 0 ? -EIO : 0;
 		break;
 	}
 	free(recs);
 	free(text);
 	return r;
+}
+
+int mmt_journal_drop(struct mmt_journal *jr, int seq)
+{
+	if (!jr || seq <= 0)
+		return -EINVAL;
+	return mark_done(jr, seq) < 0 ? -EIO : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the index of live journals                                               */
+
+const char *mmt_journal_index_dir(void)
+{
+	const char *env = getenv("MMT_JOURNAL_INDEX");
+
+	return env && *env ? env : MMT_JOURNAL_INDEX_DIR;
+}
+
+/* The entry of an absolute journal path: a 64-bit FNV-1a hash in hex. */
+static void index_entry(const char *abs, char *buf, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *p = abs; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, len, "%s/%016llx", mmt_journal_index_dir(), (unsigned long long)h);
+}
+
+/* The journal's absolute path, whether or not the file exists yet. */
+static int absolute(const char *journal, char *buf, size_t len)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(journal, '/');
+
+	if (realpath(journal, real)) {
+		snprintf(buf, len, "%s", real);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - journal) : 1,
+		 slash ? journal : ".");
+	if (slash == journal)
+		snprintf(dir, sizeof(dir), "/");
+	if (!realpath(dir, real))
+		return -errno;
+	if ((size_t)snprintf(buf, len, "%s/%s", strcmp(real, "/") ? real : "",
+			     slash ? slash + 1 : journal) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int mmt_journal_index_add(const char *journal)
+{
+	char abs[PATH_MAX], entry[PATH_MAX], boot[MMT_BOOT_ID_MAX];
+	char text[PATH_MAX + 128], tmp[PATH_MAX + 16];
+	int fd, r;
+
+	r = absolute(journal, abs, sizeof(abs));
+	if (r < 0)
+		return r;
+	if (strchr(abs, '\n'))
+		return -EINVAL;
+	r = mmt_mkdir_p(mmt_journal_index_dir(), 0700);
+	if (r < 0)
+		return r;
+	mmt_ident_boot_id(boot, sizeof(boot));
+	index_entry(abs, entry, sizeof(entry));
+	snprintf(text, sizeof(text), "boot %s\njournal %s\n", boot, abs);
+	/* Whole or not at all: a tmp file renamed into place. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", entry);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	r = mmt_write_all(fd, text, strlen(text));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && rename(tmp, entry) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int mmt_journal_index_drop(const char *journal)
+{
+	char abs[PATH_MAX], entry[PATH_MAX];
+	int r = absolute(journal, abs, sizeof(abs));
+
+	if (r < 0)
+		return r;
+	index_entry(abs, entry, sizeof(entry));
+	if (unlink(entry) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Read one entry: its journal if of this boot, else -ESTALE. */
+static int index_read(const char *entry, const char *this_boot, char *ret, size_t len)
+{
+	char text[PATH_MAX + 128], *journal, *boot;
+	ssize_t n = mmt_read_file(entry, text, sizeof(text));
+
+	if (n < 0)
+		return (int)n;
+	boot = strstr(text, "boot ");
+	journal = strstr(text, "\njournal ");
+	if (!boot || !journal)
+		return -EINVAL;
+	boot += 5;
+	journal += 9;
+	journal[strcspn(journal, "\n")] = '\0';
+	if (strncmp(boot, this_boot, strlen(this_boot)) || boot[strlen(this_boot)] != '\n')
+		return -ESTALE;
+	snprintf(ret, len, "%s", journal);
+	return 0;
+}
+
+int mmt_journal_index_list(char ***ret_paths, size_t *ret_nr)
+{
+	const char *dir = mmt_journal_index_dir();
+	char boot[MMT_BOOT_ID_MAX], entry[PATH_MAX], journal[PATH_MAX];
+	struct { char *path; long long mtime; } *items = NULL;
+	struct dirent **names = NULL;
+	char **paths = NULL;
+	size_t nr = 0;
+	int n, r = 0;
+
+	*ret_paths = NULL;
+	*ret_nr = 0;
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	mmt_ident_boot_id(boot, sizeof(boot));
+	items = calloc((size_t)n + 1, sizeof(*items));
+	if (!items)
+		r = -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		int e;
+
+		if (r == 0 && names[i]->d_name[0] != '.' && !strchr(names[i]->d_name, '.')) {
+			snprintf(entry, sizeof(entry), "%s/%s", dir, names[i]->d_name);
+			e = index_read(entry, boot, journal, sizeof(journal));
+
+			if (e == -ESTALE || e == -EINVAL) {
+				log_debug("journal index: %s is of another boot or unreadable: dropped",
+					  entry);
+				unlink(entry);
+			} else if (e == 0 && stat(entry, &st) == 0) {
+				items[nr].path = strdup(journal);
+				items[nr].mtime = (long long)st.st_mtim.tv_sec * 1000000000LL +
+						  st.st_mtim.tv_nsec;
+				if (!items[nr].path)
+					r = -ENOMEM;
+				else
+					nr++;
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	/* Oldest first: the order the runs started in. */
+	for (size_t i = 1; i < nr; i++)
+		for (size_t j = i; j > 0 && items[j - 1].mtime > items[j].mtime; j--) {
+			char *p = items[j].path;
+			long long m = items[j].mtime;
+
+			items[j] = items[j - 1];
+			items[j - 1].path = p;
+			items[j - 1].mtime = m;
+		}
+	if (r == 0) {
+		paths = calloc(nr + 1, sizeof(*paths));
+		if (!paths)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		if (paths)
+			paths[i] = items[i].path;
+		else
+			free(items[i].path);
+	}
+	free(items);
+	if (r < 0) {
+		free(paths);
+		return r;
+	}
+	*ret_paths = paths;
+	*ret_nr = nr;
+	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "lib/ledger.h"
 #include "lib/log.h"
+#include "lib/sysfx/ident.h"
 #include "lib/util.h"
 
 #define MAX_HOLDERS 64
@@ -32,13 +33,6 @@ const char *mmt_ledger_dir(void)
 	const char *env = getenv("MMT_LEDGER_DIR");
 
 	return env && *env ? env : MMT_LEDGER_DIR;
-}
-
-static void boot_id(char *buf, size_t len)
-{
-	if (mmt_read_file("/proc/sys/kernel/random/boot_id", buf, len) < 0)
-		snprintf(buf, len, "unknown");
-	mmt_strstrip(buf);
 }
 
 /* "/proc/sys/vm/dirty_bytes" -> "%2Fproc%2Fsys%2Fvm%2Fdirty_bytes" */
@@ -169,7 +163,7 @@ static int entry_read_current(int dfd, const char *name, struct entry *e)
 
 	if (r < 0)
 		return r;
-	boot_id(boot, sizeof(boot));
+	mmt_ident_boot_id(boot, sizeof(boot));
 	if (strcmp(e->boot, boot)) {
 		log_debug("ledger: %s is of boot %s, not this one: dropped", name, e->boot);
 		unlinkat(dfd, name, 0);
@@ -201,7 +195,7 @@ int mmt_ledger_acquire(const char *knob, const char *run_id, const char *current
 	r = entry_read_current(dfd, name, &e);
 	if (r == -ENOENT) {
 		memset(&e, 0, sizeof(e));
-		boot_id(e.boot, sizeof(e.boot));
+		mmt_ident_boot_id(e.boot, sizeof(e.boot));
 		snprintf(e.pristine, sizeof(e.pristine), "%s", current);
 		r = 0;
 	}

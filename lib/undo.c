@@ -41,6 +41,7 @@ static int quiesce_cgroup(int argc, char **argv)
 const struct mmt_journal_kind mmt_undo_kinds[] = {
 	{ "cgroup", 1, undo_cgroup, quiesce_cgroup },
 	{ "sysctl", 2, mmt_sysctl_undo, NULL },
+	{ "dirty", 5, mmt_sysctl_undo_dirty, NULL },
 	{ "swapon", 1, mmt_swap_undo, NULL },
 	{ "loop", 2, mmt_loop_undo, NULL },
 	{ "dm", 1, mmt_dm_undo, NULL },

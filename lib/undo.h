@@ -14,7 +14,7 @@
 #include "lib/journal.h"
 
 /*
- * cgroup, sysctl, swapon, loop, dm, mount, export, daemon, file, dir, zram
+ * cgroup, sysctl, dirty, swapon, loop, dm, mount, export, daemon, file, dir, zram
  * (lib/journal.h lists their arguments).  The cgroup kind's quiesce kills
  * the tasks left in our cgroups before anything else is undone.
  */

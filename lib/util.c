@@ -88,7 +88,7 @@ ssize_t mmt_read_file(const char *path, char *buf, size_t len)
 	return (ssize_t)n;
 }
 
-ssize_t mmt_read_file_alloc(const char *path, char **ret_buf)
+ssize_t mmt_read_file_alloc_flags(const char *path, int oflags, char **ret_buf)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap), *nb;
@@ -97,7 +97,7 @@ ssize_t mmt_read_file_alloc(const char *path, char **ret_buf)
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | oflags);
 	if (fd < 0) {
 		r = -errno;
 		free(buf);
@@ -132,6 +132,11 @@ out_free:
 	close(fd);
 	free(buf);
 	return r;
+}
+
+ssize_t mmt_read_file_alloc(const char *path, char **ret_buf)
+{
+	return mmt_read_file_alloc_flags(path, 0, ret_buf);
 }
 
 int mmt_write_all(int fd, const void *buf, size_t len)

@@ -27,6 +27,8 @@ void mmt_format_utc(uint64_t realtime_us, bool compact, char *buf, size_t len);
 ssize_t mmt_read_file(const char *path, char *buf, size_t len);
 /* Read a file of any size; *ret_buf is malloc()ed and NUL-terminated. */
 ssize_t mmt_read_file_alloc(const char *path, char **ret_buf);
+/* The same, open(2)ed with O_RDONLY | O_CLOEXEC | oflags (e.g. O_NOFOLLOW). */
+ssize_t mmt_read_file_alloc_flags(const char *path, int oflags, char **ret_buf);
 /* Open, write the whole string, close.  Returns 0 or -errno. */
 int mmt_write_file(const char *path, const char *value);
 /* Read one unsigned integer from a file; returns 0 or -errno. */

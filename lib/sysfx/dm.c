@@ -25,6 +25,7 @@
 #include "lib/sysfx/dm.h"
 #include "lib/sysfx/exec.h"
 #include "lib/sysfx/fs.h"
+#include "lib/sysfx/ident.h"
 #include "lib/util.h"
 
 const char *const mmt_flakey_mode_names[] = {
@@ -273,12 +274,17 @@ static int dm_create(struct mmt_journal *jr, const char *name, const char *table
 	struct dm_task *dmt;
 	struct dm_info info;
 
+	char boot[MMT_BOOT_ID_MAX];
+
 	dm_setup();
 	if (!strstr(name, MMT_PREFIX "-"))
 		return log_err_errno(-EPERM, "refusing dm name %s", name);
 	if (sscanf(table, "%llu %llu %31s %n", &start, &size, type, &off) != 3 || !off)
 		return log_err_errno(-EINVAL, "bad dm table '%s'", table);
-	seq = mmt_journal_addv(jr, "dm", name, NULL);
+	r = mmt_ident_boot_id(boot, sizeof(boot));
+	if (r < 0)
+		return log_err_errno(r, "read the boot id");
+	seq = mmt_journal_addv(jr, "dm", name, boot, NULL);
 	if (seq < 0)
 		return log_err_errno(seq, "journal dm %s", name);
 	*ret_seq = seq;
@@ -498,6 +504,20 @@ int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 
 int mmt_dm_undo(int argc, char **argv)
 {
-	(void)argc;
-	return dm_undo_locked(argv[0], dm_remove);
+	int r;
+
+	if (!mmt_fs_ours("dm", argv[0]))
+		return -EPERM;
+	if (argc < 2 || !mmt_ident_this_boot(argv[1])) {
+		log_info("journal: dm %s: %s: left alone", argv[0],
+			 argc < 2 ? "recorded without a boot id" : "made in an earlier boot");
+		return MMT_JOURNAL_LEFT_ALONE;
+	}
+	r = dm_lock_bounded();
+	if (r < 0)
+		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
+				       "dm %s: libdevmapper held by a stuck thread", argv[0]);
+	r = dm_remove(argv[0]);
+	dm_unlock();
+	return r;
 }

@@ -4,7 +4,7 @@
 
 /*
  * Device mapper through libdevmapper; owns the undo of the journal kind
- * "dm NAME".  libdevmapper is not thread-safe (process-wide state; two
+ * "dm NAME BOOT".  libdevmapper is not thread-safe (process-wide state; two
  * threads creating devices at once crashed in it, seen in the lab VM):
  * every function here, the undo included, takes one lock inside.
  */
@@ -65,7 +65,7 @@ void mmt_dm_get_status(struct mmt_dm_status *ret);
 /* Is dm TARGET ("delay") in the driver's target list?  Loads nothing;
  * *ret_version (may be NULL) gets "1.4.0". */
 bool mmt_dm_has_target(const char *target, char *ret_version, size_t len);
-/* Create, load (one table line) and resume NAME; journalled as "dm NAME"
+/* Create, load (one table line) and resume NAME; journalled as "dm NAME BOOT"
  * first.  ret_dev is /dev/mapper/NAME. */
 int mmt_dm_create(struct mmt_journal *jr, const char *name,
 		  const char *table, char *ret_dev, size_t len, int *ret_seq);
@@ -75,8 +75,9 @@ int mmt_dm_create(struct mmt_journal *jr, const char *name,
  * be asked, or the driver's -errno (e.g. -EBUSY while open).
  */
 int mmt_dm_remove(const char *name);
-/* Journal undo of "dm NAME": mmt_dm_remove(), but -EBUSY (the record
- * stays) when the lock is not free within 10 s. */
+/* Journal undo of "dm NAME BOOT": mmt_dm_remove(), but -EBUSY (the record
+ * stays) when the lock is not free within 10 s; a record of an earlier
+ * boot or without BOOT is left alone (MMT_JOURNAL_LEFT_ALONE). */
 int mmt_dm_undo(int argc, char **argv);
 
 /*

@@ -160,7 +160,8 @@ int mmt_fs_undo_file(int argc, char **argv)
 	(void)argc;
 	if (!mmt_fs_ours("file", argv[0]))
 		return -EPERM;
-	if (unlink(argv[0]) == 0 || errno == ENOENT)
+	/* ENOTDIR: a component is a file, so the path never existed. */
+	if (unlink(argv[0]) == 0 || errno == ENOENT || errno == ENOTDIR)
 		return 0;
 	return -errno;
 }
@@ -170,7 +171,7 @@ int mmt_fs_undo_dir(int argc, char **argv)
 	(void)argc;
 	if (!mmt_fs_ours("dir", argv[0]))
 		return -EPERM;
-	if (rmdir(argv[0]) == 0 || errno == ENOENT)
+	if (rmdir(argv[0]) == 0 || errno == ENOENT || errno == ENOTDIR)
 		return 0;
 	return -errno;
 }

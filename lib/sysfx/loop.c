@@ -16,6 +16,7 @@
 
 #include "lib/journal.h"
 #include "lib/log.h"
+#include "lib/sysfx/ident.h"
 #include "lib/sysfx/loop.h"
 #include "lib/util.h"
 
@@ -49,8 +50,16 @@ static int loop_bind(int lfd, int bfd, const char *backing, bool direct_io)
 int mmt_loop_attach(struct mmt_journal *jr, const char *backing,
 		    bool direct_io, char *ret_dev, size_t len, int *ret_seq)
 {
+	char boot[MMT_BOOT_ID_MAX];
 	int ctl, bfd, r = -EBUSY;
 
+	if (!strstr(backing, MMT_PREFIX "-"))
+		return log_err_errno(-EPERM, "refusing a loop device over %s: no %s- in its name",
+				     backing, MMT_PREFIX);
+	r = mmt_ident_boot_id(boot, sizeof(boot));
+	if (r < 0)
+		return log_err_errno(r, "read the boot id");
+	r = -EBUSY;
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0)
 		return log_err_errno(-errno, "open /dev/loop-control");
@@ -68,7 +77,7 @@ int mmt_loop_attach(struct mmt_journal *jr, const char *backing,
 			break;
 		}
 		snprintf(ret_dev, len, "/dev/loop%d", n);
-		seq = mmt_journal_addv(jr, "loop", ret_dev, backing, NULL);
+		seq = mmt_journal_addv(jr, "loop", ret_dev, backing, boot, NULL);
 		if (seq < 0) {
 			r = log_err_errno(seq, "journal loop %s", ret_dev);
 			break;
@@ -101,27 +110,18 @@ out_ctl:
 
 int mmt_loop_detach(const char *dev, const char *backing)
 {
-	char sys[PATH_MAX], back[PATH_MAX];
-	size_t n;
-	ssize_t len;
+	char back[PATH_MAX];
 	int fd, r = 0;
 
 	if (!mmt_startswith(dev, "/dev/loop"))
 		return log_err_errno(-EPERM, "journal: loop: refusing %s", dev);
-	/* sysfs, not LOOP_GET_STATUS64: lo_file_name holds 63 bytes only. */
-	snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file",
-		 dev + strlen("/dev/"));
-	len = mmt_read_file(sys, back, sizeof(back));
-	if (len < 0)
-		return len == -ENOENT ? 0 : (int)len;   /* unbound already */
-	mmt_strstrip(back);
-	n = strlen(back);
-	if (n > 10 && strcmp(back + n - 10, " (deleted)") == 0)
-		back[n - 10] = '\0';
+	r = mmt_ident_read(dev, back, sizeof(back));
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;    /* unbound already */
 	if (strcmp(back, backing) != 0) {
 		log_info("journal: %s now backs %s, not %s: left alone", dev, back,
 			 backing);
-		return 0;
+		return MMT_JOURNAL_LEFT_ALONE;
 	}
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -134,6 +134,16 @@ int mmt_loop_detach(const char *dev, const char *backing)
 
 int mmt_loop_undo(int argc, char **argv)
 {
-	(void)argc;
+	char why[PATH_MAX + 128];
+
+	if (argc < 3 || !mmt_ident_this_boot(argv[2])) {
+		mmt_ident_check(argv[0], argc >= 3 ? argv[2] : NULL, argv[1], why, sizeof(why));
+		log_info("journal: loop %s: %s: left alone", argv[0], why);
+		return MMT_JOURNAL_LEFT_ALONE;
+	}
+	if (!strstr(argv[1], MMT_PREFIX "-")) {
+		log_info("journal: loop %s: backing %s is not ours: left alone", argv[0], argv[1]);
+		return MMT_JOURNAL_LEFT_ALONE;
+	}
 	return mmt_loop_detach(argv[0], argv[1]);
 }

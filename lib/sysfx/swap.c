@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/sysfx/exec.h"
 #include "lib/sysfx/fs.h"
+#include "lib/sysfx/ident.h"
 #include "lib/sysfx/swap.h"
 #include "lib/util.h"
 
@@ -56,12 +57,24 @@ int mmt_swap_off_raw(const char *path)
 int mmt_swap_on(struct mmt_journal *jr, const char *path, int64_t prio,
 		int *ret_seq)
 {
+	char boot[MMT_BOOT_ID_MAX], proof[PATH_MAX], why[PATH_MAX + 128];
 	int seq, r;
 
-	if (!strstr(path, MMT_PREFIX "-") && !mmt_startswith(path, "/dev/zram") &&
-	    !mmt_startswith(path, "/dev/loop") && !mmt_startswith(path, "/dev/dm-"))
-		return log_err_errno(-EPERM, "refusing swapon %s: not ours", path);
-	seq = mmt_journal_addv(jr, "swapon", path, NULL);
+	if (mmt_startswith(path, "/dev/")) {
+		/* A device: record what proves it is ours (ident.h). */
+		r = mmt_ident_boot_id(boot, sizeof(boot));
+		if (r == 0)
+			r = mmt_ident_read(path, proof, sizeof(proof));
+		if (r < 0)
+			return log_err_errno(r, "refusing swapon %s: cannot tell whose it is", path);
+		if (mmt_ident_check(path, boot, proof, why, sizeof(why)) != 1)
+			return log_err_errno(-EPERM, "refusing swapon %s: %s", path, why);
+		seq = mmt_journal_addv(jr, "swapon", path, boot, proof, NULL);
+	} else {
+		if (!strstr(path, MMT_PREFIX "-"))
+			return log_err_errno(-EPERM, "refusing swapon %s: not ours", path);
+		seq = mmt_journal_addv(jr, "swapon", path, NULL);
+	}
 	if (seq < 0)
 		return log_err_errno(seq, "journal swapon %s", path);
 	*ret_seq = seq;
@@ -155,11 +168,20 @@ int mmt_swap_used_kb(const char *path, uint64_t *ret_kb)
 
 int mmt_swap_undo(int argc, char **argv)
 {
-	(void)argc;
-	/* zram, loop and dm-N devices carry no name: the record is the proof. */
-	if (!mmt_startswith(argv[0], "/dev/zram") && !mmt_startswith(argv[0], "/dev/loop") &&
-	    !mmt_startswith(argv[0], "/dev/dm-") && !mmt_fs_ours("swapon", argv[0]))
+	char why[PATH_MAX + 128];
+
+	if (mmt_startswith(argv[0], "/dev/")) {
+		/* A device carries no name of ours: its record holds the proof. */
+		if (mmt_ident_check(argv[0], argc >= 3 ? argv[1] : NULL,
+				    argc >= 3 ? argv[2] : NULL, why, sizeof(why)) != 1) {
+			if (!strcmp(why, "gone"))
+				return 0;
+			log_info("journal: swapon %s: %s: left alone", argv[0], why);
+			return MMT_JOURNAL_LEFT_ALONE;
+		}
+	} else if (!mmt_fs_ours("swapon", argv[0])) {
 		return -EPERM;
+	}
 	if (swapoff(argv[0]) == 0 || errno == EINVAL || errno == ENOENT)
 		return 0;
 	return -errno;

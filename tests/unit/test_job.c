@@ -675,8 +675,8 @@ static void test_job_find(void **state)
 	assert_int_equal(mmt_job_find("nope", found, sizeof(found)), -ENOENT);
 	assert_int_equal(mmt_job_find("/nonexistent/x.ini", found, sizeof(found)), -ENOENT);
 	assert_int_equal(mmt_job_find("", found, sizeof(found)), -ENOENT);
-	/* A directory is not a job. */
-	assert_int_equal(mmt_job_find(dir, found, sizeof(found)), -ENOENT);
+	/* A directory is not a job, and says so. */
+	assert_int_equal(mmt_job_find(dir, found, sizeof(found)), -EISDIR);
 	assert_int_equal(mmt_job_find("builtin", found, 8), -ENAMETOOLONG);
 	unsetenv("MMT_JOBDIR");
 	assert_string_not_equal(mmt_job_dir(), dir);

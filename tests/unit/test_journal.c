@@ -90,8 +90,16 @@ static int count_undo(int argc, char **argv)
 	return 0;
 }
 
+/* An undo that finds its object is not ours. */
+static int alone_undo(int argc, char **argv)
+{
+	record_call("alone", argc, argv);
+	return MMT_JOURNAL_LEFT_ALONE;
+}
+
 static const struct mmt_journal_kind fake_kinds[] = {
 	{ "fake", 1, fake_undo, NULL },
+	{ "alone", 1, alone_undo, NULL },
 	{ "two", 2, fake2_undo, NULL },
 	{ "count", 1, count_undo, NULL },
 	{ NULL, 0, NULL, NULL },
@@ -186,7 +194,7 @@ static void test_add_replay_reverse(void **state)
 	assert_int_equal(mmt_journal_addv(jr, "fake", "", NULL), 4);   /* empty arg kept */
 	mmt_journal_close(jr);
 
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 4);
 	assert_string_equal(calls[0], "fake:");
 	assert_string_equal(calls[1], "two:x\ty\nz%,second");
@@ -195,7 +203,7 @@ static void test_add_replay_reverse(void **state)
 
 	/* Everything is marked done now: a second replay does nothing. */
 	nr_calls = 0;
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 0);
 }
 
@@ -214,7 +222,7 @@ static void test_failures_counted_and_retried(void **state)
 
 	snprintf(fail_arg, sizeof(fail_arg), "b");
 	/* b fails, the unknown kind and the short record fail: 3. */
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 3);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 3);
 	assert_int_equal(nr_calls, 3);
 	assert_string_equal(calls[0], "fake:c");
 	assert_string_equal(calls[1], "fake:b");
@@ -223,7 +231,7 @@ static void test_failures_counted_and_retried(void **state)
 	/* The next replay retries only what failed. */
 	nr_calls = 0;
 	fail_arg[0] = '\0';
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 2);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 2);
 	assert_int_equal(nr_calls, 1);
 	assert_string_equal(calls[0], "fake:b");
 }
@@ -238,7 +246,7 @@ static void test_interrupted_replay_resumes(void **state)
 		   "2\tfake\tb\n"
 		   "3\tfake\tc\n"
 		   "4\tdone\t3\n");
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 2);
 	assert_string_equal(calls[0], "fake:b");
 	assert_string_equal(calls[1], "fake:a");
@@ -255,7 +263,7 @@ static void test_truncated_last_line(void **state)
 		   "1\tfake\ta\n"
 		   "7\tfake\tb\n"
 		   "8\tfake\tparti");
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 2);
 	assert_string_equal(calls[0], "fake:b");
 	assert_string_equal(calls[1], "fake:a");
@@ -267,7 +275,7 @@ static void test_truncated_last_line(void **state)
 	assert_true(mmt_journal_addv(jr, "fake", "new", NULL) > 9);
 	mmt_journal_close(jr);
 	nr_calls = 0;
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 1);
 	assert_string_equal(calls[0], "fake:new");
 }
@@ -282,7 +290,7 @@ static void test_garbage_lines_skipped(void **state)
 		   "0\tfake\tzero\n"
 		   "5\n"
 		   "6\tfake\tok\n");
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 1);
 	assert_string_equal(calls[0], "fake:ok");
 }
@@ -302,7 +310,7 @@ static void test_sequence_numbers(void **state)
 	assert_int_equal(mmt_journal_addv(jr, "fake", "c", NULL), 3);
 	mmt_journal_close(jr);
 	assert_int_equal(mmt_journal_open("/nonexistent-dir/journal", fake_kinds, &jr), -ENOENT);
-	assert_int_equal(mmt_journal_replay("/nonexistent-dir/journal", fake_kinds), -ENOENT);
+	assert_int_equal(mmt_journal_replay("/nonexistent-dir/journal", fake_kinds, NULL), -ENOENT);
 }
 
 /* The built-in file and dir undos on real files; ENOENT is done. */
@@ -325,7 +333,7 @@ static void test_builtin_file_dir(void **state)
 	mmt_journal_close(jr);
 
 	/* reverse order matters: the file must go before its directory */
-	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds, NULL), 0);
 	assert_int_equal(stat(file, &st), -1);
 	assert_int_equal(stat(sub, &st), -1);
 	assert_int_equal(errno, ENOENT);
@@ -353,7 +361,7 @@ static void test_undo_now(void **state)
 
 	/* The early record is done: replay must not hand it to "file" again. */
 	write_text(file, "recreated by someone else");
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 1);
 	assert_string_equal(calls[0], "fake:later");
 	assert_int_equal(stat(file, &st), 0);
@@ -388,7 +396,7 @@ static void test_builtin_refuses_foreign(void **state)
 	assert_true(mmt_journal_addv(jr, "file", "/tmp/mmtorture-x/../../nonexistent", NULL)
 		    > 0);
 	mmt_journal_close(jr);
-	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds), 7);
+	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds, NULL), 7);
 	assert_int_equal(stat(fdir, &st), 0);
 	assert_int_equal(mmt_read_file(foreign, buf, sizeof(buf)), 4);
 	assert_string_equal(buf, "keep");
@@ -434,9 +442,9 @@ static void test_quiesce_first(void **state)
 	assert_int_equal(mmt_journal_undo(jr, seq), 0);
 	mmt_journal_close(jr);
 	nr_calls = 0;
-	assert_int_equal(mmt_journal_replay(t->journal, NULL), -EINVAL);
+	assert_int_equal(mmt_journal_replay(t->journal, NULL, NULL), -EINVAL);
 	assert_int_equal(nr_calls, 0);
-	assert_int_equal(mmt_journal_replay(t->journal, quiesce_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, quiesce_kinds, NULL), 0);
 	assert_int_equal(nr_calls, 5);
 	assert_string_equal(calls[0], "quiesce:a");
 	assert_string_equal(calls[1], "quiesce:b");
@@ -466,7 +474,7 @@ static void test_threads(void **state)
 	}
 	mmt_journal_close(a[0].jr);
 	/* Every record whole and replayed exactly once. */
-	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
 	for (i = 0; i < THREADS; i++)
 		for (j = 0; j < PER_THREAD; j++)
 			assert_int_equal(seen[i][j], 1);
@@ -503,6 +511,163 @@ static void test_lock_contention(void **state)
 	assert_string_equal(mmt_lock_path(), MMT_LOCK_PATH);
 }
 
+/* A path under a regular file never existed: its undo is done (ENOTDIR),
+ * so a swap dir= that was a file cannot make cleanup fail forever. */
+static void test_undo_under_a_file(void **state)
+{
+	struct tmp *t = *state;
+	char file[PATH_MAX + 16], under[PATH_MAX + 32];
+	struct mmt_journal *jr = NULL;
+
+	snprintf(file, sizeof(file), "%s/afile", t->dir);
+	snprintf(under, sizeof(under), "%s/mmtorture-swap", file);
+	write_text(file, "x");
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
+	assert_true(mmt_journal_addv(jr, "dir", under, NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "file", under, NULL) > 0);
+	mmt_journal_close(jr);
+	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds, NULL), 0);
+	assert_int_equal(mmt_journal_pending(t->journal), 0);
+	assert_int_equal(access(file, F_OK), 0);
+}
+
+/* A record left alone is settled and counted, not a failure. */
+static void test_left_alone_settles(void **state)
+{
+	struct tmp *t = *state;
+	struct mmt_journal_summary sum;
+	struct mmt_journal *jr = NULL;
+
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
+	assert_true(mmt_journal_addv(jr, "fake", "a", NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "alone", "b", NULL) > 0);
+	fail_arg[0] = '\0';
+	mmt_journal_close(jr);
+	assert_int_equal(mmt_journal_pending(t->journal), 1);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, &sum), 0);
+	assert_int_equal(sum.live, 2);
+	assert_int_equal(sum.undone, 1);
+	assert_int_equal(sum.left_alone, 1);
+	assert_int_equal(sum.failed, 0);
+	assert_int_equal(mmt_journal_pending(t->journal), 0);
+	/* Settled: a second replay touches nothing. */
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, &sum), 0);
+	assert_int_equal(sum.live, 0);
+	assert_int_equal(nr_calls, 2);
+	assert_string_equal(calls[0], "alone:b");
+	assert_string_equal(calls[1], "fake:a");
+}
+
+/* A dropped record is settled without its undo; the owner is kept. */
+static void test_drop_and_owner(void **state)
+{
+	struct tmp *t = *state;
+	struct mmt_journal *jr = NULL;
+	char longer[200];
+	int seq;
+
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
+	assert_null(mmt_journal_owner(jr));
+	assert_int_equal(mmt_journal_set_owner(jr, "20261129T000000Z-default"), 0);
+	assert_string_equal(mmt_journal_owner(jr), "20261129T000000Z-default");
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(mmt_journal_set_owner(jr, longer), -EINVAL);
+	assert_int_equal(mmt_journal_set_owner(jr, "a\nb"), -EINVAL);
+	seq = mmt_journal_addv(jr, "fake", "guess", NULL);
+	assert_true(seq > 0);
+	assert_int_equal(mmt_journal_drop(jr, seq), 0);
+	assert_int_equal(mmt_journal_drop(jr, 0), -EINVAL);
+	mmt_journal_close(jr);
+	assert_int_equal(mmt_journal_pending(t->journal), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), 0);
+	assert_int_equal(nr_calls, 0);
+}
+
+/*
+ * Device records of another boot, or without a boot id, are left alone
+ * by the harness's own kinds (nothing here exists: a regression would
+ * show as a failure count, not as a touched device).
+ */
+static void test_devices_of_another_boot(void **state)
+{
+	static const char old[] = "00000000-dead-beef-0000-000000000000";
+	struct tmp *t = *state;
+	struct mmt_journal_summary sum;
+	struct mmt_journal *jr = NULL;
+
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), 0);
+	assert_true(mmt_journal_addv(jr, "loop", "/dev/loop99999", "/x/mmtorture-swap.img", old,
+				     NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "loop", "/dev/loop99998", "/x/mmtorture-swap.img",
+				     NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "zram", "99999", old, "1048576", NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "zram", "99998", NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "dm", "mmtorture-unit-dm", old, NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "swapon", "/dev/loop99999", old,
+				     "/x/mmtorture-swap.img", NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "swapon", "/dev/zram99999", NULL) > 0);
+	mmt_journal_close(jr);
+	assert_int_equal(mmt_journal_replay(t->journal, mmt_undo_kinds, &sum), 0);
+	assert_int_equal(sum.left_alone, 7);
+	assert_int_equal(sum.undone, 0);
+}
+
+/* A journal reached through a symlink is neither replayed nor opened. */
+static void test_journal_symlink_refused(void **state)
+{
+	struct tmp *t = *state;
+	char target[PATH_MAX + 16];
+	struct mmt_journal *jr = NULL;
+
+	snprintf(target, sizeof(target), "%s/elsewhere", t->dir);
+	write_text(target, "1\tfake\tplanted\n");
+	assert_int_equal(symlink(target, t->journal), 0);
+	assert_int_equal(mmt_journal_replay(t->journal, fake_kinds, NULL), -ELOOP);
+	assert_int_equal(mmt_journal_open(t->journal, fake_kinds, &jr), -ELOOP);
+	assert_int_equal(nr_calls, 0);
+}
+
+/* The index of live journals: add, list (this boot only), drop. */
+static void test_index(void **state)
+{
+	struct tmp *t = *state;
+	char idx[PATH_MAX + 16], other[PATH_MAX + 32], j2[PATH_MAX + 16];
+	char **paths = NULL;
+	size_t nr = 0;
+
+	snprintf(idx, sizeof(idx), "%s/runs", t->dir);
+	assert_int_equal(setenv("MMT_JOURNAL_INDEX", idx, 1), 0);
+	assert_string_equal(mmt_journal_index_dir(), idx);
+	/* No index yet: nothing, no error. */
+	assert_int_equal(mmt_journal_index_list(&paths, &nr), 0);
+	assert_int_equal(nr, 0);
+	snprintf(j2, sizeof(j2), "%s/two", t->dir);
+	assert_int_equal(mmt_journal_index_add(t->journal), 0);
+	assert_int_equal(mmt_journal_index_add(j2), 0);
+	assert_int_equal(mmt_journal_index_add(j2), 0);      /* idempotent */
+	/* An entry of another boot is dropped when read. */
+	snprintf(other, sizeof(other), "%s/0123456789abcdef", idx);
+	write_text(other, "boot 00000000-dead-beef-0000-000000000000\njournal /x/journal\n");
+	assert_int_equal(mmt_journal_index_list(&paths, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_true((!strcmp(paths[0], t->journal) && !strcmp(paths[1], j2)) ||
+		    (!strcmp(paths[1], t->journal) && !strcmp(paths[0], j2)));
+	for (size_t i = 0; i < nr; i++)
+		free(paths[i]);
+	free(paths);
+	assert_int_equal(access(other, F_OK), -1);
+	assert_int_equal(mmt_journal_index_drop(t->journal), 0);
+	assert_int_equal(mmt_journal_index_drop(t->journal), 0);
+	assert_int_equal(mmt_journal_index_list(&paths, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(paths[0], j2);
+	free(paths[0]);
+	free(paths);
+	assert_int_equal(unsetenv("MMT_JOURNAL_INDEX"), 0);
+	assert_string_equal(mmt_journal_index_dir(), MMT_JOURNAL_INDEX_DIR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +685,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quiesce_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undo_under_a_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_left_alone_settles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_and_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices_of_another_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_symlink_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
