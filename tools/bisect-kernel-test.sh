@@ -6,6 +6,7 @@ set -u
 SRC=${MMT_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck disable=SC2317 # called through expect "$@"
 bk() { bash "$SRC/tools/bisect-kernel" "$@"; }
+command -v git > /dev/null || { echo "SKIP: no git (a kernel tree under bisection is one)"; exit 77; }
 T=$(mktemp -d /tmp/mmtorture-bisect-test.XXXXXX) || exit 99
 trap 'rm -rf "$T"' EXIT
 fails=0
