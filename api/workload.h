@@ -140,6 +140,20 @@ int mmt_err_track_fail(struct mmt_err_track *t, struct mmt_wctx *ctx, const char
 /* Sleep us unless the thread is told to stop. */
 void mmt_wctx_backoff(const struct mmt_wctx *ctx, uint64_t us);
 
+/*
+ * A bound workload's thread body after its set-up: beat once, run
+ * one_loop(arg) until told to stop or it fails (its -errno is returned),
+ * then drop a per-task policy (set_mempolicy API) so the thread leaves as
+ * it came.  0 or the loop's -errno.
+ */
+int mmt_wl_run_loops(struct mmt_wctx *ctx, int (*one_loop)(void *arg), void *arg,
+		     bool task_policy);
+/*
+ * validate() helper: a per-thread size that is not a multiple of the page
+ * size is rounded up, with a warning naming file:line:key.
+ */
+void mmt_wl_round_size(struct mmt_cell_cfg *cell, uint64_t *size);
+
 /* Older <numaif.h> lack the mode flags (kernel values). */
 #ifndef MPOL_F_STATIC_NODES
 #define MPOL_F_STATIC_NODES (1 << 15)

@@ -223,18 +223,12 @@ static int nfs_probe(struct mmt_inj *inj, char *why, size_t why_len)
 
 	s->inj = inj;
 	s->o = inj->opts;
-	if (!mmt_exec_load_fs("nfs", "nfs")) {
-		snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
-			 "/proc/filesystems has no nfs)");
+	if (mmt_exec_probe_fs("nfs", "NFS client", why, why_len))
 		return 1;
-	}
 	if (s->o->export[0])
 		return 0;
-	if (!mmt_exec_load_fs("nfsd", "nfsd")) {
-		snprintf(why, why_len, "kernel has no NFS server (modprobe nfsd failed; "
-			 "/proc/filesystems has no nfsd)");
+	if (mmt_exec_probe_fs("nfsd", "NFS server", why, why_len))
 		return 1;
-	}
 	{
 		char flags[32];
 		uint64_t f = 0;

@@ -24,6 +24,8 @@
 #include "api/injector.h"
 #include "injectors/services.h"
 #include "lib/cgroup.h"
+#include "lib/sysfx/dm.h"
+#include "lib/undo.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -309,5 +311,20 @@ int mmt_svc_child_go(struct mmt_cg *cg, pid_t pid, int pidfd, int go_wfd)
 	close(go_wfd);
 	if (r < 0)
 		mmt_svc_kill_pidfd(pidfd);
+	return r;
+}
+
+/* ---- devices an injector thread stacks ------------------------------------------------- */
+
+int mmt_svc_dm_stack(struct mmt_ith *ith, struct mmt_undo *undo, struct mmt_journal *jr,
+		     const char *name, const char *lower, const struct mmt_dm_params *p,
+		     char *ret_dev, size_t len)
+{
+	int seq = -1, r;
+
+	mmt_ith_busy(ith, "dm create");
+	r = mmt_dm_stack(jr, name, lower, p, ret_dev, len, &seq);
+	mmt_ith_busy(ith, NULL);
+	mmt_undo_push(undo, seq);
 	return r;
 }

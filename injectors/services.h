@@ -110,6 +110,20 @@ int mmt_svc_child_go(struct mmt_cg *cg, pid_t pid, int pidfd, int go_wfd);
 /* SIGKILL through a pidfd.  0 or -errno. */
 int mmt_svc_kill_pidfd(int pidfd);
 
+/* ---- devices an injector thread stacks ------------------------------------------------- */
+
+struct mmt_dm_params;
+struct mmt_journal;
+struct mmt_undo;
+/*
+ * From an injector's thread: stack the dm device NAME over LOWER
+ * (mmt_dm_stack(), journalled), marked busy while libdevmapper may block,
+ * its journal record pushed on undo.  ret_dev gets its node.  0 or -errno.
+ */
+int mmt_svc_dm_stack(struct mmt_ith *ith, struct mmt_undo *undo, struct mmt_journal *jr,
+		     const char *name, const char *lower, const struct mmt_dm_params *p,
+		     char *ret_dev, size_t len);
+
 /* ---- small helpers shared by the injectors ------------------------------------------- */
 
 /* Emit an "injector" event {"injector":<instance>,"phase":phase, ...extra's

@@ -271,12 +271,7 @@ static int swap_probe(struct mmt_inj *inj, char *why, size_t why_len)
 				 "is not set)");
 			return 1;
 		}
-		if (!mmt_exec_load_fs("nfs", "nfs")) {
-			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
-				 "/proc/filesystems has no nfs)");
-			return 1;
-		}
-		return 0;
+		return mmt_exec_probe_fs("nfs", "NFS client", why, why_len);
 	}
 	return -EINVAL;
 }
@@ -401,16 +396,14 @@ static int setup(struct swap_state *s)
 		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
 		if (r < 0)
 			return r;
-		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+		r = mmt_svc_dm_stack(&s->ith, &s->undo, jr, s->dmname, s->loopdev,
+				     &(struct mmt_dm_params){
 					    .flakey = o->dm_target != DMK_DELAY, .bytes = o->size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
 					    .flakey_mode = o->flakey_mode },
-				 s->dev, sizeof(s->dev), &seq);
-		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push(&s->undo, seq);
+				     s->dev, sizeof(s->dev));
 		if (r < 0)
 			return r;
 		break;

@@ -200,23 +200,15 @@ static int wb_probe(struct mmt_inj *inj, char *why, size_t why_len)
 	s->inj = inj;
 	s->o = inj->opts;
 	if (s->o->target == TG_NFS) {
-		if (!mmt_exec_load_fs("nfs", "nfs")) {
-			snprintf(why, why_len, "kernel has no NFS client (modprobe nfs failed; "
-				 "/proc/filesystems has no nfs)");
-			return 1;
-		}
-		return 0;
+		return mmt_exec_probe_fs("nfs", "NFS client", why, why_len);
 	}
 	if (!mmt_exec_load(mmt_kfeat_loop, "loop")) {
 		snprintf(why, why_len, "kernel has no loop devices (/proc/misc has no "
 			 "loop-control; modprobe loop failed)");
 		return 1;
 	}
-	if (!mmt_exec_load_fs(fs, fs)) {
-		snprintf(why, why_len, "kernel has no %s (not in /proc/filesystems; "
-			 "modprobe %s failed)", fs, fs);
+	if (mmt_exec_probe_fs(fs, fs, why, why_len))
 		return 1;
-	}
 	mmt_fs_mkfs_prog(fs, prog, sizeof(prog));
 	if (!mmt_exec_find_prog(prog, path, sizeof(path))) {
 		snprintf(why, why_len, "%s not found (install %s)", prog,
@@ -303,17 +295,15 @@ static int setup_fs(struct wb_state *s)
 		r = make_name(s, "dm", s->dmname, sizeof(s->dmname));
 		if (r < 0)
 			return r;
-		mmt_ith_busy(&s->ith, "dm create");
-		r = mmt_dm_stack(jr, s->dmname, s->loopdev, &(struct mmt_dm_params){
+		r = mmt_svc_dm_stack(&s->ith, &s->undo, jr, s->dmname, s->loopdev,
+				     &(struct mmt_dm_params){
 					    .flakey = o->target == TG_DM_FLAKEY,
 					    .crypt = o->target == TG_DM_CRYPT, .bytes = o->image_size,
 					    .read_delay_ms = (unsigned)o->read_delay_ms,
 					    .write_delay_ms = (unsigned)o->write_delay_ms,
 					    .up_us = o->up_us, .down_us = o->down_us,
 					    .flakey_mode = o->flakey_mode },
-				 s->dev, sizeof(s->dev), &seq);
-		mmt_ith_busy(&s->ith, NULL);
-		mmt_undo_push(&s->undo, seq);
+				     s->dev, sizeof(s->dev));
 		if (r < 0)
 			return r;
 	}

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/set.h"
 #include "lib/util.h"
 #include "api/workload.h"
@@ -309,4 +310,32 @@ bool mmt_pattern_verify(const struct mmt_pattern_region *r)
 		mmt_wctx_send(ctx, &m);
 	}
 	return i == r->nr_pages;
+}
+
+int mmt_wl_run_loops(struct mmt_wctx *ctx, int (*one_loop)(void *arg), void *arg,
+		     bool task_policy)
+{
+	int r = 0;
+
+	mmt_wctx_progress(ctx, 0);
+	while (!mmt_wctx_stopping(ctx)) {
+		r = one_loop(arg);
+		if (r < 0)
+			break;
+	}
+	if (task_policy)
+		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	return r;
+}
+
+void mmt_wl_round_size(struct mmt_cell_cfg *cell, uint64_t *size)
+{
+	uint64_t rounded = mmt_round_up(*size, mmt_page_size());
+
+	if (rounded == *size)
+		return;
+	log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of the page size; using %llu",
+		 cell->src.file, mmt_src_line(&cell->src, "size"), cell->name,
+		 (unsigned long long)*size, (unsigned long long)rounded);
+	*size = rounded;
 }

@@ -191,8 +191,9 @@ static int map_with_policy(struct fault_run *run, unsigned char **ret_base)
 
 /* One mmap..munmap round (policy_once: drop and refault).  Returns 0, or
  * -errno to give up. */
-static int one_loop(struct fault_run *run)
+static int one_loop(void *arg)
 {
+	struct fault_run *run = arg;
 	unsigned char *base = run->kept;
 	bool complete;
 	int r;
@@ -254,15 +255,7 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 	hwloc_bitmap_free(user);
 	if (r < 0)
 		return log_err_errno(r, "fault: thread %u: oracle", ctx->thread);
-	mmt_wctx_progress(ctx, 0);
-	r = 0;
-	while (!mmt_wctx_stopping(ctx)) {
-		r = one_loop(&run);
-		if (r < 0)
-			break;
-	}
-	if (run.o->policy_api == MMT_API_SET_MEMPOLICY)
-		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	r = mmt_wl_run_loops(ctx, one_loop, &run, run.o->policy_api == MMT_API_SET_MEMPOLICY);
 	if (run.kept)
 		munmap(run.kept, run.len);
 	mmt_oracle_fini(&run.oracle);
@@ -273,15 +266,8 @@ static int fault_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo
 			  size_t err_len)
 {
 	struct mmt_fault_opts *o = cell->wl_opts;
-	uint64_t rounded = mmt_round_up(o->size, mmt_page_size());
 
-	if (rounded != o->size) {
-		log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of the page size; "
-			 "using %llu", cell->src.file, mmt_src_line(&cell->src, "size"),
-			 cell->name, (unsigned long long)o->size,
-			 (unsigned long long)rounded);
-		o->size = rounded;
-	}
+	mmt_wl_round_size(cell, &o->size);
 	return 0;
 }
 

@@ -277,18 +277,11 @@ static int migrate_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *to
 			    size_t err_len)
 {
 	struct migrate_opts *o = cell->wl_opts;
-	uint64_t rounded = mmt_round_up(o->size, mmt_page_size());
 
 	(void)topo;
 	(void)err;
 	(void)err_len;
-	if (rounded != o->size) {
-		log_warn("%s:%u: [cell:%s] size: %llu is not a multiple of the page size; "
-			 "using %llu", cell->src.file, mmt_src_line(&cell->src, "size"),
-			 cell->name, (unsigned long long)o->size,
-			 (unsigned long long)rounded);
-		o->size = rounded;
-	}
+	mmt_wl_round_size(cell, &o->size);
 	return 0;
 }
 

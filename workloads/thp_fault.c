@@ -93,8 +93,9 @@ static void *map_aligned(size_t len)
 	return base;
 }
 
-static int one_loop(struct thp_run *run)
+static int one_loop(void *arg)
 {
+	struct thp_run *run = arg;
 	bool task_api = run->o->policy_api == MMT_API_SET_MEMPOLICY;
 	unsigned char *base;
 	bool complete;
@@ -148,16 +149,7 @@ static int thp_thread_run(struct mmt_wctx *ctx)
 	r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
 	if (r < 0)
 		return log_err_errno(r, "thp-fault: thread %u: nodemask of the cell", ctx->thread);
-	mmt_wctx_progress(ctx, 0);
-	r = 0;
-	while (!mmt_wctx_stopping(ctx)) {
-		r = one_loop(&run);
-		if (r < 0)
-			break;
-	}
-	if (run.o->policy_api == MMT_API_SET_MEMPOLICY)
-		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
-	return r;
+	return mmt_wl_run_loops(ctx, one_loop, &run, run.o->policy_api == MMT_API_SET_MEMPOLICY);
 }
 
 /* The selected mode of THP_ENABLED ("always [madvise] never" -> "madvise"). */

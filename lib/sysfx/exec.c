@@ -222,6 +222,15 @@ bool mmt_exec_load_fs(const char *fstype, const char *module)
 	return mmt_kfeat_fs(fstype);
 }
 
+int mmt_exec_probe_fs(const char *fstype, const char *what, char *why, size_t why_len)
+{
+	if (mmt_exec_load_fs(fstype, fstype))
+		return 0;
+	snprintf(why, why_len, "kernel has no %s (modprobe %s failed; /proc/filesystems has "
+		 "no %s)", what, fstype, fstype);
+	return 1;
+}
+
 bool mmt_exec_load(bool (*have)(void), const char *module)
 {
 	if (have())

@@ -45,6 +45,13 @@ int mmt_exec_modprobe(const char *module);
  * (lib/kfeat.h: the kernel's own registry, not a node.)
  */
 bool mmt_exec_load_fs(const char *fstype, const char *module);
+/*
+ * A probe's answer for file system FSTYPE (module of the same name): 0
+ * when the kernel has it (after modprobe), 1 (CONF) with why saying
+ * "kernel has no WHAT (modprobe FSTYPE failed; /proc/filesystems has no
+ * FSTYPE)".
+ */
+int mmt_exec_probe_fs(const char *fstype, const char *what, char *why, size_t why_len);
 /* The same for any kfeat probe, e.g. mmt_exec_load(mmt_kfeat_loop, "loop"). */
 bool mmt_exec_load(bool (*have)(void), const char *module);
 /* Is CONFIG_<opt> =y or =m in /proc/config.gz?  1 yes, 0 no, -ENOENT when
