@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The subcommands: run, check, list, cleanup. */
+/*
+ * The subcommands: run, check, list, cleanup.  (Just over 1000 lines: each
+ * command is its options, its usage and its exit codes; the man page of
+ * the job files is generated here from the same option tables as `list`.)
+ */
 #include "config.h"
 
 #include <dirent.h>

@@ -7,7 +7,7 @@
  * mmt_report_render() is pure (strings and json in, a string out) so that the
  * unit tests can check it; harness/report_cmd.c only reads and writes files.
  *
- * Why one file of ~1800 lines: it is one renderer of one page, every part
+ * Why one file of ~2000 lines: it is one renderer of one page, every part
  * (header, SVG timelines, events, cells, compare) writing into the same
  * growing string with the same escaping; none is used elsewhere.  Split the
  * charts out when a second renderer needs them.
