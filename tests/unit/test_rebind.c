@@ -255,12 +255,22 @@ static void test_loop_rate(void **state)
 	struct loop_fixture *f = *state;
 	uint64_t writes;
 
+	uint64_t t0, elapsed_us;
+
 	f->l.rate = 100;
-	f->l.until_us = mmt_boottime_us() + 300 * 1000;
+	t0 = mmt_boottime_us();
+	f->l.until_us = t0 + 300 * 1000;
 	mmt_rebind_loop_run(&f->l);
+	elapsed_us = mmt_boottime_us() - t0;
 	writes = atomic_load(&f->l.stats.writes);
-	/* 100/s for 0.3 s: 30 (+1 for the write at t=0), with slack */
-	assert_in_range(writes, 25, 36);
+	/*
+	 * Never faster than the rate: at most one write per 10 ms of the time
+	 * it really ran (+1 for the write at t=0).  Not "at least N": a loaded
+	 * machine may give the loop less time than it asked for (no timing
+	 * in tests).  Unlimited, the same loop writes thousands in 0.3 s.
+	 */
+	assert_true(writes >= 1);
+	assert_true(writes <= elapsed_us / 10000 + 1);
 }
 
 static void test_loop_stop_flag(void **state)
@@ -285,7 +295,8 @@ static void test_loop_errors(void **state)
 	mmt_rebind_loop_run(&f->l);
 	close(rfd);
 	assert_int_equal(atomic_load(&f->l.stats.writes), 0);
-	assert_true(atomic_load(&f->l.stats.errors) > 100);
+	/* At least the window's minimum of tries, every one failed. */
+	assert_true(atomic_load(&f->l.stats.errors) >= 4);
 	assert_int_equal(atomic_load(&f->l.stats.by_errno[EBADF]),
 			 atomic_load(&f->l.stats.errors));
 	assert_true(f->l.harness_reported);
