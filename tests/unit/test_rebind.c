@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -318,19 +320,31 @@ static void test_loop_move_no_worker(void **state)
 	assert_in_range(atomic_load(&f->l.stats.skipped), 1, 40);
 }
 
-/* Move mode: alternate peer, home with the current pid. */
+static void *loop_thread(void *arg)
+{
+	mmt_rebind_loop_run(arg);
+	return NULL;
+}
+
+/* Move mode: alternate peer, home with the current pid.  The loop runs
+ * until it has moved three times (its stop flag), not for a time. */
 static void test_loop_move(void **state)
 {
 	struct loop_fixture *f = *state;
 	char buf[16] = "";
+	pthread_t th;
 
 	f->t.fd = -1;
 	f->t.home_fd = f->fd;
 	f->t.peer_fd = f->fd;
 	atomic_store(&f->cell->pid, 4242);
 	f->l.rate = 1000;
-	f->l.until_us = mmt_boottime_us() + 20 * 1000;
-	mmt_rebind_loop_run(&f->l);
+	f->l.until_us = mmt_boottime_us() + 3600ULL * 1000000;
+	assert_int_equal(pthread_create(&th, NULL, loop_thread, &f->l), 0);
+	while (atomic_load(&f->l.stats.moves) < 3)
+		sched_yield();
+	atomic_store(&f->stop, true);
+	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(atomic_load(&f->l.stats.moves) > 2);
 	assert_int_equal(atomic_load(&f->l.stats.moves), atomic_load(&f->l.stats.writes));
 	assert_int_equal(f->t.moved_pid, 4242);
