@@ -79,6 +79,18 @@ static size_t assert_valid_calls(const char *text)
 	return lines;
 }
 
+/* The calls of two runs, both of which must have parsed. */
+static char *render_two(json_object *runs[2])
+{
+	char *text;
+
+	assert_non_null(runs[0]);
+	assert_non_null(runs[1]);
+	text = mmt_lava_render(runs, 2);
+	assert_non_null(text);
+	return text;
+}
+
 static void test_one_run(void **state)
 {
 	json_object *run = json_object_from_file(DATA "/run1/run.json");
@@ -113,13 +125,9 @@ static void test_repeated_job(void **state)
 {
 	json_object *runs[2] = { json_object_from_file(DATA "/run1/run.json"),
 				 json_object_from_file(DATA "/run2/run.json") };
-	char *text;
+	char *text = render_two(runs);
 
 	(void)state;
-	assert_non_null(runs[0]);
-	assert_non_null(runs[1]);
-	text = mmt_lava_render(runs, 2);
-	assert_non_null(text);
 	assert_int_equal(assert_valid_calls(text), 2 * (8 + 3 + 4));
 	assert_non_null(strstr(text, "lava-test-case fixture.1.no_unexpected_OOM_kill --result fail\n"));
 	assert_non_null(strstr(text, "lava-test-case fixture.2.no_unexpected_OOM_kill --result pass\n"));
@@ -147,13 +155,9 @@ static void test_conf_brok_names(void **state)
 				   "\"reasons\":[{\"level\":\"BROK\",\"finding\":\"harness\","
 				   "\"text\":\"no cgroup\"}],\"counts\":{\"harness\":1}}}"),
 	};
-	char *text;
+	char *text = render_two(runs);
 
 	(void)state;
-	assert_non_null(runs[0]);
-	assert_non_null(runs[1]);
-	text = mmt_lava_render(runs, 2);
-	assert_non_null(text);
 	/* No cells, no counts: faults/s and OOM kills only (0); no rebind
 	 * rate without an elapsed time. */
 	assert_int_equal(assert_valid_calls(text), 2 * (8 + 2));
