@@ -172,6 +172,15 @@ static int entry_read_current(int dfd, const char *name, struct entry *e)
 	return 0;
 }
 
+/* KNOB's entry name, and the ledger locked: the lock fd (and *ret_dirfd),
+ * or -errno. */
+static int lock_entry(const char *knob, char *name, size_t len, int *ret_dirfd)
+{
+	int r = entry_name(knob, name, len);
+
+	return r < 0 ? r : ledger_lock(ret_dirfd);
+}
+
 static bool valid_value(const char *v)
 {
 	return strlen(v) < VALUE_MAX && !strpbrk(v, "\n\r");
@@ -186,10 +195,7 @@ int mmt_ledger_acquire(const char *knob, const char *run_id, const char *current
 	if (!run_id || !*run_id || strlen(run_id) >= sizeof(e.holders[0]) ||
 	    strpbrk(run_id, "\n\r") || !valid_value(current))
 		return -EINVAL;
-	r = entry_name(knob, name, sizeof(name));
-	if (r < 0)
-		return r;
-	lfd = ledger_lock(&dfd);
+	lfd = lock_entry(knob, name, sizeof(name), &dfd);
 	if (lfd < 0)
 		return lfd;
 	r = entry_read_current(dfd, name, &e);
@@ -217,10 +223,7 @@ int mmt_ledger_release(const char *knob, const char *run_id, char *ret_value, si
 	struct entry e;
 	int dfd, lfd, r, i;
 
-	r = entry_name(knob, name, sizeof(name));
-	if (r < 0)
-		return r;
-	lfd = ledger_lock(&dfd);
+	lfd = lock_entry(knob, name, sizeof(name), &dfd);
 	if (lfd < 0)
 		return lfd;
 	r = entry_read_current(dfd, name, &e);
@@ -256,10 +259,7 @@ int mmt_ledger_forget(const char *knob)
 	struct entry e;
 	int dfd, lfd, r;
 
-	r = entry_name(knob, name, sizeof(name));
-	if (r < 0)
-		return r;
-	lfd = ledger_lock(&dfd);
+	lfd = lock_entry(knob, name, sizeof(name), &dfd);
 	if (lfd < 0)
 		return lfd;
 	r = entry_read(dfd, name, &e);

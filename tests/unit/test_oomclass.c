@@ -23,16 +23,7 @@
 #include "lib/oomclass.h"
 #include "results/kevent_json.h"
 
-#ifndef MMT_SRCDIR
-#define MMT_SRCDIR "."
-#endif
-
-static const char *datadir(void)
-{
-	const char *d = getenv("MMT_TESTDATA");
-
-	return d && *d ? d : MMT_SRCDIR "/tests/data";
-}
+#include "tests/unit/kmsg_spec.h"
 
 static struct mmt_kevent kbuf[MMT_KMSG_MAX_EVENTS];
 
