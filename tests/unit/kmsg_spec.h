@@ -15,7 +15,7 @@
 #define MMT_SRCDIR "."
 #endif
 
-static const char *datadir(void)
+static inline const char *datadir(void)
 {
 	const char *d = getenv("MMT_TESTDATA");
 
@@ -23,7 +23,7 @@ static const char *datadir(void)
 }
 
 /* Next "key=value" of an annotation; value may be "quoted". */
-static bool next_kv(char **pp, char **ret_key, char **ret_val)
+static inline bool next_kv(char **pp, char **ret_key, char **ret_val)
 {
 	char *p = *pp, *eq, *v, *end;
 
