@@ -39,6 +39,7 @@
 #include "lib/undo.h"
 #include "lib/kmsg.h"
 #include "lib/log.h"
+#include "lib/sysfx/dm.h"
 #include "lib/monitor.h"
 #include "lib/oomclass.h"
 #include "results/results.h"
@@ -975,6 +976,7 @@ static int teardown_bounded(struct orch *o)
 	if (pid == 0) {
 		/* Never hold the run lock, the results or the event loop. */
 		close_range(3, ~0U, 0);
+		mmt_dm_after_fork();
 		r = teardown_blocking(run);
 		_exit(r < 0 ? 255 : r > 254 ? 254 : r);
 	}

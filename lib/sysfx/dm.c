@@ -321,9 +321,10 @@ static int dm_remove(const char *name)
 	int r = 0;
 
 	dm_setup();
-	/* Without the dm driver no device of ours can exist. */
+	/* Without the dm driver no device of ours can exist; a driver that
+	 * does not answer is not "done" (the record stays for cleanup). */
 	if (!dm_driver(NULL, 0))
-		return 0;
+		return mmt_kfeat_misc("device-mapper") ? -EIO : 0;
 	dmt = dm_task_create(DM_DEVICE_INFO);
 	if (!dmt)
 		return -ENOMEM;
@@ -520,4 +521,16 @@ int mmt_dm_undo(int argc, char **argv)
 	r = dm_remove(argv[0]);
 	dm_unlock();
 	return r;
+}
+
+void mmt_dm_after_fork(void)
+{
+	/*
+	 * In a child that closed the fds it inherited: libdevmapper's cached
+	 * control fd is gone (or names another file), and a lock another
+	 * thread held at the fork will never be released here.  Forget both:
+	 * the next call opens its own control fd.
+	 */
+	pthread_mutex_init(&dm_mutex, NULL);
+	dm_lib_release();
 }

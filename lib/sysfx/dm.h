@@ -111,4 +111,11 @@ struct mmt_dm_params {
 int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 		 const struct mmt_dm_params *p, char *ret_dev, size_t len, int *ret_seq);
 
+/*
+ * Call first thing in a forked child that closed its inherited fds before
+ * it uses device-mapper (the run's bounded teardown): drops libdevmapper's
+ * cached control fd and the process-wide lock.
+ */
+void mmt_dm_after_fork(void);
+
 #endif

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
 
 #include "lib/log.h"
 #include "lib/sysfx/ident.h"
@@ -85,13 +87,26 @@ int mmt_ident_read(const char *dev, char *buf, size_t len)
 	if ((b = dev_block(dev, "dm-")))
 		return read_sys(b, "dm/name", buf, len);
 	if (mmt_startswith(dev, "/dev/mapper/")) {
-		char real[PATH_MAX];
+		/*
+		 * By the device number, not the name: with udev it is a link to
+		 * /dev/dm-N, without (the lab VM; DM_DISABLE_UDEV)
+		 * libdevmapper makes a block node of its own.
+		 */
+		char path[64];
+		struct stat st;
+		ssize_t n;
 
-		if (!realpath(dev, real))
+		if (stat(dev, &st) < 0)
 			return -errno;
-		if (!dev_block(real, "dm-"))
+		if (!S_ISBLK(st.st_mode))
 			return -EPERM;
-		return read_sys(real + 5, "dm/name", buf, len);
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/name", major(st.st_rdev),
+			 minor(st.st_rdev));
+		n = mmt_read_file(path, buf, len);
+		if (n < 0)
+			return n == -ENOENT ? -EPERM : (int)n;   /* not a dm device */
+		mmt_strstrip(buf);
+		return 0;
 	}
 	return -EPERM;
 }
