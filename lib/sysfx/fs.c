@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -166,6 +167,39 @@ int mmt_fs_undo_file(int argc, char **argv)
 	return -errno;
 }
 
+/*
+ * Remove the regular files named with our prefix directly inside DIR (a
+ * directory of ours): what our workers wrote there and a kill -9 left (the
+ * dirty workload's mmtorture-dirty-* files).  Nothing else is touched: no
+ * other name, no subdirectory, nothing through a symlink.  0 or -errno.
+ */
+static int remove_our_files(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (strncmp(e->d_name, MMT_PREFIX "-", strlen(MMT_PREFIX) + 1) ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+}
+
 int mmt_fs_undo_dir(int argc, char **argv)
 {
 	(void)argc;
@@ -173,5 +207,13 @@ int mmt_fs_undo_dir(int argc, char **argv)
 		return -EPERM;
 	if (rmdir(argv[0]) == 0 || errno == ENOENT || errno == ENOTDIR)
 		return 0;
+	if (errno == ENOTEMPTY || errno == EEXIST) {
+		int r = remove_our_files(argv[0]);
+
+		if (r < 0)
+			return r;
+		if (rmdir(argv[0]) == 0 || errno == ENOENT)
+			return 0;
+	}
 	return -errno;
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "lib/journal.h"
+#include "lib/sysfx/fs.h"
 #include "lib/lock.h"
 #include "lib/undo.h"
 #include "lib/util.h"
@@ -531,6 +532,33 @@ static void test_undo_under_a_file(void **state)
 	assert_int_equal(access(file, F_OK), 0);
 }
 
+/*
+ * A directory of ours that a killed run's workers wrote into (the dirty
+ * workload's mmtorture-dirty-* files): its undo removes our regular files
+ * inside it, and nothing else.
+ */
+static void test_undo_dir_with_our_files(void **state)
+{
+	struct tmp *t = *state;
+	char dir[PATH_MAX + 32], ours[PATH_MAX + 64], theirs[PATH_MAX + 64];
+	char *argv[1] = { dir };
+
+	snprintf(dir, sizeof(dir), "%s/mmtorture-x-nfs-export", t->dir);
+	snprintf(ours, sizeof(ours), "%s/mmtorture-dirty-42-0", dir);
+	snprintf(theirs, sizeof(theirs), "%s/someone-else", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_text(ours, "x");
+	write_text(theirs, "y");
+	/* A foreign file keeps the directory, and survives. */
+	assert_true(mmt_fs_undo_dir(1, argv) < 0);
+	assert_int_equal(access(theirs, F_OK), 0);
+	assert_int_equal(access(ours, F_OK), -1);
+	assert_int_equal(unlink(theirs), 0);
+	write_text(ours, "x");
+	assert_int_equal(mmt_fs_undo_dir(1, argv), 0);
+	assert_int_equal(access(dir, F_OK), -1);
+}
+
 /* A record left alone is settled and counted, not a failure. */
 static void test_left_alone_settles(void **state)
 {
@@ -686,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undo_under_a_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undo_dir_with_our_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_left_alone_settles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_and_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_of_another_boot, setup, teardown),
