@@ -931,11 +931,6 @@ static int read_pid_file(const char *abs_dir, const char *file, pid_t **ret_pids
 	return r;
 }
 
-int mmt_cg_read_pids(const char *abs_dir, pid_t **ret_pids, size_t *ret_nr)
-{
-	return read_pid_file(abs_dir, "cgroup.procs", ret_pids, ret_nr);
-}
-
 size_t mmt_cg_kill_tasks(const char *abs_dir)
 {
 	static const char *const files[] = { "cgroup.procs", "tasks" };

@@ -128,8 +128,6 @@ int mmt_cg_destroy(struct mmt_cg *cg);
  */
 int mmt_cg_destroy_path(const char *abs_path);
 
-/* Read the pids in cgroup.procs of a directory (for EBUSY handling). */
-int mmt_cg_read_pids(const char *abs_dir, pid_t **ret_pids, size_t *ret_nr);
 /*
  * SIGKILL the tasks of directory abs_dir (the caller checked it is ours),
  * never the calling process: cgroup.kill where the kernel has it (v2,

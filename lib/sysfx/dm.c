@@ -399,18 +399,6 @@ int mmt_dm_suspend(struct mmt_journal *jr, const char *name, int *ret_seq)
 	return r < 0 ? log_err_errno(r, "dm suspend %s", name) : 0;
 }
 
-int mmt_dm_resume(const char *name)
-{
-	int r;
-
-	if (!mmt_fs_ours("dm", name))
-		return -EPERM;
-	dm_lock();
-	r = dm_suspend_resume(name, false);
-	dm_unlock();
-	return r;
-}
-
 static int dm_resume(const char *name)
 {
 	return dm_suspend_resume(name, false);
@@ -467,18 +455,6 @@ int mmt_dm_create(struct mmt_journal *jr, const char *name,
 	return r;
 }
 
-int mmt_dm_remove(const char *name)
-{
-	int r;
-
-	if (!mmt_fs_ours("dm", name))
-		return -EPERM;
-	dm_lock();
-	r = dm_remove(name);
-	dm_unlock();
-	return r;
-}
-
 int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 		 const struct mmt_dm_params *p, char *ret_dev, size_t len, int *ret_seq)
 {
@@ -505,8 +481,6 @@ int mmt_dm_stack(struct mmt_journal *jr, const char *name, const char *lower,
 
 int mmt_dm_undo(int argc, char **argv)
 {
-	int r;
-
 	if (!mmt_fs_ours("dm", argv[0]))
 		return -EPERM;
 	if (argc < 2 || !mmt_ident_this_boot(argv[1])) {
@@ -514,13 +488,7 @@ int mmt_dm_undo(int argc, char **argv)
 			 argc < 2 ? "recorded without a boot id" : "made in an earlier boot");
 		return MMT_JOURNAL_LEFT_ALONE;
 	}
-	r = dm_lock_bounded();
-	if (r < 0)
-		return log_debug_errno(r == -ETIMEDOUT ? -EBUSY : r,
-				       "dm %s: libdevmapper held by a stuck thread", argv[0]);
-	r = dm_remove(argv[0]);
-	dm_unlock();
-	return r;
+	return dm_undo_locked(argv[0], dm_remove);
 }
 
 void mmt_dm_after_fork(void)

@@ -70,12 +70,9 @@ bool mmt_dm_has_target(const char *target, char *ret_version, size_t len);
 int mmt_dm_create(struct mmt_journal *jr, const char *name,
 		  const char *table, char *ret_dev, size_t len, int *ret_seq);
 /*
- * Remove NAME if it exists (no driver or no such device is done).  Refuses
- * (-EPERM) a name without "mmtorture".  0, -EIO when the driver could not
- * be asked, or the driver's -errno (e.g. -EBUSY while open).
- */
-int mmt_dm_remove(const char *name);
-/* Journal undo of "dm NAME BOOT": mmt_dm_remove(), but -EBUSY (the record
+ * Journal undo of "dm NAME BOOT": remove NAME if it exists (no driver, or
+ * no such device, is done; a driver that does not answer is -EIO; a name
+ * without "mmtorture" -EPERM), but -EBUSY (the record
  * stays) when the lock is not free within 10 s; a record of an earlier
  * boot or without BOOT is left alone (MMT_JOURNAL_LEFT_ALONE). */
 int mmt_dm_undo(int argc, char **argv);
@@ -90,11 +87,9 @@ int mmt_dm_undo(int argc, char **argv);
  * call it from an injector's thread.  0 or -errno.
  */
 int mmt_dm_suspend(struct mmt_journal *jr, const char *name, int *ret_seq);
-/* DM_DEVICE_RESUME of NAME; a device that is gone or not suspended is
- * done.  0 or -errno. */
-int mmt_dm_resume(const char *name);
-/* Journal undo and quiesce of "dmresume NAME": mmt_dm_resume(), -EBUSY
- * (the record stays) when the lock is not free within 10 s. */
+/* Journal undo and quiesce of "dmresume NAME": DM_DEVICE_RESUME (a device
+ * that is gone or not suspended is done), -EBUSY (the record stays) when
+ * the lock is not free within 10 s. */
 int mmt_dm_undo_resume(int argc, char **argv);
 
 /* The dm-delay / dm-flakey / dm-crypt knobs the swap and writeback
