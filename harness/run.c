@@ -113,7 +113,7 @@ static int cell_resolve(struct orch *o, struct mmt_cell_rt *c)
 			json_object_object_add(ev, "reason", jstr("waits for an injector"));
 			mmt_run_event(run, "worker_deferred", ev);
 		}
-		if (now - o->deferred_since_us[c->index] <= run->job->g.stall_threshold_us)
+		if (mmt_us_since(now, o->deferred_since_us[c->index]) <= run->job->g.stall_threshold_us)
 			return -EAGAIN;
 		snprintf(why, sizeof(why), "what it refers to was not published within %.0f s",
 			 (double)run->job->g.stall_threshold_us / 1e6);
@@ -263,7 +263,7 @@ static void on_worker_exit(struct orch *o, pid_t pid, int status)
 	if (v) {
 		/* An OOM victim that exited: measure the time to exit. */
 		json_object *ev = json_object_new_object();
-		uint64_t dt = mmt_now_us() - v->kill_mono_us;
+		uint64_t dt = mmt_us_since(mmt_now_us(), v->kill_mono_us);
 
 		v->exited = true;
 		json_object_object_add(ev, "cell", jstr(c->cfg->name));
@@ -316,13 +316,12 @@ static void resolve_deaths(struct orch *o, bool final)
 			json_object_object_add(ev, "cell", jstr(c->cfg->name));
 			json_object_object_add(ev, "pid", json_object_new_int(d->pid));
 			json_object_object_add(ev, "time_to_exit_us",
-					       json_object_new_int64((int64_t)(d->mono_us > v->kill_mono_us ?
-									       d->mono_us - v->kill_mono_us : 0)));
+					       json_object_new_int64((int64_t)mmt_us_since(d->mono_us, v->kill_mono_us)));
 			mmt_run_event_at(o->run, "victim_exit", ev, d->mono_us);
 			schedule_respawn(o, c);
 			continue;
 		}
-		if (!final && now - d->mono_us < DEATH_GRACE_US) {
+		if (!final && mmt_us_since(now, d->mono_us) < DEATH_GRACE_US) {
 			o->deaths[keep++] = *d;
 			continue;
 		}

@@ -141,7 +141,7 @@ static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
 	static const char *const keys[] = { "nr_dirty", "nr_writeback" };
 	struct mmt_run *run = o->run;
 	const char *cell = v->cell >= 0 ? run->cells[v->cell].cfg->name : "?";
-	uint64_t vm[2] = { 0, 0 }, waited = now - v->kill_mono_us;
+	uint64_t vm[2] = { 0, 0 }, waited = mmt_us_since(now, v->kill_mono_us);
 	struct mmt_kstack_proc kp;
 	char name[96], path[PATH_MAX], src[64], status[2048] = "", wb_thread[48];
 	json_object *ev = json_object_new_object();
@@ -248,7 +248,7 @@ void mmt_orch_watchdog(struct orch *o, uint64_t now)
 			v->exited = true;
 			continue;
 		}
-		if (now - v->kill_mono_us > run->job->g.victim_exit_us)
+		if (mmt_us_since(now, v->kill_mono_us) > run->job->g.victim_exit_us)
 			victim_stuck(o, v, now);
 	}
 }

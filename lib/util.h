@@ -15,6 +15,16 @@
 uint64_t mmt_now_us(void);      /* CLOCK_MONOTONIC */
 uint64_t mmt_boottime_us(void); /* CLOCK_BOOTTIME: same clock as /dev/kmsg */
 uint64_t mmt_realtime_us(void); /* CLOCK_REALTIME */
+/*
+ * Microseconds from then to now, 0 when then is not before now. A time
+ * taken later in the same pass (a victim's kill stamped while the kernel
+ * log is drained) can be after a loop's "now"; a plain now - then would
+ * wrap to 2^64 and make a just-killed victim look stuck for 585 000 years.
+ */
+static inline uint64_t mmt_us_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
 /* Sleep us microseconds on CLOCK_MONOTONIC, resumed after signals. */
 void mmt_sleep_us(uint64_t us);
 /* "2026-11-22T00:53:13Z" (or "20261122T005313Z" when compact) */

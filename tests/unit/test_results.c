@@ -248,6 +248,64 @@ static void test_events(void **state)
 	mmt_results_close(res);
 }
 
+/*
+ * An event stamped with when it happened: "t_us" and "time" say that
+ * moment, "recorded_t_us" when it was written; a moment before the run is
+ * the run's start, one after now is now (never a time in the future).
+ */
+static void test_event_at(void **state)
+{
+	struct mmt_results *res = new_run(*state, "at");
+	uint64_t start = mmt_now_us() - 5 * MMT_USEC_PER_SEC;
+	int64_t t[3], rec[3];
+	char *text, *line, *save = NULL, when[3][40];
+	json_object *o, *x;
+	int n = 0;
+
+	mmt_results_set_start(res, start, T0_US);
+	assert_int_equal(mmt_results_event_at(res, "oom_kill", NULL, start + 3 * MMT_USEC_PER_SEC), 0);
+	assert_int_equal(mmt_results_event_at(res, "early", NULL, start - MMT_USEC_PER_SEC), 0);
+	assert_int_equal(mmt_results_event_at(res, "late", NULL, start + 3600 * MMT_USEC_PER_SEC), 0);
+	text = slurp_in(res, "events.jsonl");
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_true(n < 3);
+		o = json_tokener_parse(line);
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "t_us", &x));
+		t[n] = json_object_get_int64(x);
+		assert_true(json_object_object_get_ex(o, "recorded_t_us", &x));
+		rec[n] = json_object_get_int64(x);
+		assert_true(json_object_object_get_ex(o, "time", &x));
+		snprintf(when[n], sizeof(when[n]), "%s", json_object_get_string(x));
+		json_object_put(o);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	/* Happened 3 s into the run, written 5 s or more into it. */
+	assert_int_equal(t[0], 3000000);
+	assert_string_equal(when[0], "2026-11-22T00:53:16.123456Z");
+	assert_true(rec[0] >= 5000000);
+	/* Before the run: the run's start. */
+	assert_int_equal(t[1], 0);
+	assert_string_equal(when[1], "2026-11-22T00:53:13.123456Z");
+	/* In the future: when it was written. */
+	assert_int_equal(t[2], rec[2]);
+	assert_true(t[2] >= 5000000 && t[2] < 3600000000LL);
+	free(text);
+	mmt_results_close(res);
+}
+
+/* The saturating difference the loops use for "how long since". */
+static void test_us_since(void **state)
+{
+	(void)state;
+	assert_int_equal(mmt_us_since(10, 4), 6);
+	assert_int_equal(mmt_us_since(4, 4), 0);
+	/* then after now (stamped later in the same pass): 0, not 2^64 - 6 */
+	assert_int_equal(mmt_us_since(4, 10), 0);
+}
+
 static void test_samples(void **state)
 {
 	struct fixture *fx = *state;
@@ -620,6 +678,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_at, setup, teardown),
+		cmocka_unit_test(test_us_since),
 		cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kmsg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
