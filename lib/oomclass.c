@@ -266,10 +266,16 @@ enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
 	e->oom_expected = c->oom_expected;
 
 	/* 2: the kernel's own verdict that a memcg limit was hit */
+	/*
+	 * Without the constraint line (a report the kernel ratelimited, 10 per
+	 * 5 s in oom_kill_process(), or a kernel before 4.19), the kill line
+	 * itself says it: __oom_kill_process() prints "Memory cgroup out of
+	 * memory" for is_memcg_oom() (rep->memcg_oom, lib/kmsg.c).
+	 */
 	if (*rep->constraint)
 		e->memcg_oom = !strcmp(rep->constraint, "CONSTRAINT_MEMCG");
 	else
-		e->memcg_oom = *rep->oom_memcg ||
+		e->memcg_oom = rep->memcg_oom || *rep->oom_memcg ||
 			       near_limit(rep->memcg_usage_kb, rep->memcg_limit_kb);
 	if (e->memcg_oom)
 		return finish(ret, MMT_OOM_EXPECTED, "memcg_limit");
