@@ -135,6 +135,15 @@ static void escalate(struct orch *o, struct mmt_cell_rt *c, uint64_t now)
  * (lib/kstack.h) now and was at the kill, how long, what the OOM killer
  * and the reaper said, a hung-task report of it, and nr_dirty and
  * nr_writeback of this moment.
+ *
+ * Read on the event loop, because none of these reads waits for anything a
+ * stuck task holds (Linux 6.1): /proc/<pid>/task/<tid>/stack takes the
+ * target's exec_update_lock for read, killable (fs/proc/base.c,
+ * lock_trace()), which only an exec holds for write; wchan and stat read
+ * the task without locks (get_wchan(), do_task_stat()); status reads the mm
+ * counters without mmap_lock (fs/proc/array.c, task_mem()).  Nothing here
+ * reads cmdline, environ, maps or smaps, which take the stuck task's
+ * mmap_lock.
  */
 static void victim_stuck(struct orch *o, struct victim *v, uint64_t now)
 {

@@ -6,6 +6,18 @@
  * rpc.mountd, rpc.nfsd and exportfs from nfs-kernel-server, bound to
  * 127.0.0.1 and exporting a directory under the run to 127.0.0.1 only.
  * Every daemon, export and mount is journalled before it exists.
+ *
+ * freeze_at (loopback server only): the positive control of the writeback
+ * seed over NFS.  At freeze_at the injector's thread stops the nfsd threads
+ * ("0" into /proc/fs/nfsd/threads, which closes the server's sockets): the
+ * client's RPCs on the hard mount are retried forever, so a task waiting
+ * for its pages' writeback (fsync: folio_wait_writeback(), uninterruptible)
+ * cannot finish, and an OOM victim among such tasks cannot exit.  The thaw
+ * (after freeze_for, else first thing at teardown) runs rpc.nfsd with the
+ * start's arguments again, so the server listens on 127.0.0.1 only, and the
+ * client's writes complete before the umount.  A crash while frozen leaves
+ * the journal's undo: the mount detached (its unwritten pages stay with the
+ * kernel's flusher until the next boot) and nfsd stopped.
  */
 #include "config.h"
 
@@ -56,6 +68,8 @@ struct nfs_opts {
 	uint64_t lease_us;
 	uint64_t threads;
 	uint64_t wait_us;
+	uint64_t freeze_at_us;
+	uint64_t freeze_for_us;
 };
 
 #define OFF(f) offsetof(struct nfs_opts, f)
@@ -75,11 +89,17 @@ static const struct mmt_opt nfs_opts[] = {
 	  "loopback server: nfsd threads" },
 	{ "wait", MMT_OPT_DURATION, OFF(wait_us), 1000000, 0, "60s", NULL,
 	  "how long to retry the mount while the server comes up" },
+	{ "freeze_at", MMT_OPT_DURATION, OFF(freeze_at_us), 0, 0, "0", NULL,
+	  "loopback server: stop the nfsd threads this long after the mount (a "
+	  "positive control: writeback to the mount cannot complete); 0: never" },
+	{ "freeze_for", MMT_OPT_DURATION, OFF(freeze_for_us), 0, 0, "0", NULL,
+	  "how long nfsd stays stopped; 0: until the run stops (the thaw is the "
+	  "first step of the teardown)" },
 	MMT_OPT_END,
 };
 #undef OFF
 
-static const char *const nfs_columns[] = { "mounted", NULL };
+static const char *const nfs_columns[] = { "mounted", "frozen", NULL };
 
 /* ---- pure generators (unit-tested) --------------------------------------------- */
 
@@ -182,7 +202,8 @@ struct nfs_state {
 	char err[256];
 	int pidfd[NFS_MAX_DAEMONS];
 	unsigned nr_pidfd;
-	atomic_bool mounted, failed;
+	atomic_bool mounted, failed, frozen;
+	unsigned freezes;
 	bool nfsd_ours, nfsd_fs_ours, etab_ours;
 	bool deferred;                 /* teardown left to the final replay */
 	bool timed_out;
@@ -204,6 +225,12 @@ static int nfs_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
 	if (o->export[0] && (!strchr(o->export, ':') || strchr(o->export, ':')[1] != '/'))
 		return mmt_svc_verr(cfg, "export", err, err_len,
 				    "'%s' is not server:/path", o->export);
+	if ((o->freeze_at_us || o->freeze_for_us) && o->export[0])
+		return mmt_svc_verr(cfg, "freeze_at", err, err_len,
+				    "needs the loopback server (export empty): a remote "
+				    "server is not ours to stop");
+	if (o->freeze_for_us && !o->freeze_at_us)
+		return mmt_svc_verr(cfg, "freeze_for", err, err_len, "needs freeze_at");
 	return 0;
 }
 
@@ -336,12 +363,24 @@ static unsigned fsid_of(const char *id)
 	return (h & 0x7fffffff) | 1;
 }
 
+/* rpc.nfsd with the start's arguments (bound to 127.0.0.1). */
+static int run_nfsd(struct nfs_state *s)
+{
+	char nfsd_buf[256];
+	const char *nfsd_argv[16];
+	int r;
+
+	r = mmt_nfs_nfsd_argv("127.0.0.1", (unsigned)(s->o->grace_us / MMT_USEC_PER_SEC),
+			      (unsigned)(s->o->lease_us / MMT_USEC_PER_SEC),
+			      vers_names[s->o->vers], (unsigned)s->o->threads, nfsd_buf,
+			      sizeof(nfsd_buf), nfsd_argv, MMT_ARRAY_SIZE(nfsd_argv));
+	return r < 0 ? r : run_prog(s, nfsd_argv);
+}
+
 static int start_server(struct nfs_state *s)
 {
 	struct mmt_journal *jr = mmt_inj_journal(s->inj);
-	const char *vers = vers_names[s->o->vers];
-	char opts[128], client[PATH_MAX + 16], nfsd_buf[256], threads[32];
-	const char *nfsd_argv[16];
+	char opts[128], client[PATH_MAX + 16], threads[32];
 	struct statfs sf;
 	int r, seq = 0;
 
@@ -389,12 +428,6 @@ static int start_server(struct nfs_state *s)
 		if (r < 0)
 			return r;
 		s->nfsd_ours = true;
-		r = mmt_nfs_nfsd_argv("127.0.0.1", (unsigned)(s->o->grace_us / MMT_USEC_PER_SEC),
-				      (unsigned)(s->o->lease_us / MMT_USEC_PER_SEC), vers,
-				      (unsigned)s->o->threads, nfsd_buf, sizeof(nfsd_buf),
-				      nfsd_argv, MMT_ARRAY_SIZE(nfsd_argv));
-		if (r < 0)
-			return r;
 		/* The kernel threads outlive every daemon: after a crash the
 		 * journal stops them ("0" into /proc/fs/nfsd/threads). */
 		seq = mmt_journal_addv(mmt_inj_journal(s->inj), "sysctl",
@@ -402,7 +435,7 @@ static int start_server(struct nfs_state *s)
 		if (seq < 0)
 			return seq;
 		mmt_undo_push(&s->server_undo, seq);
-		r = run_prog(s, nfsd_argv);
+		r = run_nfsd(s);
 		if (r < 0)
 			return r;
 	}
@@ -549,6 +582,84 @@ static bool swaps_under(struct nfs_state *s, const char *dir)
 	return c.left == 0;
 }
 
+/*
+ * Stop our nfsd threads (freeze_at): the write returns once every thread
+ * has finished its request and exited.  Only a server this run started.
+ */
+static void freeze(struct nfs_state *s)
+{
+	json_object *ex;
+	uint64_t t0 = mmt_now_us();
+	int r;
+
+	if (!s->nfsd_ours) {
+		mmt_inj_finding(s->inj, MMT_F_HARNESS, "%s: freeze_at: nfsd was running before "
+				"the run; it is not ours to stop", s->inj->cfg->name);
+		return;
+	}
+	atomic_store(&s->frozen, true);        /* thawed even if the write failed */
+	mmt_ith_busy(&s->ith, "nfs freeze (nfsd threads 0)");
+	r = mmt_write_file("/proc/fs/nfsd/threads", "0");
+	mmt_ith_busy(&s->ith, NULL);
+	if (r < 0) {
+		mmt_inj_finding(s->inj, MMT_F_HARNESS, "%s: cannot stop nfsd: %s",
+				s->inj->cfg->name, strerror(-r));
+		return;
+	}
+	s->freezes++;
+	ex = json_object_new_object();
+	json_object_object_add(ex, "mount", json_object_new_string(s->mnt));
+	json_object_object_add(ex, "stop_us", json_object_new_uint64(mmt_now_us() - t0));
+	json_object_object_add(ex, "for_us", json_object_new_uint64(s->o->freeze_for_us));
+	mmt_svc_event(s->inj, "freeze", ex);
+}
+
+/* Start nfsd again, as at the start; a failure is left to the journal. */
+static void thaw(struct nfs_state *s)
+{
+	int r;
+
+	if (!atomic_load(&s->frozen))
+		return;
+	mmt_ith_busy(&s->ith, "nfs thaw (rpc.nfsd)");
+	r = run_nfsd(s);
+	mmt_ith_busy(&s->ith, NULL);
+	if (r < 0) {
+		mmt_inj_finding(s->inj, MMT_F_HARNESS, "%s: cannot start nfsd again: %s%s%s",
+				s->inj->cfg->name, strerror(-r), s->err[0] ? ": " : "", s->err);
+		return;
+	}
+	atomic_store(&s->frozen, false);
+	mmt_svc_event(s->inj, "thaw", NULL);
+}
+
+/* Mounted: hold the mount until stop, frozen from freeze_at for freeze_for. */
+static void hold_mount(struct nfs_state *s)
+{
+	const struct nfs_opts *o = s->o;
+	uint64_t thaw_at = 0;
+
+	if (o->freeze_at_us) {
+		if (mmt_ith_sleep(&s->ith, o->freeze_at_us))
+			return;
+		freeze(s);
+		if (o->freeze_for_us)
+			thaw_at = mmt_now_us() + o->freeze_for_us;
+	}
+	for (;;) {
+		uint64_t now = mmt_now_us(), wait = 3600 * MMT_USEC_PER_SEC;
+
+		if (thaw_at && now >= thaw_at) {
+			thaw(s);
+			thaw_at = 0;
+		}
+		if (thaw_at)
+			wait = thaw_at - now + 1;
+		if (mmt_ith_sleep(&s->ith, wait))
+			return;
+	}
+}
+
 static void *nfs_thread(void *arg)
 {
 	struct nfs_state *s = arg;
@@ -583,8 +694,9 @@ static void *nfs_thread(void *arg)
 		json_object_object_add(ex, "mount_us", json_object_new_uint64(s->mount_us));
 		mmt_svc_event(s->inj, "mounted", ex);
 		atomic_store(&s->mounted, true);
-		while (!mmt_ith_sleep(&s->ith, 3600 * MMT_USEC_PER_SEC))
-			;
+		hold_mount(s);
+		/* Teardown thaws first: nothing on the mount can finish while frozen. */
+		thaw(s);
 	}
 	/*
 	 * A swap area still on under our mount (the swap injector could not
@@ -640,6 +752,7 @@ static void nfs_poll(struct mmt_inj *inj, double *vals)
 	struct nfs_state *s = inj->priv;
 
 	vals[0] = s && atomic_load(&s->mounted) ? 1 : 0;
+	vals[1] = s && atomic_load(&s->frozen) ? 1 : 0;
 }
 
 static int nfs_stop(struct mmt_inj *inj)
@@ -667,6 +780,7 @@ static void nfs_report(struct mmt_inj *inj, json_object *out)
 	json_object_object_add(out, "mount_us", json_object_new_uint64(s->mount_us));
 	json_object_object_add(out, "failed", json_object_new_boolean(atomic_load(&s->failed)));
 	json_object_object_add(out, "teardown_deferred", json_object_new_boolean(s->deferred));
+	json_object_object_add(out, "freezes", json_object_new_uint64(s->freezes));
 }
 
 static void nfs_cleanup(struct mmt_inj *inj)
