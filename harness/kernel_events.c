@@ -50,11 +50,14 @@ bool mmt_orch_victim_gone(struct victim *v)
 
 void mmt_orch_victims_close(struct orch *o)
 {
-	for (unsigned i = 0; i < o->nr_victims; i++)
+	for (unsigned i = 0; i < o->nr_victims; i++) {
 		if (o->victims[i].has_pidfd) {
 			close(o->victims[i].pidfd);
 			o->victims[i].has_pidfd = false;
 		}
+		free(o->victims[i].kill_dump);
+		o->victims[i].kill_dump = NULL;
+	}
 }
 
 /* The cell whose worker pid is (any it ever had), or -1. */
@@ -67,19 +70,31 @@ static int cell_of_worker(const struct mmt_run *run, pid_t pid)
 	return -1;
 }
 
-/* Every thread's stack at the kill, beside the kill line. */
-static void victim_kill_evidence(struct orch *o, const struct victim *v, const char *dump)
+/*
+ * Every thread's stack at the kill, beside the kill line: written once the
+ * kill's event is on disk (a file created in the run directory must not
+ * delay the event a freeze could lose).
+ */
+static void victim_kill_evidence(struct orch *o)
 {
 	char name[96], path[PATH_MAX];
 	FILE *f;
 
-	snprintf(name, sizeof(name), "victim-%d-kill.txt", (int)v->pid);
-	mmt_run_path(o->run, name, path, sizeof(path));
-	f = fopen(path, "we");
-	if (!f)
-		return;
-	fprintf(f, "%s\n%s", v->kill_line, dump);
-	fclose(f);
+	for (unsigned i = 0; i < o->nr_victims; i++) {
+		struct victim *v = &o->victims[i];
+
+		if (!v->kill_dump)
+			continue;
+		snprintf(name, sizeof(name), "victim-%d-kill.txt", (int)v->pid);
+		mmt_run_path(o->run, name, path, sizeof(path));
+		f = fopen(path, "we");
+		if (f) {
+			fprintf(f, "%s\n%s", v->kill_line, v->kill_dump);
+			fclose(f);
+		}
+		free(v->kill_dump);
+		v->kill_dump = NULL;
+	}
 }
 
 /*
@@ -128,7 +143,8 @@ static void victim_seen(struct orch *o, const struct mmt_kmsg_rec *rec)
 			v->wb_tid = kp.wb_tid;
 			snprintf(v->wb_frame, sizeof(v->wb_frame), "%s", kp.wb_frame);
 			o->victims_in_writeback[ci]++;
-			victim_kill_evidence(o, v, dump);
+			v->kill_dump = dump;       /* written after the event */
+			dump = NULL;
 		}
 	}
 	free(dump);
@@ -450,5 +466,6 @@ void mmt_orch_kmsg_drain(struct orch *o)
 		mmt_results_kmsg(o->run->res, line);
 		dispatch(o, mmt_kmsg_feed(o->kst, rec, o->kev, KMSG_BATCH));
 	}
+	victim_kill_evidence(o);
 	free(rec);
 }

@@ -51,6 +51,7 @@ struct victim {
 	pid_t wb_tid;
 	char wb_frame[64];
 	char kill_line[256];      /* what the OOM killer said */
+	char *kill_dump;          /* its stacks at the kill, until written (malloc) */
 	bool reaped;              /* the oom_reaper reaped it */
 	pid_t hung_tid;           /* a hung-task report named it (0: none) */
 };
