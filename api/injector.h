@@ -25,6 +25,12 @@
  *   start    (after the cells run; long or blocking work goes on a thread
  *             of the injector's own, never in the event loop)
  *   poll     (every sample interval, from the event loop: must not block)
+ *   stopping (optional; the run is about to stop, before the workers that
+ *             use injectors are stopped: undo at once what would keep them
+ *             or another injector from stopping, e.g. thaw a frozen device
+ *             or server; called on every started injector in start order,
+ *             from the event loop: must not block, so it wakes the
+ *             injector's thread to do it)
  *   stop     (end of run or signal; must undo what start did, and every
  *             system change must already be in the journal)
  *   report   (facts for run.json; only when started; frees nothing)
@@ -84,6 +90,7 @@ struct mmt_injector_ops {
 	int (*start)(struct mmt_inj *inj);
 	/* Fill one value per column (NaN when unknown). */
 	void (*poll)(struct mmt_inj *inj, double *vals);
+	void (*stopping)(struct mmt_inj *inj);
 	int (*stop)(struct mmt_inj *inj);
 	void (*report)(struct mmt_inj *inj, json_object *out);
 	void (*cleanup)(struct mmt_inj *inj);

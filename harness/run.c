@@ -821,6 +821,13 @@ static void stop_everything(struct orch *o)
 	uint64_t t0, timeout = run->job->g.stop_timeout_us;
 
 	atomic_store(&run->stopping, true);
+	/* A frozen device or server is thawed first: what waits on it can end. */
+	for (unsigned i = 0; i < run->nr_inj; i++) {
+		struct mmt_inj *inj = &run->inj[i];
+
+		if (inj->started && inj->ops->stopping)
+			inj->ops->stopping(inj);
+	}
 	stop_dependent_workers(o);
 	for (int i = (int)run->nr_inj - 1; i >= 0; i--) {
 		struct mmt_inj *inj = &run->inj[i];

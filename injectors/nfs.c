@@ -13,7 +13,8 @@
  * client's RPCs on the hard mount are retried forever, so a task waiting
  * for its pages' writeback (fsync: folio_wait_writeback(), uninterruptible)
  * cannot finish, and an OOM victim among such tasks cannot exit.  The thaw
- * (after freeze_for, else first thing at teardown) runs rpc.nfsd with the
+ * (after freeze_for, else when the run stops, before its workers are
+ * stopped: the "stopping" op) runs rpc.nfsd with the
  * start's arguments again, so the server listens on 127.0.0.1 only, and the
  * client's writes complete before the umount.  A crash while frozen leaves
  * the journal's undo: the mount detached (its unwritten pages stay with the
@@ -94,7 +95,7 @@ static const struct mmt_opt nfs_opts[] = {
 	  "positive control: writeback to the mount cannot complete); 0: never" },
 	{ "freeze_for", MMT_OPT_DURATION, OFF(freeze_for_us), 0, 0, "0", NULL,
 	  "how long nfsd stays stopped; 0: until the run stops (the thaw is the "
-	  "first step of the teardown)" },
+	  "first step of the stop)" },
 	MMT_OPT_END,
 };
 #undef OFF
@@ -203,6 +204,7 @@ struct nfs_state {
 	int pidfd[NFS_MAX_DAEMONS];
 	unsigned nr_pidfd;
 	atomic_bool mounted, failed, frozen;
+	atomic_bool thaw_now;          /* "stopping": thaw, then wait for stop */
 	unsigned freezes;
 	bool nfsd_ours, nfsd_fs_ours, etab_ours;
 	bool deferred;                 /* teardown left to the final replay */
@@ -642,13 +644,20 @@ static void hold_mount(struct nfs_state *s)
 	if (o->freeze_at_us) {
 		if (mmt_ith_sleep(&s->ith, o->freeze_at_us))
 			return;
-		freeze(s);
-		if (o->freeze_for_us)
-			thaw_at = mmt_now_us() + o->freeze_for_us;
+		/* Woken by "stopping" before freeze_at: the run ends, no freeze. */
+		if (!atomic_load(&s->thaw_now)) {
+			freeze(s);
+			if (o->freeze_for_us)
+				thaw_at = mmt_now_us() + o->freeze_for_us;
+		}
 	}
 	for (;;) {
 		uint64_t now = mmt_now_us(), wait = 3600 * MMT_USEC_PER_SEC;
 
+		if (atomic_load(&s->thaw_now)) {
+			thaw(s);
+			thaw_at = 0;
+		}
 		if (thaw_at && now >= thaw_at) {
 			thaw(s);
 			thaw_at = 0;
@@ -755,6 +764,15 @@ static void nfs_poll(struct mmt_inj *inj, double *vals)
 	vals[1] = s && atomic_load(&s->frozen) ? 1 : 0;
 }
 
+/* The run stops: the thread thaws a frozen server now (hold_mount()). */
+static void nfs_stopping(struct mmt_inj *inj)
+{
+	struct nfs_state *s = inj->priv;
+
+	atomic_store(&s->thaw_now, true);
+	mmt_ith_kick(&s->ith);
+}
+
 static int nfs_stop(struct mmt_inj *inj)
 {
 	struct nfs_state *s = inj->priv;
@@ -806,6 +824,7 @@ const struct mmt_injector_ops mmt_injector_nfs = {
 	.probe = nfs_probe,
 	.start = nfs_start,
 	.poll = nfs_poll,
+	.stopping = nfs_stopping,
 	.stop = nfs_stop,
 	.report = nfs_report,
 	.cleanup = nfs_cleanup,

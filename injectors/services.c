@@ -120,11 +120,21 @@ bool mmt_ith_sleep(struct mmt_ith *ith, uint64_t us)
 
 	deadline(&ts, us);
 	pthread_mutex_lock(&ith->mu);
-	while (!atomic_load(&ith->stop))
+	while (!atomic_load(&ith->stop) && !atomic_exchange(&ith->kick, false))
 		if (pthread_cond_timedwait(&ith->cv, &ith->mu, &ts) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&ith->mu);
 	return atomic_load(&ith->stop);
+}
+
+void mmt_ith_kick(struct mmt_ith *ith)
+{
+	if (!ith || !ith->running)
+		return;
+	pthread_mutex_lock(&ith->mu);
+	atomic_store(&ith->kick, true);
+	pthread_cond_broadcast(&ith->cv);
+	pthread_mutex_unlock(&ith->mu);
 }
 
 void mmt_ith_busy(struct mmt_ith *ith, const char *what)

@@ -43,6 +43,7 @@ struct mmt_ith {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	atomic_bool stop;
+	atomic_bool kick;             /* mmt_ith_kick(): end the current sleep */
 	atomic_bool done;             /* the thread function returned */
 	bool running;
 	bool left_behind;             /* did not stop in time: detached */
@@ -52,8 +53,12 @@ struct mmt_ith {
 };
 
 int mmt_ith_start(struct mmt_ith *ith, void *(*fn)(void *), void *arg);
-/* Sleep up to us; returns true when stop was asked (at once if so). */
+/* Sleep up to us, or until kicked; returns true when stop was asked (at
+ * once if so). */
 bool mmt_ith_sleep(struct mmt_ith *ith, uint64_t us);
+/* End the thread's current (or next) mmt_ith_sleep() early, without asking
+ * it to stop: from an injector's "stopping" op.  Never blocks long. */
+void mmt_ith_kick(struct mmt_ith *ith);
 static inline bool mmt_ith_stopping(struct mmt_ith *ith)
 {
 	return atomic_load(&ith->stop);

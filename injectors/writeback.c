@@ -148,6 +148,7 @@ struct wb_state {
 	char data[PATH_MAX];
 	char err[256];
 	atomic_bool ready, failed, frozen;
+	atomic_bool thaw_now;          /* "stopping": resume, then wait for stop */
 	int freeze_seq;                /* the journal's "dmresume" while frozen */
 	_Atomic uint64_t freezes;
 	_Atomic uint64_t written, passes, fsyncs, write_errors, fsync_errors;
@@ -416,7 +417,8 @@ static void hold_target(struct wb_state *s)
 
 	if (o->freeze_at_us && mmt_ith_sleep(&s->ith, o->freeze_at_us))
 		return;
-	if (o->freeze_at_us) {
+	/* Woken by "stopping" before freeze_at: the run ends, no freeze. */
+	if (o->freeze_at_us && !atomic_load(&s->thaw_now)) {
 		json_object *ex = json_object_new_object();
 
 		mmt_ith_busy(&s->ith, "dm suspend");
@@ -443,6 +445,10 @@ static void hold_target(struct wb_state *s)
 	while (!mmt_ith_stopping(&s->ith)) {
 		uint64_t now = mmt_now_us();
 
+		if (atomic_load(&s->thaw_now)) {
+			thaw(s);
+			thaw_at = 0;
+		}
 		if (thaw_at && now >= thaw_at) {
 			thaw(s);
 			thaw_at = 0;
@@ -655,6 +661,15 @@ static void wb_poll(struct mmt_inj *inj, double *vals)
 	mmt_ith_check_stall(&s->ith, inj, "writeback", s->o->stall_us, &s->stall_reported);
 }
 
+/* The run stops: the thread resumes a frozen device now (hold_target()). */
+static void wb_stopping(struct mmt_inj *inj)
+{
+	struct wb_state *s = inj->priv;
+
+	atomic_store(&s->thaw_now, true);
+	mmt_ith_kick(&s->ith);
+}
+
 static int wb_stop(struct mmt_inj *inj)
 {
 	struct wb_state *s = inj->priv;
@@ -737,6 +752,7 @@ const struct mmt_injector_ops mmt_injector_writeback = {
 	.probe = wb_probe,
 	.start = wb_start,
 	.poll = wb_poll,
+	.stopping = wb_stopping,
 	.stop = wb_stop,
 	.report = wb_report,
 	.cleanup = wb_cleanup,
