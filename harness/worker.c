@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The worker process of one cell.  It is forked by the orchestrator, waits
- * until it has been attached to its cgroup (so that nothing it allocates is
- * charged elsewhere), then runs the cell's workload on N pinned threads
+ * The worker process of one cell.  It is forked by the orchestrator, joins
+ * its cgroup and waits until the orchestrator has set its oom_score_adj (so
+ * that nothing it allocates is charged elsewhere), then runs the cell's workload on N pinned threads
  * until the orchestrator raises the stop flag in the shared page.
  */
 #include "config.h"
@@ -169,7 +169,7 @@ static void note_placement(int msg_fd, const char *text)
 }
 
 void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
-			  int msg_wfd)
+			  int msg_wfd, int attach_err)
 {
 	const struct mmt_cell_cfg *cfg = cell->cfg;
 	struct worker_thread *wts;
@@ -204,6 +204,13 @@ void mmt_cell_worker_main(struct mmt_run *run, struct mmt_cell_rt *cell,
 	snprintf(name, sizeof(name), "mmt-%s", cfg->name);
 	prctl(PR_SET_NAME, name);
 	/* Nothing is allocated before the placement is checked. */
+	if (attach_err < 0) {
+		struct mmt_wctx ctx = { .thread = -1, .msg_fd = msg_wfd };
+
+		snprintf(why, sizeof(why), "cannot join its cgroup %s", cell->cg_name);
+		send_error(&ctx, attach_err, why);
+		_exit(113);
+	}
 	r = mmt_worker_check_placement(cell->oom_score_adj, cell->cg_name, why, sizeof(why));
 	if (r < 0) {
 		struct mmt_wctx ctx = { .thread = -1, .msg_fd = msg_wfd };
