@@ -635,6 +635,11 @@ static void thaw(struct nfs_state *s)
 	mmt_svc_event(s->inj, "thaw", NULL);
 }
 
+static void thaw_cb(void *arg)
+{
+	thaw(arg);
+}
+
 /* Mounted: hold the mount until stop, frozen from freeze_at for freeze_for. */
 static void hold_mount(struct nfs_state *s)
 {
@@ -651,22 +656,7 @@ static void hold_mount(struct nfs_state *s)
 				thaw_at = mmt_now_us() + o->freeze_for_us;
 		}
 	}
-	for (;;) {
-		uint64_t now = mmt_now_us(), wait = 3600 * MMT_USEC_PER_SEC;
-
-		if (atomic_load(&s->thaw_now)) {
-			thaw(s);
-			thaw_at = 0;
-		}
-		if (thaw_at && now >= thaw_at) {
-			thaw(s);
-			thaw_at = 0;
-		}
-		if (thaw_at)
-			wait = thaw_at - now + 1;
-		if (mmt_ith_sleep(&s->ith, wait))
-			return;
-	}
+	mmt_ith_hold_frozen(&s->ith, &s->thaw_now, thaw_at, thaw_cb, s);
 }
 
 static void *nfs_thread(void *arg)

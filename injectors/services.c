@@ -127,6 +127,23 @@ bool mmt_ith_sleep(struct mmt_ith *ith, uint64_t us)
 	return atomic_load(&ith->stop);
 }
 
+void mmt_ith_hold_frozen(struct mmt_ith *ith, atomic_bool *thaw_now, uint64_t thaw_at_us,
+			 void (*thaw)(void *arg), void *arg)
+{
+	for (;;) {
+		uint64_t now = mmt_now_us(), wait = 3600 * MMT_USEC_PER_SEC;
+
+		if (atomic_load(thaw_now) || (thaw_at_us && now >= thaw_at_us)) {
+			thaw(arg);
+			thaw_at_us = 0;
+		}
+		if (thaw_at_us)
+			wait = thaw_at_us - now + 1;
+		if (mmt_ith_sleep(ith, wait))
+			return;
+	}
+}
+
 void mmt_ith_kick(struct mmt_ith *ith)
 {
 	if (!ith || !ith->running)

@@ -404,6 +404,11 @@ static void thaw(struct wb_state *s)
 	mmt_svc_event(s->inj, "thaw", NULL);
 }
 
+static void thaw_cb(void *arg)
+{
+	thaw(arg);
+}
+
 /*
  * dirtier = 0: the target is for the dirty cells; hold it until stop, and
  * freeze it from freeze_at for freeze_for (0: until stop).  The suspend can
@@ -442,21 +447,7 @@ static void hold_target(struct wb_state *s)
 		}
 		json_object_put(ex);
 	}
-	while (!mmt_ith_stopping(&s->ith)) {
-		uint64_t now = mmt_now_us();
-
-		if (atomic_load(&s->thaw_now)) {
-			thaw(s);
-			thaw_at = 0;
-		}
-		if (thaw_at && now >= thaw_at) {
-			thaw(s);
-			thaw_at = 0;
-		}
-		if (mmt_ith_sleep(&s->ith, thaw_at ? (thaw_at - now < 1000000 ? thaw_at - now + 1
-							     : 1000000) : 1000000))
-			break;
-	}
+	mmt_ith_hold_frozen(&s->ith, &s->thaw_now, thaw_at, thaw_cb, s);
 	/* Teardown resumes first: nothing else can be undone while frozen. */
 	thaw(s);
 }
