@@ -972,8 +972,7 @@ size_t mmt_cg_kill_tasks(const char *abs_dir)
 	return found;
 }
 
-/* Kill the tasks of abs_dir until it has none (bounded).  0 or -EBUSY. */
-static int drain(const char *abs_dir)
+int mmt_cg_drain(const char *abs_dir)
 {
 	uint64_t deadline = mmt_now_us() + DESTROY_TIMEOUT_US;
 
@@ -1069,7 +1068,7 @@ int mmt_cg_destroy(struct mmt_cg *cg)
 		 * hierarchy.
 		 */
 		for (d = 0; d < nd; d++) {
-			if (destroy_children(dirs[d], 0) < 0 || drain(dirs[d]) < 0)
+			if (destroy_children(dirs[d], 0) < 0 || mmt_cg_drain(dirs[d]) < 0)
 				empty = false;
 		}
 		if (empty) {

@@ -135,6 +135,14 @@ int mmt_cg_destroy_path(const char *abs_path);
  * (v1) tasks.  Returns how many tasks were there (0: empty).
  */
 size_t mmt_cg_kill_tasks(const char *abs_dir);
+/*
+ * mmt_cg_kill_tasks() until abs_dir has no task left, for at most 5 s: a
+ * task leaves cgroup.procs in do_exit() after its mm is torn down, so once
+ * it is empty the tasks' memory and swap entries are freed (a swapoff
+ * while they die would swap their pages in, charged to a memcg at its
+ * limit: ENOMEM).  0, or -EBUSY when tasks remain.
+ */
+int mmt_cg_drain(const char *abs_dir);
 
 /*
  * Safety checks (pure, unit-tested).  A relative cgroup name is ours when

@@ -439,13 +439,19 @@ int mmt_journal_replay(const char *path, const struct mmt_journal_kind *kinds,
 	if (r < 0)
 		log_warn("journal %s: cannot append done markers: %s", path, strerror(-r));
 
-	/* First the quiesce of every live record, oldest first (the kinds
-	 * that hold others busy, e.g. the tasks of a cgroup), then the undos. */
-	for (i = 0; i < nr; i++) {
-		const struct mmt_journal_kind *k = find_kind(kinds, recs[i].kind);
+	/*
+	 * First the quiesce of every live record, oldest first (the kinds
+	 * that hold others busy, e.g. the tasks of a cgroup), then the undos.
+	 * A quiesce that is the record's own undo (a thaw: a suspended device
+	 * resumed) goes first of all, so that the tasks waiting on it can die.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < nr; i++) {
+			const struct mmt_journal_kind *k = find_kind(kinds, recs[i].kind);
 
-		if (k && k->quiesce && recs[i].argc >= k->min_args &&
-		    !is_done(recs, nr, recs[i].seq)) {
+			if (!k || !k->quiesce || (k->quiesce == k->undo) != (pass == 0) ||
+			    recs[i].argc < k->min_args || is_done(recs, nr, recs[i].seq))
+				continue;
 			r = k->quiesce(recs[i].argc, recs[i].argv);
 			if (r < 0)
 				log_debug_errno(r, "journal: quiesce %d %s", recs[i].seq,

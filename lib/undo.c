@@ -34,8 +34,9 @@ static int quiesce_cgroup(int argc, char **argv)
 	(void)argc;
 	if (!mmt_cg_path_is_ours(argv[0]))
 		return -EPERM;
-	mmt_cg_kill_tasks(argv[0]);
-	return 0;
+	/* Killed and gone before the undos: a swapoff or umount must not
+	 * meet tasks that are still dying (mmt_cg_drain()). */
+	return mmt_cg_drain(argv[0]);
 }
 
 const struct mmt_journal_kind mmt_undo_kinds[] = {

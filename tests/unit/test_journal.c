@@ -107,9 +107,17 @@ static const struct mmt_journal_kind fake_kinds[] = {
 };
 
 /* A kind with a quiesce hook, like the harness's cgroup kind. */
+static int thaw_undo(int argc, char **argv)
+{
+	record_call("thaw", argc, argv);
+	return 0;
+}
+
 static const struct mmt_journal_kind quiesce_kinds[] = {
 	{ "fake", 1, fake_undo, NULL },
 	{ "held", 1, held_undo, held_quiesce },
+	/* Its quiesce is its undo, like the harness's dmresume. */
+	{ "thaw", 1, thaw_undo, thaw_undo },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -454,6 +462,29 @@ static void test_quiesce_first(void **state)
 	assert_string_equal(calls[4], "held:a");
 }
 
+/*
+ * A quiesce that is the record's own undo (a thaw) runs before every other
+ * quiesce, though its record is newer: the tasks a cgroup's quiesce waits
+ * for may be waiting on the frozen device.
+ */
+static void test_thaw_quiesce_first(void **state)
+{
+	struct tmp *t = *state;
+	struct mmt_journal *jr = NULL;
+
+	assert_int_equal(mmt_journal_open(t->journal, quiesce_kinds, &jr), 0);
+	assert_true(mmt_journal_addv(jr, "held", "cg", NULL) > 0);
+	assert_true(mmt_journal_addv(jr, "thaw", "dev", NULL) > 0);
+	mmt_journal_close(jr);
+	nr_calls = 0;
+	assert_int_equal(mmt_journal_replay(t->journal, quiesce_kinds, NULL), 0);
+	assert_int_equal(nr_calls, 4);
+	assert_string_equal(calls[0], "thaw:dev");
+	assert_string_equal(calls[1], "quiesce:cg");
+	assert_string_equal(calls[2], "thaw:dev");
+	assert_string_equal(calls[3], "held:cg");
+}
+
 static void test_threads(void **state)
 {
 	struct tmp *t = *state;
@@ -711,6 +742,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_undo_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_refuses_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiesce_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thaw_quiesce_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undo_under_a_file, setup, teardown),
