@@ -1348,6 +1348,8 @@ struct qent {
 	struct mmt_kevent ev;
 };
 
+#define EARLY_KILLS 8U
+
 struct mmt_kmsg_state {
 	bool has_last_seq;
 	uint64_t last_seq;
@@ -1369,6 +1371,10 @@ struct mmt_kmsg_state {
 	bool stack_started;          /* a frame was seen */
 	int64_t leak_suppressed;     /* "pagefault_out_of_memory: N callbacks suppressed" */
 	bool early_kill;             /* emit an OOM report at its kill line */
+	/* The last kills emitted early (pid, kill line's seq): the reaper line
+	 * that follows names the event it updates. */
+	struct { int64_t pid; int64_t seq; } early[EARLY_KILLS];
+	unsigned early_next;
 };
 
 void mmt_kmsg_state_set_early_kill(struct mmt_kmsg_state *st, bool early)
@@ -1781,6 +1787,18 @@ static bool reads_stack(enum mmt_kev_type type)
 }
 
 /* A one-line event, finished at once or opened for its follow-up lines. */
+/* The seq of the early-emitted kill of pid (newest first), or -1. */
+static int64_t early_kill_seq(const struct mmt_kmsg_state *st, int64_t pid)
+{
+	for (unsigned n = 0; n < EARLY_KILLS && n < st->early_next; n++) {
+		unsigned i = (st->early_next - 1 - n) % EARLY_KILLS;
+
+		if (st->early[i].pid == pid)
+			return st->early[i].seq;
+	}
+	return -1;
+}
+
 static uint64_t simple_event(struct mmt_kmsg_state *st, struct out *o,
 			     const struct mmt_kmsg_rec *rec, const struct mmt_kmsg_match *m,
 			     bool done)
@@ -1792,6 +1810,8 @@ static uint64_t simple_event(struct mmt_kmsg_state *st, struct out *o,
 		return UINT64_MAX;
 	id = enqueue(st, o, type, rec, done);
 	simple_fill(qev(st, id), m);
+	if (type == MMT_KEV_OOM_REAPED && qev(st, id))
+		qev(st, id)->u.reaped.kill_seq = early_kill_seq(st, m->pid);
 	return id;
 }
 
@@ -2253,8 +2273,13 @@ static void feed_oom(struct mmt_kmsg_state *st, const struct mmt_kmsg_rec *rec,
 			r->recs_since_kill = 0;
 			/* A run records the kill now: a freeze right after it must
 			 * not lose it; the reaper line follows as "oom_reaped". */
-			if (st->early_kill)
+			if (st->early_kill) {
+				unsigned i = st->early_next++ % EARLY_KILLS;
+
+				st->early[i].pid = m->pid;
+				st->early[i].seq = rec->has_seq ? (int64_t)rec->seq : -1;
 				oom_emit(st);
+			}
 		}
 		break;
 	case MMT_KMSG_OOM_REAPED:

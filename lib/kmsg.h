@@ -300,6 +300,9 @@ struct mmt_kevent {
 		struct {
 			int64_t pid, anon_rss_kb, file_rss_kb, shmem_rss_kb;
 			char comm[64];
+			/* the kmsg seq of the kill line of an oom_kill event
+			 * already out (early kills): this updates it; -1 */
+			int64_t kill_seq;
 		} reaped;
 		struct {
 			uint64_t missing;

@@ -109,7 +109,7 @@ static const struct kfield *const fields[MMT_KEV_NR] = {
 	[MMT_KEV_OOM_REAPED] = (const struct kfield[]){
 		KI64("pid", reaped.pid), KSTR("comm", reaped.comm),
 		KI64("anon_rss_kb", reaped.anon_rss_kb), KI64("file_rss_kb", reaped.file_rss_kb),
-		KI64("shmem_rss_kb", reaped.shmem_rss_kb), KEND },
+		KI64("shmem_rss_kb", reaped.shmem_rss_kb), KI64("kill_seq", reaped.kill_seq), KEND },
 	[MMT_KEV_WQ_LOCKUP] = (const struct kfield[]){
 		KSTR("pool", wq.pool), KI64("seconds", wq.seconds), KEND },
 	[MMT_KEV_PF_OOM_LEAK] = (const struct kfield[]){

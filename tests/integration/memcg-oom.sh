@@ -34,6 +34,13 @@ jq -s -e '[.[] | select(.type == "oom_kill" and .kernel_ts_us != null)] as $k |
 	fail "oom_kill times do not follow the kernel's timestamps"
 jq -s -e '[.[] | select(.type == "oom_kill") | .recorded_t_us >= .t_us] | all' "$ev" >/dev/null ||
 	fail "an oom_kill was recorded before it happened"
+# A reaper line is an update of the kill event already out: it names that
+# event's kmsg seq, and the pid matches.
+jq -s -e '([.[] | select(.type == "oom_kill") | {key: (.kmsg_seq | tostring), value: .pid}] |
+	from_entries) as $k | [.[] | select(.type == "oom_reaped") |
+	(.kill_seq != null and $k[.kill_seq | tostring] == .pid)] | all' "$ev" >/dev/null ||
+	fail "an oom_reaped event does not name its oom_kill (kill_seq)"
+note "oom_reaped updates: $(jq -c 'select(.type == "oom_reaped")' "$ev" | wc -l) (the victims often exit before the reaper gets to them)"
 note "oom_kill recorded after the kernel's record: $(jq -s -c '[.[] | select(.type == "oom_kill") | .latency_us]' "$ev") us"
 note "oom kills: $kills, hog spawns: $(jq_run '.cells[] | select(.name == "hog") | .spawns' "$d")"
 assert_no_leftovers

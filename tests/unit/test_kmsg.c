@@ -595,6 +595,55 @@ static void test_seq_gap(void **state)
 	mmt_kmsg_state_free(NULL);
 }
 
+/*
+ * A run's early kills: the oom_kill event goes out at its kill line, with
+ * its kmsg seq; the reaper line that follows is an oom_reaped event that
+ * names that seq (kill_seq), the update linked to the event it updates.
+ * Without early kills (parse-kmsg) the report waits for the reaper line.
+ */
+static void test_early_kill_linking(void **state)
+{
+	static const char kill[] = "3,501,100000000,-;Memory cgroup out of memory: Killed process "
+		"42 (w) total-vm:10kB, anon-rss:5kB, file-rss:0kB, shmem-rss:0kB, UID:0 "
+		"pgtables:4kB oom_score_adj:1000";
+	static const char reap[] = "6,502,100030000,-;oom_reaper: reaped process 42 (w), now "
+		"anon-rss:0kB, file-rss:0kB, shmem-rss:0kB";
+	struct mmt_kmsg_state *st = mmt_kmsg_state_new();
+	json_object *ev[MMT_KMSG_MAX_EVENTS];
+	struct mmt_kmsg_rec rec;
+
+	(void)state;
+	mmt_kmsg_state_set_early_kill(st, true);
+	assert_int_equal(mmt_kmsg_parse_record(kill, sizeof(kill) - 1, &rec), 0);
+	assert_int_equal(feed_json(st, &rec, ev), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
+			    "oom_kill");
+	assert_int_equal(json_object_get_int64(json_object_object_get(ev[0], "kmsg_seq")), 501);
+	assert_false(json_object_get_boolean(json_object_object_get(ev[0], "reaped")));
+	json_object_put(ev[0]);
+	assert_int_equal(mmt_kmsg_parse_record(reap, sizeof(reap) - 1, &rec), 0);
+	assert_int_equal(feed_json(st, &rec, ev), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
+			    "oom_reaped");
+	assert_int_equal(json_object_get_int64(json_object_object_get(ev[0], "pid")), 42);
+	assert_int_equal(json_object_get_int64(json_object_object_get(ev[0], "kill_seq")), 501);
+	json_object_put(ev[0]);
+	assert_int_equal(flush_json(st, ev), 0);
+	mmt_kmsg_state_free(st);
+
+	/* Not early: one event, reaped, and no update to link. */
+	st = mmt_kmsg_state_new();
+	assert_int_equal(mmt_kmsg_parse_record(kill, sizeof(kill) - 1, &rec), 0);
+	assert_int_equal(feed_json(st, &rec, ev), 0);
+	assert_int_equal(mmt_kmsg_parse_record(reap, sizeof(reap) - 1, &rec), 0);
+	assert_int_equal(feed_json(st, &rec, ev), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(ev[0], "type")),
+			    "oom_kill");
+	assert_true(json_object_get_boolean(json_object_object_get(ev[0], "reaped")));
+	json_object_put(ev[0]);
+	mmt_kmsg_state_free(st);
+}
+
 /* A finished report waits for its reaper line, then expires. */
 static void test_expire(void **state)
 {
@@ -1123,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(test_oom_json_roundtrip),
 		cmocka_unit_test(test_seq_gap),
 		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_early_kill_linking),
 		cmocka_unit_test(test_parse_record),
 		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test(test_garbage),
