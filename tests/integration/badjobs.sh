@@ -1,5 +1,7 @@
 #!/bin/sh
-# Every tests/data/jobs/bad-*.ini is refused before anything starts: `run`
+# Every tests/data/jobs/bad-*.ini (and injectors/bad-*.ini: errors of the
+# real injectors, which test_job's fake registry does not have) is refused
+# before anything starts: `run`
 # exits 128 (a usage or job-file error, which aborts a `git bisect run`),
 # stderr holds the file's "# expect: <substring>" line, and no run
 # directory appears.  Needs no root: a job-file error stops `run` first.
@@ -10,7 +12,7 @@
 mk_results
 n=0
 bad=0
-for job in "$MMT_TESTDATA"/jobs/bad-*.ini; do
+for job in "$MMT_TESTDATA"/jobs/bad-*.ini "$MMT_TESTDATA"/jobs/injectors/bad-*.ini; do
 	[ -e "$job" ] || fail "no bad-*.ini under $MMT_TESTDATA/jobs"
 	want=$(sed -n 's/^# expect: //p' "$job" | head -n 1)
 	[ -n "$want" ] || fail "$job has no '# expect:' line"
