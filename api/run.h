@@ -118,6 +118,9 @@ int mmt_run_event_at(struct mmt_run *run, const char *type, json_object *ev,
 /* Put the events and the kernel log on stable storage now (a critical
  * event: a freeze right after it must not lose it).  0 or -errno. */
 int mmt_run_sync(struct mmt_run *run);
+/* Record a finding (the verdict's reasons; a kernel-log mark from WARN on);
+ * a FAIL also puts the events written so far on stable storage
+ * (mmt_run_sync()), so the event line made for it survives a freeze. */
 void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
 /* The "stall" event (api/injector.h struct mmt_stall: the one schema).

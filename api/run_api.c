@@ -59,6 +59,14 @@ void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, .
 	}
 	else if (lvl == MMT_LVL_WARN)
 		log_warn("%s: %s", mmt_finding_name(f), text);
+	/*
+	 * A FAIL is what a freeze must not take away: the event line written
+	 * for it (victim_stuck, a stall, a spurious kill) goes to stable
+	 * storage now, as critical kernel events do (the lab VM's freeze test
+	 * lost a victim_stuck line that was only in the page cache).
+	 */
+	if (lvl == MMT_LVL_FAIL)
+		mmt_run_sync(run);
 }
 
 void mmt_run_fact(struct mmt_run *run, const char *key, json_object *val)
