@@ -1215,6 +1215,11 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 	}
 	if (ret_dir)
 		snprintf(ret_dir, dir_len, "%s", run->dir);
+	/* Every event line on disk within one fdatasync (results.c). */
+	r = mmt_results_start_syncer(run->res);
+	if (r < 0)
+		log_warn("results: no syncer thread (%s): events reach the disk with the "
+			 "critical ones only", strerror(-r));
 	run->start_mono_us = mmt_now_us();
 	mmt_results_set_start(run->res, run->start_mono_us, run->start_real_us);
 	/* Marks in the kernel log: a console capture alone tells which run was

@@ -8,6 +8,13 @@
  * whole lines behind.  These are raw fds on purpose: stdio buffering would
  * lose the tail of the file when the harness dies.  run.json and the other
  * whole files are replaced atomically (tmp file, fsync, rename, fsync dir).
+ *
+ * A run's results also have a syncer thread (mmt_results_start_syncer()):
+ * after every line written to events.jsonl or kmsg.log it fdatasync()s
+ * both, off the event loop, coalescing the lines written while it syncs,
+ * so that a kernel that freezes or panics a moment later finds them on
+ * disk (the lab VM's freeze test).  Critical events are still synced by
+ * the caller before it goes on (mmt_results_sync()).
  */
 #include "config.h"
 
@@ -21,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +52,11 @@ struct mmt_results {
 	uint64_t start_real_us;
 	unsigned tmp_seq;       /* unique tmp names for atomic writes */
 	char dir[PATH_MAX];
+	/* the syncer: sync_mu guards the three flags */
+	pthread_t syncer;
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	bool syncer_on, sync_dirty, sync_stop;
 };
 
 /* Job names become part of a path: keep [A-Za-z0-9._-], map the rest to '_'. */
@@ -130,6 +143,8 @@ static struct mmt_results *results_new(void)
 	if (!res)
 		return NULL;
 	pthread_mutex_init(&res->lock, NULL);
+	pthread_mutex_init(&res->sync_mu, NULL);
+	pthread_cond_init(&res->sync_cv, NULL);
 	res->dir_fd = res->events_fd = res->samples_fd = res->kmsg_fd = -1;
 	res->start_mono_us = mmt_now_us();
 	res->start_real_us = mmt_realtime_us();
@@ -213,6 +228,14 @@ void mmt_results_close(struct mmt_results *res)
 {
 	if (!res)
 		return;
+	if (res->syncer_on) {
+		pthread_mutex_lock(&res->sync_mu);
+		res->sync_stop = true;
+		pthread_cond_signal(&res->sync_cv);
+		pthread_mutex_unlock(&res->sync_mu);
+		pthread_join(res->syncer, NULL);
+		res->syncer_on = false;
+	}
 	if (res->kmsg_fd >= 0)
 		close(res->kmsg_fd);
 	if (res->samples_fd >= 0)
@@ -222,6 +245,8 @@ void mmt_results_close(struct mmt_results *res)
 	if (res->dir_fd >= 0)
 		close(res->dir_fd);
 	pthread_mutex_destroy(&res->lock);
+	pthread_cond_destroy(&res->sync_cv);
+	pthread_mutex_destroy(&res->sync_mu);
 	free(res);
 }
 
@@ -267,7 +292,54 @@ static int write_line(struct mmt_results *res, int fd, const char *buf, size_t l
 	r = mmt_write_all(fd, fixed ? fixed : buf, fixed ? (size_t)r : len);
 	pthread_mutex_unlock(&res->lock);
 	free(fixed);
+	if (fd == res->events_fd || fd == res->kmsg_fd) {
+		pthread_mutex_lock(&res->sync_mu);
+		if (res->syncer_on) {
+			res->sync_dirty = true;
+			pthread_cond_signal(&res->sync_cv);
+		}
+		pthread_mutex_unlock(&res->sync_mu);
+	}
 	return r;
+}
+
+static void *syncer_main(void *arg)
+{
+	struct mmt_results *res = arg;
+
+	pthread_mutex_lock(&res->sync_mu);
+	for (;;) {
+		while (!res->sync_dirty && !res->sync_stop)
+			pthread_cond_wait(&res->sync_cv, &res->sync_mu);
+		if (!res->sync_dirty)
+			break;
+		res->sync_dirty = false;
+		pthread_mutex_unlock(&res->sync_mu);
+		mmt_results_sync(res);
+		pthread_mutex_lock(&res->sync_mu);
+	}
+	pthread_mutex_unlock(&res->sync_mu);
+	return NULL;
+}
+
+int mmt_results_start_syncer(struct mmt_results *res)
+{
+	sigset_t all, old;
+	int r;
+
+	if (res->syncer_on)
+		return 0;
+	/* No signal is ever delivered to it: the run reads them (signalfd). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(&res->syncer, NULL, syncer_main, res);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&res->sync_mu);
+	res->syncer_on = true;
+	pthread_mutex_unlock(&res->sync_mu);
+	return 0;
 }
 
 int mmt_results_sync(struct mmt_results *res)

@@ -58,6 +58,14 @@ int mmt_results_event_at(struct mmt_results *res, const char *type, json_object 
  * a freeze right after it must not lose it.  Returns 0 or the first -errno.
  */
 int mmt_results_sync(struct mmt_results *res);
+/*
+ * Start the syncer thread: from now on every line written to events.jsonl
+ * or kmsg.log is followed by an fdatasync() of both on that thread (lines
+ * written meanwhile share the next one), so nothing written more than one
+ * sync ago is lost when the machine dies.  mmt_results_close() stops it
+ * after a last sync.  0 or -errno (the results work without it).
+ */
+int mmt_results_start_syncer(struct mmt_results *res);
 /* Set the run's start for "t_us" (CLOCK_MONOTONIC us). */
 void mmt_results_set_start(struct mmt_results *res, uint64_t start_mono_us,
 			   uint64_t start_real_us);
