@@ -187,6 +187,60 @@ static void test_validate(void **state)
 		"t:10: [rebind] sequence: mode=move takes no sequence");
 }
 
+/* A fault cell's policy_nodes against its mems: one line naming file, line and key. */
+static void cell_err(const char *cell, const char *want)
+{
+	char text[1024], err[512] = "";
+	struct mmt_job job;
+	int r;
+
+	struct mmt_topo topo = { .nr_nodes = 8, .nr_cpus = 4 };
+
+	topo.all_cpus = hwloc_bitmap_alloc();
+	topo.all_nodes = hwloc_bitmap_alloc();
+	topo.mem_nodes = hwloc_bitmap_alloc();
+	assert_non_null(topo.mem_nodes);
+	hwloc_bitmap_set_range(topo.all_cpus, 0, 3);
+	hwloc_bitmap_set_range(topo.all_nodes, 0, 7);
+	hwloc_bitmap_set_range(topo.mem_nodes, 0, 7);
+	snprintf(text, sizeof(text), "[global]\nduration=10s\n[cell:a]\nworkload=fault\n%s", cell);
+	r = mmt_job_parse_string("t", text, &mmt_registry, &job, err, sizeof(err));
+	if (r == 0) {
+		r = mmt_job_validate(&job, &topo, err, sizeof(err));
+		if (r < 0)
+			mmt_job_free(&job);
+	}
+	hwloc_bitmap_free(topo.all_cpus);
+	hwloc_bitmap_free(topo.all_nodes);
+	hwloc_bitmap_free(topo.mem_nodes);
+	if (!want) {
+		if (r < 0)
+			fail_msg("unexpected error: %s", err);
+		mmt_job_free(&job);
+		return;
+	}
+	assert_int_equal(r, -EINVAL);
+	if (strcmp(err, want))
+		fail_msg("got '%s', want '%s'", err, want);
+}
+
+static void test_policy_nodes(void **state)
+{
+	(void)state;
+	cell_err("mems=0-3\npolicy_nodes=1,3\n", NULL);
+	cell_err("mems=0-3\npolicy_nodes=0-3\n", NULL);
+	cell_err("mems=0-3\npolicy_nodes=all\n", NULL);
+	cell_err("mems=0-3\n", NULL);
+	/* mems = all: the machine decides at run time (CONF there, not here) */
+	cell_err("policy_nodes=0-9\n", NULL);
+	cell_err("mems=0-1\npolicy_nodes=1-2\n",
+		 "t:6: [cell:a] policy_nodes: '1-2' is not within the cell's mems '0-1'");
+	cell_err("mems=2,4\nmode_flags=relative\npolicy_nodes=1\n", NULL);
+	cell_err("mems=2,4\nmode_flags=relative\npolicy_nodes=2\n",
+		 "t:7: [cell:a] policy_nodes: '2' names positions the cell's mems '2,4' "
+		 "lack (mode_flags = relative: 0..1)");
+}
+
 /* The write loop against a plain file: writes, counters, cell bookkeeping. */
 struct loop_fixture {
 	char path[64];
@@ -364,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_errno_name),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_policy_nodes),
 		cmocka_unit_test_setup_teardown(test_loop_flat_out, loop_setup, loop_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_rate, loop_setup, loop_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_stop_flag, loop_setup, loop_teardown),
