@@ -379,6 +379,15 @@ static int race_rank(enum mmt_mpol_transition t)
 	}
 }
 
+/* A policy created by FLAGS and USER under MEMS, into ST (fini it). */
+static int policy_start(struct mmt_mpol_state *st, enum mmt_mpol_flags flags,
+			hwloc_const_bitmap_t user, hwloc_const_bitmap_t mems)
+{
+	int r = mmt_mpol_init(st);
+
+	return r < 0 ? r : mmt_mpol_create(st, flags, user, mems, NULL);
+}
+
 int mmt_mpol_walk(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
 		  hwloc_const_bitmap_t start, const hwloc_bitmap_t *seq, unsigned n,
 		  unsigned rounds, enum mmt_mpol_transition *ret_kinds,
@@ -392,10 +401,7 @@ int mmt_mpol_walk(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
 		return -EINVAL;
 	if (counts)
 		memset(counts, 0, MMT_MPOL_NR_TRANSITIONS * sizeof(*counts));
-	r = mmt_mpol_init(&st);
-	if (r < 0)
-		goto out_fini;
-	r = mmt_mpol_create(&st, flags, user, start, NULL);
+	r = policy_start(&st, flags, user, start);
 	if (r < 0)
 		goto out_fini;
 	for (unsigned k = 0; k < rounds; k++) {
@@ -444,12 +450,7 @@ int mmt_mpol_race_sequence(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
 	last_used = calloc(nr_cand, sizeof(*last_used));
 	cand = hwloc_bitmap_alloc();
 	cur = hwloc_bitmap_dup(mems);
-	r = mmt_mpol_init(&st);
-	if (!last_used || !cand || !cur)
-		r = -ENOMEM;
-	if (r < 0)
-		goto out_free;
-	r = mmt_mpol_create(&st, flags, user, mems, NULL);
+	r = last_used && cand && cur ? policy_start(&st, flags, user, mems) : -ENOMEM;
 	if (r < 0)
 		goto out_free;
 	for (unsigned step = 0; step < len; step++) {
