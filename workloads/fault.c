@@ -111,6 +111,7 @@ struct fault_run {
 	struct mmt_err_track track;
 	struct mmt_oracle oracle;
 	unsigned char *kept;            /* policy_once: the one mapping */
+	bool task_policy_set;           /* set_mempolicy() succeeded once */
 };
 
 static int set_task_policy(const struct fault_run *run)
@@ -146,6 +147,28 @@ static bool write_pages(struct fault_run *run, const struct mmt_pattern_region *
 	return true;
 }
 
+/*
+ * EINVAL from mbind()/set_mempolicy() that the rebinder caused: without
+ * MPOL_F_RELATIVE_NODES the kernel refuses a user nodemask with no node in
+ * the task's mems_allowed (mpol_new_nodemask()), and a cell bound to a
+ * strict subset of its nodes is walked through mems disjoint from it on
+ * purpose.  True when the thread's mems_allowed (MPOL_F_MEMS_ALLOWED) is
+ * now disjoint from the policy's nodes; any other EINVAL is a real error.
+ */
+static bool refused_by_mems(const struct fault_run *run)
+{
+	unsigned long allowed[MMT_MASK_LONGS] = { 0 };
+
+	if (run->o->mode_flags == MMT_FLAGS_RELATIVE ||
+	    get_mempolicy(NULL, allowed, MMT_MASK_LONGS * sizeof(long) * CHAR_BIT, NULL,
+			  MPOL_F_MEMS_ALLOWED) < 0)
+		return false;
+	for (size_t k = 0; k < MMT_MASK_LONGS && k * sizeof(long) * CHAR_BIT < run->pol.maxnode; k++)
+		if (allowed[k] & run->pol.mask[k])
+			return false;
+	return true;
+}
+
 /* Tries of a policy call a rewrite overlapped, before the oracle skips a loop. */
 #define ORACLE_CREATE_TRIES 4
 
@@ -165,9 +188,19 @@ static int map_with_policy(struct fault_run *run, unsigned char **ret_base)
 	sc = mmt_oracle_snap(&run->oracle);
 	if (task_api) {
 		r = set_task_policy(run);
-		if (r < 0)
+		/* Refused because mems left the policy: the thread keeps the
+		 * policy it had (the kernel rebound it), so fault under that
+		 * (the oracle, which models a fresh policy, skips the loop). */
+		if (r == 0)
+			run->task_policy_set = true;
+		if (r == -EINVAL && run->task_policy_set && refused_by_mems(run) &&
+		    !mmt_oracle_on(&run->oracle))
+			mmt_wctx_error(run->ctx, EINVAL, "set_mempolicy (loop %llu): mems disjoint "
+				       "from the policy", (unsigned long long)run->loop);
+		else if (r < 0)
 			return mmt_err_track_fail(&run->track, run->ctx, "fault", "set_mempolicy", run->loop,
-						  -r, -r == ENOMEM);
+						  -r, -r == ENOMEM ||
+						  (-r == EINVAL && refused_by_mems(run)));
 	}
 	base = mmap(NULL, run->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -180,7 +213,8 @@ static int map_with_policy(struct fault_run *run, unsigned char **ret_base)
 		if (r < 0) {
 			munmap(base, run->len);
 			return mmt_err_track_fail(&run->track, run->ctx, "fault", "mbind", run->loop,
-						  -r, -r == ENOMEM);
+						  -r, -r == ENOMEM ||
+						  (-r == EINVAL && refused_by_mems(run)));
 		}
 	}
 	mmt_err_track_ok(&run->track);
