@@ -11,9 +11,12 @@
  * says that the mems race was not exercised.
  *
  * Threads (streams): by default one thread per cell, each rewriting its own
- * cell's file (streams = cell), so that a cell's rate does not fall with the
- * number of cells the way one round-robin thread's did (issue 10: 940
- * writes/s for 3 cells, ~310/s each, in the lab VM).  streams = one keeps
+ * cell's file (streams = cell), so that no cell waits for the others'
+ * writes.  Measured in the lab VM (v1, TCG, 2 vCPUs, bench/rebind_scale/):
+ * one cell 1120 writes/s; three cells 264-363/s each with a thread each,
+ * 48/s each with one round-robin thread.  The kernel serialises cpuset
+ * writes (cpuset_mutex), so a cell's rate still falls with the number of
+ * cells; the threads only stop the cells from waiting in turn.  streams = one keeps
  * the single round-robin thread (one write per cell per round).  With rate >
  * 0 a round starts at absolute CLOCK_MONOTONIC deadlines 1/rate apart, so
  * "rate" is writes/s per cell either way.  A write can block in the kernel
