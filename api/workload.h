@@ -76,7 +76,9 @@ struct mmt_fault_opts {
 	uint64_t oracle_every;    /* pages faulted between two checks, at most */
 	uint64_t oracle_interval; /* us between two checks, at most */
 	uint64_t placement_tolerance; /* pages outside allowed per thread */
-	struct mmt_setopt policy_nodes; /* the user nodemask; "all": the cell's */
+	struct mmt_setopt policy_nodes; /* the user nodemask; "all": the cell's;
+				   * not given (set NULL): a strict subset,
+				   * mmt_mpol_default_user() (fault only) */
 	bool policy_once;         /* one mapping and policy; loops drop and refault */
 };
 
@@ -191,6 +193,13 @@ int mmt_bind_policy_user(const struct mmt_bind_policy *pol, hwloc_bitmap_t *ret)
 struct mmt_wl_bind {
 	int policy_api;           /* enum mmt_policy_api */
 	int mode_flags;           /* enum mmt_mode_flags */
+	/* The user nodemask of the policy (fault's policy_nodes; the caller
+	 * zeroes *ret, so workloads that predate these keep the default):
+	 * USER when the job names one (RELATIVE: positions in cpuset.mems);
+	 * else the strict subset of lib/mpol.h mmt_mpol_default_user() when
+	 * DEFAULT_SUBSET; else the cell's nodes (RELATIVE: 0..n-1). */
+	hwloc_const_bitmap_t user;
+	bool default_subset;
 };
 /* Their option names: "mbind"/"set_mempolicy", "none"/"static"/"relative". */
 extern const char *const mmt_policy_api_names[];

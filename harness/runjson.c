@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "results/report.h"
 #include "results/results.h"
 #include "harness/orch.h"
 #include "lib/util.h"
@@ -225,6 +226,9 @@ static json_object *run_json(struct orch *o)
 		json_object_object_add(x, inj->cfg->name, ij);
 	}
 	json_object_object_add(j, "injectors", x);
+	/* The job-level exposure to the race (results/report.h), from the
+	 * rebind injectors' reports just written; null without a rebinder. */
+	json_object_object_add(j, "exposure", mmt_report_exposure(j));
 
 	x = json_object_new_object();
 	json_object_object_add(x, "records", json_object_new_int64((int64_t)o->kmsg_records));

@@ -10,16 +10,39 @@
  * race cannot run; "auto" then alternates cpuset.cpus instead and run.json
  * says that the mems race was not exercised.
  *
- * Threads: one thread for the whole injector, writing round-robin over its
- * cells (one write per cell per round).  With rate > 0 a round starts at
- * absolute CLOCK_MONOTONIC deadlines 1/rate apart, so "rate" is writes/s per
- * cell.  A write can block in the kernel (v2 migrates pages on every
- * cpuset.mems write), which is why it is never done in the event loop.
+ * Threads (streams): by default one thread per cell, each rewriting its own
+ * cell's file (streams = cell), so that no cell waits for the others'
+ * writes.  Measured in the lab VM (v1, TCG, 2 vCPUs, bench/rebind_scale/):
+ * one cell 1120 writes/s; three cells 264-363/s each with a thread each,
+ * 48/s each with one round-robin thread.  The kernel serialises cpuset
+ * writes (cpuset_mutex), so a cell's rate still falls with the number of
+ * cells; the threads only stop the cells from waiting in turn.  streams = one keeps
+ * the single round-robin thread (one write per cell per round).  With rate >
+ * 0 a round starts at absolute CLOCK_MONOTONIC deadlines 1/rate apart, so
+ * "rate" is writes/s per cell either way.  A write can block in the kernel
+ * (v2 migrates pages on every cpuset.mems write), which is why it is never
+ * done in the event loop.
  *
- * Generated sequences: every non-empty subset of the cell's nodes (CPUs in
- * the fallback), the whole set first, then by size, capped at
- * MMT_REBIND_MAX_SEQ (64) entries; e.g. nodes {0,1}: 0-1, 0, 1, 0-1, ...
- * A cell with a single node (CPU) uses the union of all target cells'.
+ * Generated sequences, mems mode: for a cell whose workload binds its
+ * memory (api/workload.h bind_policy(): fault, thp-fault, migrate) a
+ * sequence built for the race against the cell's policy
+ * (lib/mpol.h mmt_mpol_race_sequence(): rewrites that leave the policy's
+ * nodes partly or wholly outside the new mems); for other cells, and in
+ * cpus mode, every non-empty subset of the cell's nodes (CPUs), the whole
+ * set first, then by size, capped at MMT_REBIND_MAX_SEQ (64) entries; e.g.
+ * nodes {0,1}: 0-1, 0, 1, 0-1, ...  A cell with a single node (CPU) uses
+ * the union of all target cells'.  Every write of a modelled cell is
+ * counted by the transition it makes (mmt_mpol_walk()'s steady state of the
+ * policy as created at the start; a set_mempolicy cell re-creates its
+ * policy every loop, so its counts are the model's, not a measurement).
+ *
+ * Exposure (mmt_rebind_exposure(), docs/results.md): the allocator's slow
+ * path counters of /proc/vmstat (allocstall_*, compact_stall,
+ * pgscan_direct) and the PSI memory "some" total, read at start and stop.
+ * The kernel keeps none of them per node (6.1 and 6.18:
+ * /sys/devices/system/node/nodeN/vmstat has no allocstall, compact_stall or
+ * pgscan_direct), so each cell is given the machine's figures whole: an
+ * upper bound of what its own allocations saw.
  *
  * Mode move: the worker's pid (cell->pid, re-read every time since workers
  * respawn) is written into the peer's cgroup.procs and back into the home
@@ -48,11 +71,20 @@
 
 #include "lib/cgroup.h"
 #include "lib/log.h"
+#include "lib/monitor.h"
 #include "api/run.h"
 #include "lib/set.h"
 #include "lib/util.h"
 #include "api/injector.h"
+#include "api/workload.h"
 #include "injectors/rebind.h"
+
+enum rebind_streams {
+	STREAMS_CELL,
+	STREAMS_ONE,
+};
+
+static const char *const streams_names[] = { "cell", "one", NULL };
 
 enum rebind_mode {
 	MODE_AUTO,
@@ -69,6 +101,7 @@ struct rebind_opts {
 	char sequence[MMT_OPT_STRLEN];
 	uint64_t rate;
 	char move_peer[MMT_OPT_STRLEN];
+	int streams;                      /* enum rebind_streams */
 };
 
 static const struct mmt_opt rebind_opts[] = {
@@ -92,6 +125,11 @@ static const struct mmt_opt rebind_opts[] = {
 	{ .name = "move_peer", .type = MMT_OPT_STR,
 	  .off = offsetof(struct rebind_opts, move_peer), .def = "",
 	  .help = "mode=move: the sibling cell the workers are moved to and back" },
+	{ .name = "streams", .type = MMT_OPT_ENUM,
+	  .off = offsetof(struct rebind_opts, streams), .def = "cell",
+	  .choices = streams_names,
+	  .help = "cell: one writer thread per cell; one: a single thread round-robin "
+		  "over the cells" },
 	MMT_OPT_END
 };
 
@@ -248,6 +286,28 @@ out_free:
 	return r;
 }
 
+int mmt_rebind_exposure(const struct mmt_rebind_exposure_in *in, struct mmt_rebind_exposure *e)
+{
+	double d = in->duration_s;
+
+	e->rewrites_per_s = e->slow_path_per_s = e->pgscan_direct_per_s = NAN;
+	e->stall_fraction = e->windows_per_s = NAN;
+	if (!(d > 0))
+		return -EINVAL;
+	e->rewrites_per_s = (double)in->rewrites / d;
+	if (in->have_slow) {
+		e->slow_path_per_s = (double)in->slow_entries / d;
+		e->pgscan_direct_per_s = (double)in->pgscan_direct / d;
+	}
+	if (in->have_psi) {
+		double f = (double)in->stall_us / (d * 1e6);
+
+		e->stall_fraction = f > 1 ? 1 : f;
+		e->windows_per_s = e->rewrites_per_s * e->stall_fraction;
+	}
+	return 0;
+}
+
 /* ---- the write loop ------------------------------------------------------ */
 
 /* Single writer: a relaxed load and store, no locked instruction. */
@@ -329,8 +389,11 @@ static int step(struct mmt_rebind_loop *l, struct mmt_rebind_target *t)
 			publish_end(pub, t->masks[i], r == 0);
 		t->next = (i + 1) % t->nr_values;
 		t->failed = r < 0;
-		if (r == 0)
+		if (r == 0) {
 			t->last_ok = i;
+			if (t->kinds)
+				count(&t->by_kind[t->kinds[i]]);
+		}
 		return r;
 	} else {
 		char buf[24];
@@ -405,6 +468,7 @@ static void account(struct mmt_rebind_loop *l, struct mmt_rebind_target *t,
 	l->win_tries++;
 	if (r == 0) {
 		count(&l->stats.writes);
+		count(&t->writes);
 		if (t->cell)   /* read by the OOM classifier */
 			mmt_run_cell_disturbed(t->cell, t->fd >= 0 ? MMT_DISTURB_CPUSET :
 					       MMT_DISTURB_MOVE, now_us);
@@ -529,13 +593,39 @@ struct rebind {
 	struct mmt_rebind_value seq[MMT_REBIND_MAX_SEQ];
 	struct mmt_rebind_target targets[MMT_MAX_CELLS];
 	struct mmt_rebind_value orig[MMT_MAX_CELLS]; /* restored at stop */
-	struct mmt_rebind_loop loop;
+	/* streams = cell: loop i writes targets[i]; one: loops[0] writes all */
+	unsigned nr_loops;
+	struct mmt_rebind_loop loops[MMT_MAX_CELLS];
+	char loop_names[MMT_MAX_CELLS][MMT_NAME_LEN * 2 + 2];
+	pthread_t threads[MMT_MAX_CELLS];
+	unsigned nr_threads;              /* running: threads[0..nr_threads-1] */
 	atomic_bool stop;
-	pthread_t thread;
-	bool thread_running;
 	uint64_t start_us, stop_us;       /* CLOCK_MONOTONIC */
 	uint64_t poll_writes, poll_us;
+	/* Exposure: the slow-path counters and PSI at start and stop. */
+	bool have_slow[2], have_psi[2];
+	uint64_t slow[2][8];              /* slow_keys[] */
+	uint64_t stall_us[2];
 };
+
+/* The allocator's slow path in /proc/vmstat: entries, then pages scanned. */
+static const char *const slow_keys[] = {
+	"allocstall_dma", "allocstall_dma32", "allocstall_normal", "allocstall_movable",
+	"allocstall_device", "compact_stall", "pgscan_direct",
+};
+#define NR_SLOW_KEYS 7
+#define SLOW_PGSCAN 6                     /* index of pgscan_direct */
+
+/* Sum of a counter over the loops (each loop's counters have one writer). */
+static uint64_t total(struct rebind *rb, size_t off)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < rb->nr_loops; i++)
+		sum += load((_Atomic uint64_t *)((char *)&rb->loops[i].stats + off));
+	return sum;
+}
+#define TOTAL(rb, field) total(rb, offsetof(struct mmt_rebind_stats, field))
 
 static int find_cell(const struct mmt_job *job, const char *name)
 {
@@ -664,6 +754,17 @@ out_err:
 	return r;
 }
 
+/* Stop and join the writer threads that run (none: nothing to do). */
+static void join_threads(struct rebind *rb)
+{
+	if (!rb->nr_threads)
+		return;
+	atomic_store(&rb->stop, true);
+	for (unsigned i = 0; i < rb->nr_threads; i++)
+		pthread_join(rb->threads[i], NULL);
+	rb->nr_threads = 0;
+}
+
 /* Release what rb holds; accepts a half-built (or untouched) rb. */
 static void rebind_cleanup(struct mmt_inj *inj)
 {
@@ -671,18 +772,16 @@ static void rebind_cleanup(struct mmt_inj *inj)
 
 	if (!rb)
 		return;
-	if (rb->thread_running) {             /* stop never came */
-		atomic_store(&rb->stop, true);
-		pthread_join(rb->thread, NULL);
-		rb->thread_running = false;
-	}
+	join_threads(rb);                     /* stop never came */
 	hwloc_bitmap_free(rb->union_set);
 	rb->union_set = NULL;
 	for (unsigned i = 0; i < rb->nr_cells; i++) {
 		free(rb->targets[i].values);
 		free(rb->targets[i].masks);
+		free(rb->targets[i].kinds);
 		rb->targets[i].values = NULL;
 		rb->targets[i].masks = NULL;
+		rb->targets[i].kinds = NULL;
 	}
 }
 
@@ -844,6 +943,111 @@ static int rebind_probe(struct mmt_inj *inj, char *why, size_t why_len)
 	return r;
 }
 
+/*
+ * The policy a cell's workers bind to, as a model (lib/mpol.h): FLAGS and
+ * USER (the user nodemask) for a cell whose cpuset holds MEMS.  Returns 1
+ * when the cell binds (api/workload.h bind_policy()), 0 when it does not,
+ * or -errno.
+ */
+static int cell_policy(const struct mmt_cell_rt *cell, hwloc_const_bitmap_t mems,
+		       enum mmt_mpol_flags *flags, hwloc_bitmap_t user)
+{
+	const struct mmt_workload_ops *wl = cell->cfg->wl;
+	struct mmt_wl_bind bind = { 0 };
+	int w = hwloc_bitmap_weight(mems);
+
+	if (!wl || !wl->bind_policy || wl->bind_policy(cell->cfg, &bind) < 0 || w <= 0)
+		return 0;
+	*flags = (enum mmt_mpol_flags)bind.mode_flags;
+	if (bind.user)
+		return hwloc_bitmap_copy(user, bind.user) < 0 ? -ENOMEM : 1;
+	if (bind.default_subset) {
+		int r = mmt_mpol_default_user(*flags, mems, user);
+
+		return r < 0 ? r : 1;
+	}
+	if (*flags != MMT_MPOL_F_RELATIVE)
+		return hwloc_bitmap_copy(user, mems) < 0 ? -ENOMEM : 1;
+	hwloc_bitmap_zero(user);
+	return hwloc_bitmap_set_range(user, 0, w - 1) < 0 ? -ENOMEM : 1;
+}
+
+/*
+ * The kind of transition each of t's values makes against the cell's
+ * policy, created under MEMS (mmt_mpol_walk(), two rounds: the steady
+ * state), into t->kinds.  A policy the model refuses (e.g. a user nodemask
+ * outside the mems) leaves t->kinds NULL: nothing is counted.  0 or -ENOMEM.
+ */
+static int target_kinds(struct mmt_rebind_target *t, enum mmt_mpol_flags flags,
+			hwloc_const_bitmap_t user, hwloc_const_bitmap_t mems)
+{
+	hwloc_bitmap_t sets[MMT_REBIND_MAX_SEQ] = { NULL };
+	enum mmt_mpol_transition kinds[MMT_REBIND_MAX_SEQ];
+	int r = 0;
+
+	for (unsigned i = 0; i < t->nr_values && r == 0; i++) {
+		sets[i] = hwloc_bitmap_alloc();
+		if (!sets[i])
+			r = -ENOMEM;
+		else if (hwloc_bitmap_list_sscanf(sets[i], t->values[i].s) < 0)
+			r = -EINVAL;
+	}
+	if (r == 0)
+		r = mmt_mpol_walk(flags, user, mems, sets, t->nr_values, 2, kinds, NULL);
+	if (r == 0) {
+		t->kinds = calloc(t->nr_values, sizeof(*t->kinds));
+		if (!t->kinds)
+			r = -ENOMEM;
+		for (unsigned i = 0; t->kinds && i < t->nr_values; i++)
+			t->kinds[i] = (unsigned char)kinds[i];
+	}
+	for (unsigned i = 0; i < t->nr_values; i++)
+		hwloc_bitmap_free(sets[i]);
+	return r == -ENOMEM ? r : 0;
+}
+
+/*
+ * A cell that binds: the race sequence against its policy into t->values.
+ * Returns the number of values, 0 when the cell does not bind (or its
+ * policy cannot be modelled: the caller generates the plain sequence), or
+ * -errno.
+ */
+static int race_values(const struct mmt_cell_rt *cell, hwloc_const_bitmap_t mems,
+		       struct mmt_rebind_target *t)
+{
+	hwloc_bitmap_t sets[MMT_REBIND_MAX_SEQ] = { NULL }, user = hwloc_bitmap_alloc();
+	enum mmt_mpol_flags flags = MMT_MPOL_F_NONE;
+	int r, n = 0;
+
+	r = user ? cell_policy(cell, mems, &flags, user) : -ENOMEM;
+	if (r <= 0)
+		goto out_free;
+	for (unsigned i = 0; i < MMT_REBIND_MAX_SEQ; i++) {
+		sets[i] = hwloc_bitmap_alloc();
+		if (!sets[i]) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+	}
+	n = mmt_mpol_race_sequence(flags, user, mems, MMT_REBIND_MAX_SEQ, sets);
+	if (n < 2) {                    /* refused by the model, or one node */
+		r = n < 0 && n != -EINVAL ? n : 0;
+		n = 0;
+		goto out_free;
+	}
+	for (int i = 0; i < n && r >= 0; i++)
+		r = format_value(sets[i], &t->values[i]);
+	if (r < 0)
+		goto out_free;
+	t->nr_values = (unsigned)n;
+	r = n;
+out_free:
+	for (unsigned i = 0; i < MMT_REBIND_MAX_SEQ; i++)
+		hwloc_bitmap_free(sets[i]);
+	hwloc_bitmap_free(user);
+	return r;
+}
+
 /* Values for one target: the explicit sequence or generated from its set. */
 static int target_values(struct rebind *rb, struct mmt_cell_rt *cell,
 			 struct mmt_rebind_target *t)
@@ -869,7 +1073,9 @@ static int target_values(struct rebind *rb, struct mmt_cell_rt *cell,
 				 cpus ? topo->all_cpus : topo->mem_nodes);
 	if (hwloc_bitmap_weight(set) < 2)
 		hwloc_bitmap_copy(set, rb->union_set);
-	n = mmt_rebind_gen_sequence(set, MMT_REBIND_MAX_SEQ, t->values);
+	n = cpus ? 0 : race_values(cell, set, t);
+	if (n == 0)
+		n = mmt_rebind_gen_sequence(set, MMT_REBIND_MAX_SEQ, t->values);
 	hwloc_bitmap_free(set);
 	if (n < 0)
 		return n;
@@ -877,6 +1083,30 @@ static int target_values(struct rebind *rb, struct mmt_cell_rt *cell,
 		return -EINVAL;         /* plan() made sure this cannot happen */
 	t->nr_values = (unsigned)n;
 	return 0;
+}
+
+/* mems mode: the transitions t's writes make against the cell's policy. */
+static int model_target(struct rebind *rb, const struct mmt_cell_rt *cell,
+			struct mmt_rebind_target *t)
+{
+	const struct mmt_topo *topo = mmt_inj_topo(rb->inj);
+	enum mmt_mpol_flags flags = MMT_MPOL_F_NONE;
+	hwloc_bitmap_t set = hwloc_bitmap_alloc(), user = hwloc_bitmap_alloc();
+	int r = -ENOMEM;
+
+	if (!set || !user)
+		goto out_free;
+	if (cell->mems)
+		hwloc_bitmap_and(set, cell->mems, topo->mem_nodes);
+	if (hwloc_bitmap_weight(set) < 2)
+		hwloc_bitmap_copy(set, rb->union_set);
+	r = cell_policy(cell, set, &flags, user);
+	if (r > 0)
+		r = target_kinds(t, flags, user, set);
+out_free:
+	hwloc_bitmap_free(user);
+	hwloc_bitmap_free(set);
+	return r < 0 ? r : 0;
 }
 
 /* The values as nodemasks, for the publication (api/shared.h). */
@@ -933,19 +1163,28 @@ static void phase_event(struct rebind *rb, const char *phase)
 				json_object_new_array());
 	if (!strcmp(phase, "stop")) {
 		json_object_object_add(ev, "writes",
-				       json_object_new_uint64(load(&rb->loop.stats.writes)));
+				       json_object_new_uint64(TOTAL(rb, writes)));
 		json_object_object_add(ev, "errors",
-				       json_object_new_uint64(load(&rb->loop.stats.errors)));
+				       json_object_new_uint64(TOTAL(rb, errors)));
 	}
 	mmt_inj_event(rb->inj, "injector", ev);
 }
 
 static void *rebind_thread(void *arg)
 {
-	struct rebind *rb = arg;
-
-	mmt_rebind_loop_run(&rb->loop);
+	mmt_rebind_loop_run(arg);
 	return NULL;
+}
+
+/* The slow-path counters and PSI now, into sample I (0: start, 1: stop). */
+static void exposure_sample(struct rebind *rb, unsigned i)
+{
+	struct mmt_psi psi = { 0 };
+
+	memset(rb->slow[i], 0, sizeof(rb->slow[i]));
+	rb->have_slow[i] = mmt_mon_vmstat_keys(slow_keys, rb->slow[i], NR_SLOW_KEYS) > 0;
+	rb->have_psi[i] = mmt_mon_psi("/proc/pressure/memory", &psi) >= 0 && psi.present;
+	rb->stall_us[i] = psi.some_total_us;
 }
 
 static void close_fd(int *fd)
@@ -1014,9 +1253,12 @@ static int open_target(struct rebind *rb, unsigned i)
 	t->fd = mmt_cg_open(cell->cg, file, O_WRONLY | O_CLOEXEC);
 	if (t->fd < 0)
 		return log_err_errno(t->fd, "rebind: open %s of cell %s", file, name);
-	if (rb->mode == MODE_MEMS)
-		return target_masks(t);
-	return 0;
+	if (rb->mode != MODE_MEMS)
+		return 0;
+	r = model_target(rb, cell, t);
+	if (r < 0)
+		return log_err_errno(r, "rebind: cell %s: transitions", name);
+	return target_masks(t);
 }
 
 static void close_targets(struct rebind *rb)
@@ -1042,28 +1284,45 @@ static int rebind_start(struct mmt_inj *inj)
 		mmt_run_cell_disturbing(rb->targets[i].cell, true);
 	if (rb->mems_exercised)
 		mmt_inj_fact(inj, "mems_race_exercised", json_object_new_boolean(true));
-	rb->loop = (struct mmt_rebind_loop) {
-		.targets = rb->targets,
-		.nr_targets = rb->nr_cells,
-		.rate = rb->o->rate,
-		.stop = &rb->stop,
-		.run = inj->run,        /* findings and the stop flag (rebind.h) */
-		.name = inj->cfg->name,
-	};
+	rb->nr_loops = rb->o->streams == STREAMS_ONE ? 1 : rb->nr_cells;
+	for (unsigned i = 0; i < rb->nr_loops; i++) {
+		bool one = rb->o->streams == STREAMS_ONE;
+
+		if (one)
+			snprintf(rb->loop_names[i], sizeof(rb->loop_names[i]), "%s",
+				 inj->cfg->name);
+		else
+			snprintf(rb->loop_names[i], sizeof(rb->loop_names[i]), "%s/%s",
+				 inj->cfg->name, rb->targets[i].cell->cfg->name);
+		rb->loops[i] = (struct mmt_rebind_loop) {
+			.targets = one ? rb->targets : &rb->targets[i],
+			.nr_targets = one ? rb->nr_cells : 1,
+			.rate = rb->o->rate,
+			.stop = &rb->stop,
+			.run = inj->run,        /* findings and the stop flag (rebind.h) */
+			.name = rb->loop_names[i],
+		};
+	}
+	exposure_sample(rb, 0);
 	rb->start_us = rb->poll_us = mmt_now_us();
 	phase_event(rb, "start");
-	log_info("%s: %s on %u cell%s, %s", inj->cfg->name, mode_names[rb->mode],
-		 rb->nr_cells, rb->nr_cells == 1 ? "" : "s",
+	log_info("%s: %s on %u cell%s, %u thread%s, %s", inj->cfg->name, mode_names[rb->mode],
+		 rb->nr_cells, rb->nr_cells == 1 ? "" : "s", rb->nr_loops,
+		 rb->nr_loops == 1 ? "" : "s",
 		 rb->o->rate ? "rate-limited" : "as fast as possible");
-	r = -pthread_create(&rb->thread, NULL, rebind_thread, rb);
-	if (r < 0) {
-		log_err_errno(r, "rebind: pthread_create");
-		for (unsigned i = 0; i < rb->nr_cells; i++)
-			mmt_run_cell_disturbing(rb->targets[i].cell, false);
-		goto out_close;
+	for (unsigned i = 0; i < rb->nr_loops; i++) {
+		r = -pthread_create(&rb->threads[i], NULL, rebind_thread, &rb->loops[i]);
+		if (r < 0) {
+			log_err_errno(r, "rebind: pthread_create");
+			goto out_join;
+		}
+		rb->nr_threads++;
 	}
-	rb->thread_running = true;
 	return 0;
+out_join:
+	join_threads(rb);
+	for (unsigned i = 0; i < rb->nr_cells; i++)
+		mmt_run_cell_disturbing(rb->targets[i].cell, false);
 out_close:
 	close_targets(rb);
 	return r;
@@ -1079,12 +1338,12 @@ static void rebind_poll(struct mmt_inj *inj, double *vals)
 		return;
 	}
 	now_us = mmt_now_us();
-	writes = load(&rb->loop.stats.writes);
+	writes = TOTAL(rb, writes);
 	vals[0] = (double)writes;
 	vals[1] = now_us > rb->poll_us ?
 		  (double)(writes - rb->poll_writes) * 1e6 / (double)(now_us - rb->poll_us) :
 		  NAN;
-	vals[2] = (double)load(&rb->loop.stats.errors);
+	vals[2] = (double)TOTAL(rb, errors);
 	rb->poll_writes = writes;
 	rb->poll_us = now_us;
 }
@@ -1145,36 +1404,126 @@ static int rebind_stop(struct mmt_inj *inj)
 {
 	struct rebind *rb = inj->priv;
 
-	if (!rb || !rb->thread_running)
+	if (!rb || !rb->nr_threads)
 		return 0;
-	atomic_store(&rb->stop, true);
-	pthread_join(rb->thread, NULL);
-	rb->thread_running = false;
+	join_threads(rb);
 	rb->stop_us = mmt_now_us();
+	exposure_sample(rb, 1);
 	restore(rb);
 	close_targets(rb);
 	phase_event(rb, "stop");
 	return 0;
 }
 
+/* A double, or null for NAN (JSON has no NaN). */
+static json_object *jnum(double d)
+{
+	return isfinite(d) ? json_object_new_double(d) : NULL;
+}
+
+static void exposure_json(json_object *o, const struct mmt_rebind_exposure *e)
+{
+	json_object_object_add(o, "rewrites_per_s", jnum(e->rewrites_per_s));
+	json_object_object_add(o, "slow_path_per_s", jnum(e->slow_path_per_s));
+	json_object_object_add(o, "pgscan_direct_per_s", jnum(e->pgscan_direct_per_s));
+	json_object_object_add(o, "stall_fraction", jnum(e->stall_fraction));
+	json_object_object_add(o, "windows_per_s", jnum(e->windows_per_s));
+}
+
+/* The exposure inputs for REWRITES over DUR_S, from the two samples. */
+static void exposure_in(const struct rebind *rb, double dur_s, uint64_t rewrites,
+			struct mmt_rebind_exposure_in *in)
+{
+	*in = (struct mmt_rebind_exposure_in) {
+		.duration_s = dur_s,
+		.rewrites = rewrites,
+		.have_slow = rb->have_slow[0] && rb->have_slow[1],
+		.have_psi = rb->have_psi[0] && rb->have_psi[1] &&
+			    rb->stall_us[1] >= rb->stall_us[0],
+		.stall_us = rb->stall_us[1] - rb->stall_us[0],
+	};
+	for (unsigned k = 0; in->have_slow && k < NR_SLOW_KEYS; k++) {
+		uint64_t d = rb->slow[1][k] - rb->slow[0][k];
+
+		if (k == SLOW_PGSCAN)
+			in->pgscan_direct = d;
+		else
+			in->slow_entries += d;
+	}
+}
+
+/*
+ * Per cell: its writes and rate, the transitions its writes made (modelled
+ * cells), and its exposure; the injector's exposure sums the cells'.
+ */
+static void per_cell_json(struct rebind *rb, double dur_s, json_object *out)
+{
+	json_object *cells = json_object_new_object(), *ex = json_object_new_object();
+	struct mmt_rebind_exposure_in in;
+	struct mmt_rebind_exposure e;
+	double windows = 0;
+	bool any_windows = false;
+
+	if (!rb->stop_us)                /* a report before the stop: up to now */
+		exposure_sample(rb, 1);
+	for (unsigned i = 0; i < rb->nr_cells; i++) {
+		struct mmt_rebind_target *t = &rb->targets[i];
+		json_object *c = json_object_new_object(), *ce = json_object_new_object();
+		uint64_t w = load(&t->writes);
+
+		json_object_object_add(c, "writes", json_object_new_uint64(w));
+		json_object_object_add(c, "rate_per_s",
+				       json_object_new_double(dur_s > 0 ? (double)w / dur_s : 0));
+		if (t->kinds) {
+			json_object *k = json_object_new_object();
+
+			for (int j = 0; j < MMT_MPOL_NR_TRANSITIONS; j++)
+				json_object_object_add(k, mmt_mpol_transition_name(j),
+						       json_object_new_uint64(load(&t->by_kind[j])));
+			json_object_object_add(c, "transitions", k);
+		}
+		exposure_in(rb, dur_s, w, &in);
+		mmt_rebind_exposure(&in, &e);
+		exposure_json(ce, &e);
+		json_object_object_add(c, "exposure", ce);
+		json_object_object_add(cells, t->cell->cfg->name, c);
+		if (isfinite(e.windows_per_s)) {
+			windows += e.windows_per_s;
+			any_windows = true;
+		}
+	}
+	json_object_object_add(out, "per_cell", cells);
+	exposure_in(rb, dur_s, TOTAL(rb, writes), &in);
+	mmt_rebind_exposure(&in, &e);
+	/* the sum over cells equals rewrites/s x stall fraction of all writes */
+	e.windows_per_s = any_windows ? windows : NAN;
+	exposure_json(ex, &e);
+	json_object_object_add(ex, "slow_path_attribution",
+			       json_object_new_string("machine-wide, each cell whole "
+						      "(no per-node slow-path counters)"));
+	json_object_object_add(out, "exposure", ex);
+}
+
 static void rebind_report(struct mmt_inj *inj, json_object *out)
 {
 	struct rebind *rb = inj->priv;
-	struct mmt_rebind_stats *st;
 	json_object *errs, *seqs;
+	uint64_t writes;
 	double dur_s;
 
 	if (!rb->start_us)
 		return;
-	st = &rb->loop.stats;
 	dur_s = (double)((rb->stop_us ? rb->stop_us : mmt_now_us()) - rb->start_us) / 1e6;
+	writes = TOTAL(rb, writes);
 	errs = json_object_new_object();
 	for (int e = 0; e < MMT_REBIND_NR_ERRNO; e++) {
+		uint64_t c = total(rb, offsetof(struct mmt_rebind_stats, by_errno) +
+				       (size_t)e * sizeof(_Atomic uint64_t));
 		char nb[16];
 
-		if (load(&st->by_errno[e]))
+		if (c)
 			json_object_object_add(errs, mmt_rebind_errno_name(e, nb, sizeof(nb)),
-					       json_object_new_uint64(load(&st->by_errno[e])));
+					       json_object_new_uint64(c));
 	}
 	seqs = json_object_new_object();
 	for (unsigned i = 0; i < rb->nr_cells; i++)
@@ -1189,22 +1538,24 @@ static void rebind_report(struct mmt_inj *inj, json_object *out)
 	if (!rb->mems_exercised)
 		json_object_object_add(out, "mems_race_reason",
 				       json_object_new_string(rb->not_exercised_why));
-	json_object_object_add(out, "writes", json_object_new_uint64(load(&st->writes)));
+	json_object_object_add(out, "writes", json_object_new_uint64(writes));
 	if (rb->mode == MODE_MOVE) {
-		json_object_object_add(out, "moves", json_object_new_uint64(load(&st->moves)));
+		json_object_object_add(out, "moves", json_object_new_uint64(TOTAL(rb, moves)));
 		json_object_object_add(out, "skipped_no_worker",
-				       json_object_new_uint64(load(&st->skipped)));
+				       json_object_new_uint64(TOTAL(rb, skipped)));
 	}
 	json_object_object_add(out, "errors", errs);
-	json_object_object_add(out, "errors_total", json_object_new_uint64(load(&st->errors)));
+	json_object_object_add(out, "errors_total", json_object_new_uint64(TOTAL(rb, errors)));
 	/* rate_per_s: all cells together; target_rate: per cell (0 = flat out). */
 	json_object_object_add(out, "rate_per_s",
-			       json_object_new_double(dur_s > 0 ?
-						      (double)load(&st->writes) / dur_s : 0));
+			       json_object_new_double(dur_s > 0 ? (double)writes / dur_s : 0));
+	json_object_object_add(out, "streams",
+			       json_object_new_string(streams_names[rb->o->streams]));
 	json_object_object_add(out, "target_rate", json_object_new_uint64(rb->o->rate));
 	json_object_object_add(out, "cells", json_object_new_uint64(rb->nr_cells));
 	json_object_object_add(out, "sequence", seqs);
 	json_object_object_add(out, "duration_s", json_object_new_double(dur_s));
+	per_cell_json(rb, dur_s, out);
 }
 
 const struct mmt_injector_ops mmt_injector_rebind = {

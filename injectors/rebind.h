@@ -11,6 +11,7 @@
 #include <hwloc.h>
 
 #include "api/shared.h"
+#include "lib/mpol.h"
 
 /*
  * The rebinder's write loop, shared by the injector thread (rebind.c) and
@@ -47,6 +48,13 @@ struct mmt_rebind_target {
 	bool in_peer;                     /* moved_pid is in the peer now */
 	pid_t moved_pid;
 	pid_t dead_pid;                   /* gave ESRCH: skipped until replaced */
+	/* mems mode: kinds[i] is the transition the write of values[i] makes
+	 * against the cell's modelled policy (lib/mpol.h mmt_mpol_walk(), its
+	 * steady state); NULL: the cell has no bound policy to model. */
+	unsigned char *kinds;
+	/* Per target, one writer (the loop that owns it). */
+	_Atomic uint64_t writes;          /* successful writes (moves included) */
+	_Atomic uint64_t by_kind[MMT_MPOL_NR_TRANSITIONS];
 };
 
 /* Counters: one writer (the loop), read by anyone with relaxed loads. */
@@ -74,7 +82,8 @@ struct mmt_rebind_loop {
 
 /*
  * Run the loop round-robin over the targets until *stop, the run stopping,
- * or until_us.  Returns 0.  Counts into l->stats and each target's cell.
+ * or until_us.  Returns 0.  Counts into l->stats, each target's counters
+ * (writes, by_kind) and each target's cell.  A target belongs to one loop.
  */
 int mmt_rebind_loop_run(struct mmt_rebind_loop *l);
 
@@ -97,6 +106,38 @@ int mmt_rebind_gen_sequence(hwloc_const_bitmap_t ids, unsigned max,
 int mmt_rebind_parse_sequence(const char *text, bool cpus, unsigned max,
 			      struct mmt_rebind_value *ret_values,
 			      char *why, size_t why_len);
+
+/*
+ * Exposure of one cell to the race over a run (docs/results.md,
+ * "exposure"): how many rewrites landed while allocations were in the
+ * allocator's slow path, estimated from counters the kernel keeps.
+ */
+struct mmt_rebind_exposure_in {
+	double duration_s;                /* the rebinder's run time, > 0 */
+	uint64_t rewrites;                /* the cell's successful writes */
+	bool have_slow;                   /* /proc/vmstat had the counters */
+	uint64_t slow_entries;            /* allocstall_* + compact_stall delta */
+	uint64_t pgscan_direct;           /* pages scanned by direct reclaim */
+	bool have_psi;                    /* /proc/pressure/memory was readable */
+	uint64_t stall_us;                /* PSI memory "some" total delta, us */
+};
+
+struct mmt_rebind_exposure {
+	double rewrites_per_s;
+	double slow_path_per_s;           /* NAN without the counters */
+	double pgscan_direct_per_s;       /* NAN without the counters */
+	double stall_fraction;            /* 0..1; NAN without PSI */
+	/* rewrites_per_s x stall_fraction: rewrites per second that found some
+	 * task stalled on memory (reclaim, compaction); NAN without PSI */
+	double windows_per_s;
+};
+
+/*
+ * Compute E from IN.  stall_fraction is clamped to [0, 1] (PSI totals and
+ * our clock are read at slightly different times).  Returns 0, or -EINVAL
+ * when duration_s is not > 0 (E is then all NAN).
+ */
+int mmt_rebind_exposure(const struct mmt_rebind_exposure_in *in, struct mmt_rebind_exposure *e);
 
 /* "EBUSY" for EBUSY; "E123" when the name is unknown. */
 const char *mmt_rebind_errno_name(int err, char *buf, size_t len);

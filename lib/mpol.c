@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/mpol.h"
@@ -339,4 +340,161 @@ const char *mmt_mpol_flags_name(enum mmt_mpol_flags flags)
 		return "relative";
 	}
 	return "?";
+}
+
+/* ---- sequences built for the race (lib/mpol.h) --------------------------- */
+
+int mmt_mpol_default_user(enum mmt_mpol_flags flags, hwloc_const_bitmap_t mems,
+			  hwloc_bitmap_t ret)
+{
+	int n = hwloc_bitmap_weight(mems);
+	int k, id, i = 0;
+
+	if (n <= 0)
+		return -EINVAL;
+	k = n >= 2 ? n / 2 : 1;
+	hwloc_bitmap_zero(ret);
+	if (flags == MMT_MPOL_F_RELATIVE)
+		return HW(hwloc_bitmap_set_range(ret, 0, k - 1));
+	for (id = hwloc_bitmap_first(mems); id >= 0 && i < k; id = hwloc_bitmap_next(mems, id), i++)
+		if (hwloc_bitmap_set(ret, (unsigned int)id) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* Rank of a transition for the race: higher opens the window wider. */
+static int race_rank(enum mmt_mpol_transition t)
+{
+	switch (t) {
+	case MMT_MPOL_T_DISJOINT:
+		return 4;
+	case MMT_MPOL_T_OVERLAP:
+		return 3;
+	case MMT_MPOL_T_SUPERSET:
+		return 2;
+	case MMT_MPOL_T_SUBSET:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A policy created by FLAGS and USER under MEMS, into ST (fini it). */
+static int policy_start(struct mmt_mpol_state *st, enum mmt_mpol_flags flags,
+			hwloc_const_bitmap_t user, hwloc_const_bitmap_t mems)
+{
+	int r = mmt_mpol_init(st);
+
+	return r < 0 ? r : mmt_mpol_create(st, flags, user, mems, NULL);
+}
+
+int mmt_mpol_walk(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
+		  hwloc_const_bitmap_t start, const hwloc_bitmap_t *seq, unsigned n,
+		  unsigned rounds, enum mmt_mpol_transition *ret_kinds,
+		  unsigned long *counts)
+{
+	struct mmt_mpol_state st = { 0 };
+	hwloc_const_bitmap_t cur = start;
+	int r;
+
+	if (!rounds || !n)
+		return -EINVAL;
+	if (counts)
+		memset(counts, 0, MMT_MPOL_NR_TRANSITIONS * sizeof(*counts));
+	r = policy_start(&st, flags, user, start);
+	if (r < 0)
+		goto out_fini;
+	for (unsigned k = 0; k < rounds; k++) {
+		for (unsigned i = 0; i < n; i++) {
+			enum mmt_mpol_transition t = MMT_MPOL_T_EQUAL;
+
+			if (!hwloc_bitmap_isequal(cur, seq[i])) {
+				t = mmt_mpol_transition(st.nodes, seq[i]);
+				r = mmt_mpol_rebind(&st, seq[i]);
+				if (r < 0)
+					goto out_fini;
+			}
+			cur = seq[i];
+			if (k + 1 < rounds)
+				continue;
+			if (ret_kinds)
+				ret_kinds[i] = t;
+			if (counts)
+				counts[t]++;
+		}
+	}
+	r = 0;
+out_fini:
+	mmt_mpol_fini(&st);
+	return r;
+}
+
+int mmt_mpol_race_sequence(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
+			   hwloc_const_bitmap_t mems, unsigned max, hwloc_bitmap_t *ret)
+{
+	struct mmt_mpol_state st = { 0 };
+	unsigned id[MMT_MPOL_RACE_MAX_NODES], k = 0, len, nr_cand;
+	unsigned *last_used = NULL;     /* step + 1 when a value was last used */
+	hwloc_bitmap_t cand = NULL, cur = NULL;
+	int w = hwloc_bitmap_weight(mems), r, b;
+
+	if (w <= 0 || max == 0)
+		return -EINVAL;
+	if (w == 1)
+		return hwloc_bitmap_copy(ret[0], mems) < 0 ? -ENOMEM : 1;
+	for (b = hwloc_bitmap_first(mems); b >= 0 && k < MMT_MPOL_RACE_MAX_NODES;
+	     b = hwloc_bitmap_next(mems, b))
+		id[k++] = (unsigned)b;
+	len = 2 * (unsigned)w < max ? 2 * (unsigned)w : max;
+	nr_cand = (1U << k) - 1;        /* candidate c + 1: a bit per id[] */
+	last_used = calloc(nr_cand, sizeof(*last_used));
+	cand = hwloc_bitmap_alloc();
+	cur = hwloc_bitmap_dup(mems);
+	r = last_used && cand && cur ? policy_start(&st, flags, user, mems) : -ENOMEM;
+	if (r < 0)
+		goto out_free;
+	for (unsigned step = 0; step < len; step++) {
+		unsigned best = 0;
+		int best_rank = -1;
+
+		for (unsigned c = 0; c < nr_cand; c++) {
+			int rank;
+
+			hwloc_bitmap_zero(cand);
+			for (unsigned j = 0; j < k; j++)
+				if ((c + 1) & (1U << j))
+					hwloc_bitmap_set(cand, id[j]);
+			if (hwloc_bitmap_isequal(cand, cur))
+				continue;
+			/* The sequence cycles: its last value differs from its first. */
+			if (step == len - 1 && step > 0 && hwloc_bitmap_isequal(cand, ret[0]))
+				continue;
+			rank = race_rank(mmt_mpol_transition(st.nodes, cand));
+			if (rank > best_rank ||
+			    (rank == best_rank && last_used[c] < last_used[best])) {
+				best = c;
+				best_rank = rank;
+			}
+		}
+		if (best_rank < 0) {            /* cannot happen with >= 2 nodes */
+			r = -EINVAL;
+			goto out_free;
+		}
+		hwloc_bitmap_zero(ret[step]);
+		for (unsigned j = 0; j < k; j++)
+			if ((best + 1) & (1U << j))
+				hwloc_bitmap_set(ret[step], id[j]);
+		last_used[best] = step + 1;
+		r = mmt_mpol_rebind(&st, ret[step]);
+		if (r < 0)
+			goto out_free;
+		hwloc_bitmap_copy(cur, ret[step]);
+	}
+	r = (int)len;
+out_free:
+	mmt_mpol_fini(&st);
+	hwloc_bitmap_free(cur);
+	hwloc_bitmap_free(cand);
+	free(last_used);
+	return r;
 }

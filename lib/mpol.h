@@ -184,6 +184,7 @@ enum mmt_mpol_transition {
 	MMT_MPOL_T_OVERLAP,  /* they share some nodes, neither holds the other */
 	MMT_MPOL_T_DISJOINT, /* nothing in common (either may be empty) */
 };
+#define MMT_MPOL_NR_TRANSITIONS 5
 
 /*
  * Classify POLICY_NODES against NEW_MEMS.  Pass st->user for STATIC (it
@@ -195,6 +196,77 @@ enum mmt_mpol_transition mmt_mpol_transition(hwloc_const_bitmap_t policy_nodes,
 
 /* "equal", "subset", "superset", "overlap", "disjoint"; "?" otherwise. */
 const char *mmt_mpol_transition_name(enum mmt_mpol_transition t);
+
+/*
+ * Sequences built for the race (issue 10).  The race of docs/design.md
+ * section 1 is an allocation that still uses the policy's nodes as they
+ * were (pol->nodes) while the cpuset's new mems are already in force; its
+ * damage is done where the two do not meet.  So a rewrite is classified
+ * by the nodes the policy holds just *before* it (st->nodes, in every flag
+ * mode: that is what a racing allocation can see) against the new mems:
+ * DISJOINT opens the window wide (nothing in common), OVERLAP partly;
+ * SUBSET, SUPERSET and EQUAL leave the racing allocation a node it may use.
+ */
+
+/*
+ * The default policy nodemask (the user nodemask given to mbind() or
+ * set_mempolicy()) of a bound cell whose cpuset holds MEMS, into RET: a
+ * strict subset of MEMS whenever MEMS has n >= 2 nodes, so that rewrites
+ * can move mems partly or wholly away from the policy.  The lowest
+ * floor(n/2) nodes of MEMS; RELATIVE: positions 0..floor(n/2)-1 (a
+ * RELATIVE user nodemask names positions in the cpuset).  With one node,
+ * that node (RELATIVE: position 0).  E.g. mems 0-1: {0}; 0-3: {0,1};
+ * 0,2,4,6: {0,2} (RELATIVE {0,1}).
+ * Returns 0, -EINVAL (MEMS empty or infinite), -ENOMEM.
+ */
+int mmt_mpol_default_user(enum mmt_mpol_flags flags, hwloc_const_bitmap_t mems,
+			  hwloc_bitmap_t ret);
+
+/*
+ * Walk the cyclic sequence SEQ[0..N-1] of cpuset.mems values ROUNDS times
+ * (>= 1), with a policy created by FLAGS and USER under START (the mems
+ * before SEQ[0]), rebinding it as mmt_mpol_rebind() does.  RET_KINDS[i]
+ * (may be NULL) gets the kind of the write of SEQ[i] in the last round
+ * (the steady state once ROUNDS >= 2), COUNTS[] (may be NULL;
+ * MMT_MPOL_NR_TRANSITIONS entries, zeroed first) the last round's totals.
+ * A value equal to the one before it is a kernel no-op and counts as
+ * EQUAL without a rebind.  Returns 0, -EINVAL (no round, empty SEQ, a
+ * policy the kernel would refuse), -EDOM, -ENOMEM.
+ */
+int mmt_mpol_walk(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
+		  hwloc_const_bitmap_t start, const hwloc_bitmap_t *seq, unsigned n,
+		  unsigned rounds, enum mmt_mpol_transition *ret_kinds,
+		  unsigned long *counts);
+
+/* Subsets of at most this many nodes of mems are tried as values. */
+#define MMT_MPOL_RACE_MAX_NODES 10
+
+/*
+ * A cpuset.mems sequence built for the race against one policy (FLAGS,
+ * USER, created under MEMS, the cell's configured mems), into
+ * RET[0..len-1] (MAX bitmaps the caller allocated; contents replaced).
+ * Length: min(MAX, 2 * weight(MEMS)), at least 2 when MEMS has >= 2
+ * nodes.  Values are non-empty subsets of MEMS (of its lowest
+ * MMT_MPOL_RACE_MAX_NODES nodes), each differs from the one before and
+ * the last from the first (the sequence cycles), and the first from MEMS
+ * (what the cgroup holds at the start).
+ * Greedy over the simulated policy (mmt_mpol_rebind()): each next value is
+ * the one whose rewrite gives the best kind, DISJOINT > OVERLAP >
+ * SUPERSET > SUBSET > EQUAL, ties broken by the value used least recently
+ * (never used first), then by the lowest node numbers.  E.g. NONE {0,1}
+ * in 0-3: 2, 0, 1, 0,2, 1-2, 3, 0-1, 1,3 (every rewrite disjoint from the
+ * policy's nodes before it: {0,1} -> {2} -> {0} -> {1} -> ...); STATIC {0}
+ * in 0-1: 1, 0, 1, 0 (the fallback to all of {1} is disjoint from 0, and
+ * back).  The previous generator (every subset, whole set first) left a
+ * NONE policy outside the new mems in 7 of 15 rewrites.  The proportions
+ * per layout and
+ * mode are asserted in tests/unit/test_mpol.c.
+ * Returns the length, 1 when MEMS has one node (RET[0] = MEMS), or
+ * -EINVAL (MEMS empty or infinite, MAX 0, a policy the kernel refuses),
+ * -ENOMEM.
+ */
+int mmt_mpol_race_sequence(enum mmt_mpol_flags flags, hwloc_const_bitmap_t user,
+			   hwloc_const_bitmap_t mems, unsigned max, hwloc_bitmap_t *ret);
 
 /* "none", "static", "relative"; "?" otherwise. */
 const char *mmt_mpol_flags_name(enum mmt_mpol_flags flags);

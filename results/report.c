@@ -1632,6 +1632,167 @@ static void render_injectors(struct sb *b, json_object *run)
 	}
 }
 
+/* ---- exposure (issue 10) ---------------------------------------------------------------- */
+
+/* dst[key] += x; a key that is absent (or null) becomes x. */
+static void jadd(json_object *dst, const char *key, double x)
+{
+	double have;
+
+	if (!isfinite(x))
+		return;
+	if (mmt_json_double(dst, key, &have))
+		x += have;
+	json_object_object_add(dst, key, json_object_new_double(x));
+}
+
+/* dst[key] = src[key] when dst has no number there yet and src has one. */
+static void jfirst(json_object *dst, json_object *src, const char *key)
+{
+	double x;
+
+	if (!mmt_json_double(dst, key, &x) && mmt_json_double(src, key, &x))
+		json_object_object_add(dst, key, json_object_new_double(x));
+}
+
+static void add_transitions(json_object *dst, json_object *src)
+{
+	json_object *t;
+
+	if (!src || !json_object_is_type(src, json_type_object))
+		return;
+	t = mmt_json_get(dst, "transitions");
+	if (!t) {
+		t = json_object_new_object();
+		json_object_object_add(dst, "transitions", t);
+	}
+	json_object_object_foreach(src, kind, v) {
+		double x;
+
+		(void)v;
+		if (mmt_json_double(src, kind, &x))
+			jadd(t, kind, x);
+	}
+}
+
+json_object *mmt_report_exposure(json_object *run)
+{
+	json_object *inj = mmt_json_get(run, "injectors"), *out = NULL, *cells = NULL;
+
+	if (!inj || !json_object_is_type(inj, json_type_object))
+		return NULL;
+	json_object_object_foreach(inj, name, rep) {
+		const char *type = mmt_json_str(rep, "type");
+		json_object *ex = mmt_json_get(rep, "exposure");
+		json_object *pc = mmt_json_get(rep, "per_cell");
+		double x;
+
+		(void)name;
+		if (!type || strcmp(type, "rebind") || !ex)
+			continue;
+		if (!out) {
+			out = json_object_new_object();
+			cells = json_object_new_object();
+			json_object_object_add(out, "cells", cells);
+		}
+		if (mmt_json_double(ex, "rewrites_per_s", &x))
+			jadd(out, "rewrites_per_s", x);
+		if (mmt_json_double(ex, "windows_per_s", &x))
+			jadd(out, "windows_per_s", x);
+		jfirst(out, ex, "slow_path_per_s");
+		jfirst(out, ex, "pgscan_direct_per_s");
+		jfirst(out, ex, "stall_fraction");
+		if (!pc || !json_object_is_type(pc, json_type_object))
+			continue;
+		json_object_object_foreach(pc, cname, c) {
+			json_object *dst = mmt_json_get(cells, cname), *ce = mmt_json_get(c, "exposure");
+
+			if (!dst) {
+				dst = json_object_new_object();
+				json_object_object_add(cells, cname, dst);
+			}
+			if (mmt_json_double(ce, "rewrites_per_s", &x))
+				jadd(dst, "rewrites_per_s", x);
+			if (mmt_json_double(ce, "windows_per_s", &x))
+				jadd(dst, "windows_per_s", x);
+			add_transitions(dst, mmt_json_get(c, "transitions"));
+		}
+	}
+	if (out && !mmt_json_get(out, "windows_per_s"))
+		json_object_object_add(out, "windows_per_s", NULL);
+	return out;
+}
+
+/* run.json's exposure, or computed from its injectors (a run written before it had one). */
+static json_object *run_exposure(json_object *run, json_object **to_put)
+{
+	json_object *ex = mmt_json_get(run, "exposure");
+
+	*to_put = NULL;
+	if (ex)
+		return ex;
+	return *to_put = mmt_report_exposure(run);
+}
+
+static void num_td(struct sb *b, json_object *o, const char *key, int decimals)
+{
+	double x;
+
+	if (mmt_json_double(o, key, &x))
+		sb_printf(b, "<td class=num>%.*f</td>", decimals, x);
+	else
+		sb_puts(b, "<td class=num><span class=dim>\xe2\x80\x94</span></td>");
+}
+
+static const char *const transition_names[] = { "equal", "subset", "superset", "overlap",
+						 "disjoint" };
+
+static void render_exposure(struct sb *b, json_object *run)
+{
+	json_object *put, *ex = run_exposure(run, &put), *cells;
+
+	if (!ex)
+		return;
+	sb_puts(b, "<h2 id=exposure>Exposure</h2>\n<p class=dim>How hard the run pushed on the "
+		"cpuset &times; mempolicy race: rewrites of cpuset.mems per second, and the race "
+		"windows per second (rewrites/s &times; the fraction of time some task was stalled "
+		"on memory, PSI). Slow-path counters are machine-wide (docs/results.md).</p>\n"
+		"<table class=kv>\n<tr><th>race windows/s</th>");
+	num_td(b, ex, "windows_per_s", 2);
+	sb_puts(b, "</tr>\n<tr><th>rewrites/s</th>");
+	num_td(b, ex, "rewrites_per_s", 1);
+	sb_puts(b, "</tr>\n<tr><th>slow-path entries/s</th>");
+	num_td(b, ex, "slow_path_per_s", 2);
+	sb_puts(b, "</tr>\n<tr><th>direct-reclaim scans/s</th>");
+	num_td(b, ex, "pgscan_direct_per_s", 1);
+	sb_puts(b, "</tr>\n<tr><th>memory stall fraction</th>");
+	num_td(b, ex, "stall_fraction", 4);
+	sb_puts(b, "</tr>\n</table>\n");
+	cells = mmt_json_get(ex, "cells");
+	if (cells && json_object_is_type(cells, json_type_object) &&
+	    json_object_object_length(cells)) {
+		sb_puts(b, "<table class=cells>\n<tr><th>cell</th><th>rewrites/s</th>"
+			"<th>windows/s</th>");
+		for (size_t k = 0; k < MMT_ARRAY_SIZE(transition_names); k++)
+			sb_printf(b, "<th>%s</th>", transition_names[k]);
+		sb_puts(b, "</tr>\n");
+		json_object_object_foreach(cells, name, c) {
+			json_object *t = mmt_json_get(c, "transitions");
+
+			sb_puts(b, "<tr><td>");
+			sb_esc(b, name);
+			sb_puts(b, "</td>");
+			num_td(b, c, "rewrites_per_s", 1);
+			num_td(b, c, "windows_per_s", 2);
+			for (size_t k = 0; k < MMT_ARRAY_SIZE(transition_names); k++)
+				num_td(b, t, transition_names[k], 0);
+			sb_puts(b, "</tr>\n");
+		}
+		sb_puts(b, "</table>\n");
+	}
+	json_object_put(put);
+}
+
 /* ---- compare --------------------------------------------------------------------------- */
 
 static void ratio_cell(struct sb *b, double a, double c)
@@ -1857,6 +2018,20 @@ static void render_compare(struct sb *b, json_object *a, json_object *c,
 		     mmt_json_text(mmt_json_get(c, "topology"), "summary"), false);
 	cmp_num_row(b, "elapsed (s)", jnum_or_nan(a, "elapsed_s"), jnum_or_nan(c, "elapsed_s"), 1);
 	cmp_num_row(b, "rebinds/s", rebind_rate(a), rebind_rate(c), 1);
+	{
+		json_object *pa, *pc, *ea = run_exposure(a, &pa), *ec = run_exposure(c, &pc);
+
+		cmp_num_row(b, "exposure: race windows/s", jnum_or_nan(ea, "windows_per_s"),
+			    jnum_or_nan(ec, "windows_per_s"), 2);
+		cmp_num_row(b, "exposure: rewrites/s", jnum_or_nan(ea, "rewrites_per_s"),
+			    jnum_or_nan(ec, "rewrites_per_s"), 1);
+		cmp_num_row(b, "exposure: slow-path entries/s", jnum_or_nan(ea, "slow_path_per_s"),
+			    jnum_or_nan(ec, "slow_path_per_s"), 2);
+		cmp_num_row(b, "exposure: memory stall fraction", jnum_or_nan(ea, "stall_fraction"),
+			    jnum_or_nan(ec, "stall_fraction"), 4);
+		json_object_put(pa);
+		json_object_put(pc);
+	}
 	for (size_t i = 0; i < MMT_ARRAY_SIZE(ooms); i++)
 		cmp_num_row(b, ooms[i].label, jnum_or_nan(mmt_json_get(va, "counts"), ooms[i].count),
 			    jnum_or_nan(mmt_json_get(vc, "counts"), ooms[i].count), 0);
@@ -1956,7 +2131,8 @@ char *mmt_report_render_runs(const struct mmt_report_run *a, const struct mmt_re
 		sb_puts(&b, "<a href=\"#compare\">comparison</a><a href=\"#overlay\">overlaid "
 			"timelines</a>");
 	sb_puts(&b, "<a href=\"#timelines\">timelines</a><a href=\"#events\">events</a>"
-		"<a href=\"#cells\">cells</a><a href=\"#injectors\">injectors</a></nav>\n");
+		"<a href=\"#cells\">cells</a><a href=\"#exposure\">exposure</a>"
+		"<a href=\"#injectors\">injectors</a></nav>\n");
 	if (cmp) {
 		const char *const csv[NR_RUNS] = { a->samples_csv_text, cmp->samples_csv_text };
 		const struct events *const ev[NR_RUNS] = { &evs[0], &evs[1] };
@@ -1967,6 +2143,7 @@ char *mmt_report_render_runs(const struct mmt_report_run *a, const struct mmt_re
 	render_events(&b, a->events_jsonl_text, &evs[0]);
 	if (run) {
 		render_cells(&b, run);
+		render_exposure(&b, run);
 		render_injectors(&b, run);
 	}
 	sb_puts(&b, "<p class=dim>Generated by <code>mmtorture report</code>.</p>\n"

@@ -36,4 +36,21 @@ struct mmt_report_run {
  */
 char *mmt_report_render_runs(const struct mmt_report_run *a, const struct mmt_report_run *cmp);
 
+/*
+ * The job-level exposure to the cpuset x mempolicy race (docs/results.md,
+ * "exposure"), from the rebind injectors' reports in RUN (run.json as
+ * written so far: injectors.<name>.exposure and .per_cell):
+ *   rewrites_per_s   sum over the rebind instances (writes/s, all cells);
+ *   windows_per_s    sum of the instances' (rewrites/s x PSI memory "some"
+ *                    fraction: rewrites per second that found a task stalled
+ *                    on memory); null when no instance had PSI;
+ *   slow_path_per_s, pgscan_direct_per_s, stall_fraction: machine-wide,
+ *                    from the first instance that has them;
+ *   cells            {name: {rewrites_per_s, windows_per_s, transitions}},
+ *                    summed over instances that rewrite the same cell.
+ * Returns a new object, or NULL when no rebind instance reported exposure
+ * (a run without a rebinder, or a run.json from before issue 10).
+ */
+json_object *mmt_report_exposure(json_object *run);
+
 #endif

@@ -11,10 +11,15 @@
  * hits the set path (mpol_set_nodemask() against the current mems_allowed),
  * not only the allocation path.  The thread restores MPOL_DEFAULT on return.
  *
- * mode_flags=static passes the cell's node list with MPOL_F_STATIC_NODES;
- * mode_flags=relative passes nodes 0..nr_mems-1 with MPOL_F_RELATIVE_NODES,
- * i.e. "every node of the cpuset", folded by the kernel onto whatever
- * cpuset.mems currently holds.
+ * The policy's nodemask (policy_nodes) is by default a strict subset of the
+ * cell's nodes when it has two or more: the lower half, floor(n/2) nodes
+ * (lib/mpol.h mmt_mpol_default_user()), for the race bites where the policy
+ * and cpuset.mems disagree (docs/design.md section 1, "Power"): a policy
+ * equal to mems is remapped onto the whole new set and never left outside
+ * it.  mode_flags=static passes the nodes with MPOL_F_STATIC_NODES;
+ * mode_flags=relative passes positions (0..n/2-1 by default, 0..n-1 for
+ * policy_nodes = all) with MPOL_F_RELATIVE_NODES, folded by the kernel onto
+ * whatever cpuset.mems holds.  A cell with one node binds to that node.
  *
  * Each page gets two words, at its start and at its end, from
  * mmt_workload_pattern(); a mismatch on read-back is reported as a
@@ -35,6 +40,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/mpol.h"
 #include "lib/set.h"
 #include "lib/util.h"
 #include "api/workload.h"
@@ -60,9 +66,11 @@ static const struct mmt_opt fault_opts[] = {
 	{ .name = "verify", .type = MMT_OPT_BOOL, .off = offsetof(struct mmt_fault_opts, verify),
 	  .def = "true", .help = "read every page back and report corruption" },
 	{ .name = "policy_nodes", .type = MMT_OPT_NODES,
-	  .off = offsetof(struct mmt_fault_opts, policy_nodes), .def = "all",
-	  .help = "the policy's nodemask (with mode_flags=relative: positions in cpuset.mems); "
-		  "all: the cell's nodes (relative: 0..n-1)" },
+	  .off = offsetof(struct mmt_fault_opts, policy_nodes), .def = NULL,
+	  .help = "the policy's nodemask, within the cell's mems (with mode_flags=relative: "
+		  "positions in cpuset.mems); all: the cell's nodes (relative: 0..n-1); "
+		  "not given: the lower half of the cell's nodes, a strict subset when it has "
+		  ">= 2 (relative: positions 0..n/2-1)" },
 	{ .name = "policy_once", .type = MMT_OPT_BOOL,
 	  .off = offsetof(struct mmt_fault_opts, policy_once), .def = "false",
 	  .help = "set the policy once on one mapping; each loop drops the pages "
@@ -103,6 +111,7 @@ struct fault_run {
 	struct mmt_err_track track;
 	struct mmt_oracle oracle;
 	unsigned char *kept;            /* policy_once: the one mapping */
+	bool task_policy_set;           /* set_mempolicy() succeeded once */
 };
 
 static int set_task_policy(const struct fault_run *run)
@@ -138,6 +147,28 @@ static bool write_pages(struct fault_run *run, const struct mmt_pattern_region *
 	return true;
 }
 
+/*
+ * EINVAL from mbind()/set_mempolicy() that the rebinder caused: without
+ * MPOL_F_RELATIVE_NODES the kernel refuses a user nodemask with no node in
+ * the task's mems_allowed (mpol_new_nodemask()), and a cell bound to a
+ * strict subset of its nodes is walked through mems disjoint from it on
+ * purpose.  True when the thread's mems_allowed (MPOL_F_MEMS_ALLOWED) is
+ * now disjoint from the policy's nodes; any other EINVAL is a real error.
+ */
+static bool refused_by_mems(const struct fault_run *run)
+{
+	unsigned long allowed[MMT_MASK_LONGS] = { 0 };
+
+	if (run->o->mode_flags == MMT_FLAGS_RELATIVE ||
+	    get_mempolicy(NULL, allowed, MMT_MASK_LONGS * sizeof(long) * CHAR_BIT, NULL,
+			  MPOL_F_MEMS_ALLOWED) < 0)
+		return false;
+	for (size_t k = 0; k < MMT_MASK_LONGS && k * sizeof(long) * CHAR_BIT < run->pol.maxnode; k++)
+		if (allowed[k] & run->pol.mask[k])
+			return false;
+	return true;
+}
+
 /* Tries of a policy call a rewrite overlapped, before the oracle skips a loop. */
 #define ORACLE_CREATE_TRIES 4
 
@@ -157,9 +188,19 @@ static int map_with_policy(struct fault_run *run, unsigned char **ret_base)
 	sc = mmt_oracle_snap(&run->oracle);
 	if (task_api) {
 		r = set_task_policy(run);
-		if (r < 0)
+		/* Refused because mems left the policy: the thread keeps the
+		 * policy it had (the kernel rebound it), so fault under that
+		 * (the oracle, which models a fresh policy, skips the loop). */
+		if (r == 0)
+			run->task_policy_set = true;
+		if (r == -EINVAL && run->task_policy_set && refused_by_mems(run) &&
+		    !mmt_oracle_on(&run->oracle))
+			mmt_wctx_error(run->ctx, EINVAL, "set_mempolicy (loop %llu): mems disjoint "
+				       "from the policy", (unsigned long long)run->loop);
+		else if (r < 0)
 			return mmt_err_track_fail(&run->track, run->ctx, "fault", "set_mempolicy", run->loop,
-						  -r, -r == ENOMEM);
+						  -r, -r == ENOMEM ||
+						  (-r == EINVAL && refused_by_mems(run)));
 	}
 	base = mmap(NULL, run->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -172,7 +213,8 @@ static int map_with_policy(struct fault_run *run, unsigned char **ret_base)
 		if (r < 0) {
 			munmap(base, run->len);
 			return mmt_err_track_fail(&run->track, run->ctx, "fault", "mbind", run->loop,
-						  -r, -r == ENOMEM);
+						  -r, -r == ENOMEM ||
+						  (-r == EINVAL && refused_by_mems(run)));
 		}
 	}
 	mmt_err_track_ok(&run->track);
@@ -242,10 +284,19 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 
 	run.len = mmt_round_up(run.o->size, mmt_page_size());
 	run.nr_pages = run.len / run.page_size;
-	if (run.o->policy_nodes.set && !run.o->policy_nodes.all)
+	if (run.o->policy_nodes.set && !run.o->policy_nodes.all) {
 		r = mmt_bind_policy_build_user(run.o->policy_nodes.set, run.o->mode_flags, &run.pol);
-	else
+	} else if (run.o->policy_nodes.all) {
 		r = mmt_bind_policy_build(run.ctx->mems, run.o->mode_flags, &run.pol);
+	} else {
+		user = hwloc_bitmap_alloc();
+		r = user ? mmt_mpol_default_user((enum mmt_mpol_flags)run.o->mode_flags,
+						 run.ctx->mems, user) : -ENOMEM;
+		if (r == 0)
+			r = mmt_bind_policy_build_user(user, run.o->mode_flags, &run.pol);
+		hwloc_bitmap_free(user);
+		user = NULL;
+	}
 	if (r < 0)
 		return log_err_errno(r, "fault: thread %u: nodemask of the cell", ctx->thread);
 	r = mmt_bind_policy_user(&run.pol, &user);
@@ -262,12 +313,57 @@ static int fault_thread_run(struct mmt_wctx *ctx)
 	return r;
 }
 
+/*
+ * policy_nodes within the cell's mems as the job writes them (RELATIVE:
+ * positions below their count).  With mems = all the machine decides at
+ * run time (a job made for 4 nodes is CONF elsewhere, not a job error).
+ */
+static int check_policy_nodes(const struct mmt_cell_cfg *cell, const struct mmt_fault_opts *o,
+			      char *err, size_t err_len)
+{
+	const struct mmt_setopt *mems = &cell->o.mems;
+	const struct mmt_setopt *pn = &o->policy_nodes;
+	int w;
+
+	if (!pn->set || pn->all || !mems->set || mems->all)
+		return 0;
+	w = hwloc_bitmap_weight(mems->set);
+	if (o->mode_flags == MMT_FLAGS_RELATIVE) {
+		if (hwloc_bitmap_last(pn->set) < w)
+			return 0;
+		snprintf(err, err_len, "%s:%u: [cell:%s] policy_nodes: '%s' names positions "
+			 "the cell's mems '%s' lack (mode_flags = relative: 0..%d)", cell->src.file,
+			 mmt_src_line(&cell->src, "policy_nodes"), cell->name, pn->text,
+			 mems->text, w - 1);
+		return -EINVAL;
+	}
+	if (hwloc_bitmap_isincluded(pn->set, mems->set))
+		return 0;
+	snprintf(err, err_len, "%s:%u: [cell:%s] policy_nodes: '%s' is not within the cell's "
+		 "mems '%s'", cell->src.file, mmt_src_line(&cell->src, "policy_nodes"), cell->name,
+		 pn->text, mems->text);
+	return -EINVAL;
+}
+
 static int fault_validate(struct mmt_cell_cfg *cell, const struct mmt_topo *topo, char *err,
 			  size_t err_len)
 {
 	struct mmt_fault_opts *o = cell->wl_opts;
 
 	mmt_wl_round_size(cell, &o->size);
+	return check_policy_nodes(cell, o, err, err_len);
+}
+
+/* The policy the OOM classifier and the rebinder model (api/workload.h). */
+static int fault_bind_policy(const struct mmt_cell_cfg *cell, struct mmt_wl_bind *ret)
+{
+	const struct mmt_fault_opts *o = cell->wl_opts;
+	int r = mmt_fault_bind_policy(cell, ret);
+
+	if (r < 0)
+		return r;
+	ret->user = o->policy_nodes.set && !o->policy_nodes.all ? o->policy_nodes.set : NULL;
+	ret->default_subset = !o->policy_nodes.set;
 	return 0;
 }
 
@@ -296,8 +392,9 @@ static void fault_describe(const struct mmt_cell_cfg *cell, json_object *out)
 		json_object_object_add(out, "placement_tolerance",
 				       json_object_new_int64((int64_t)o->placement_tolerance));
 	}
-	if (o->policy_nodes.set && !o->policy_nodes.all)
-		json_object_object_add(out, "policy_nodes", json_object_new_string(o->policy_nodes.text));
+	json_object_object_add(out, "policy_nodes",
+			       json_object_new_string(!o->policy_nodes.set ? "default" :
+						      o->policy_nodes.text));
 }
 
 const struct mmt_workload_ops mmt_workload_fault = {
@@ -310,5 +407,5 @@ const struct mmt_workload_ops mmt_workload_fault = {
 	.thread_footprint = fault_thread_footprint,
 	.thread_run = fault_thread_run,
 	.describe = fault_describe,
-	.bind_policy = mmt_fault_bind_policy,
+	.bind_policy = fault_bind_policy,
 };

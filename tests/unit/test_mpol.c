@@ -22,7 +22,7 @@
 #define SPARSE8 "0,2,4,6,8,10,12,14"
 
 /* Every set a test makes is freed by the teardown. */
-#define POOL_MAX 64
+#define POOL_MAX 256
 static hwloc_bitmap_t pool[POOL_MAX];
 static int npool;
 
@@ -602,6 +602,132 @@ static void test_properties(void **state)
 	mmt_mpol_fini(&st);
 }
 
+/* ---- sequences built for the race ---------------------------------------- */
+
+static void test_default_user(void **state)
+{
+	hwloc_bitmap_t r = S("");
+
+	(void)state;
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_NONE, S("0-1"), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("0")));
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_STATIC, S("0-3"), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("0-1")));
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_NONE, S(SPARSE8), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("0,2,4,6")));
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_NONE, S("1,3,5"), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("1")));
+	/* RELATIVE names positions in the cpuset */
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_RELATIVE, S("4-7"), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("0-1")));
+	/* one node: that node, the only choice */
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_STATIC, S("3"), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("3")));
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_RELATIVE, S("3"), r), 0);
+	assert_true(hwloc_bitmap_isequal(r, S("0")));
+	assert_int_equal(mmt_mpol_default_user(MMT_MPOL_F_NONE, S(""), r), -EINVAL);
+}
+
+/*
+ * Generate the race sequence for FLAGS and the default policy in MEMS,
+ * check its shape and return the steady-state counts by kind in COUNTS.
+ */
+static unsigned race_counts(enum mmt_mpol_flags flags, const char *mems_list,
+			    unsigned long *counts)
+{
+	hwloc_bitmap_t seq[MMT_MPOL_RACE_MAX_NODES * 2], mems = S(mems_list), user = S("");
+	unsigned n;
+	int r;
+
+	for (unsigned i = 0; i < MMT_MPOL_RACE_MAX_NODES * 2; i++)
+		seq[i] = S("");
+	assert_int_equal(mmt_mpol_default_user(flags, mems, user), 0);
+	assert_false(hwloc_bitmap_isequal(user, mems));
+	r = mmt_mpol_race_sequence(flags, user, mems, MMT_MPOL_RACE_MAX_NODES * 2, seq);
+	assert_int_equal(r, 2 * hwloc_bitmap_weight(mems));
+	n = (unsigned)r;
+	assert_false(hwloc_bitmap_isequal(seq[0], mems));
+	for (unsigned i = 0; i < n; i++) {
+		assert_false(hwloc_bitmap_iszero(seq[i]));
+		assert_true(hwloc_bitmap_isincluded(seq[i], mems));
+		assert_false(hwloc_bitmap_isequal(seq[i], seq[(i + 1) % n]));
+	}
+	/* the third round: the policy's state has settled */
+	assert_int_equal(mmt_mpol_walk(flags, user, mems, seq, n, 3, NULL, counts), 0);
+	return n;
+}
+
+/* Proportions of partial-overlap and disjoint rewrites, per layout and mode. */
+static void test_race_sequence(void **state)
+{
+	static const char *const layouts[] = { "0-1", "0-3", SPARSE8 };
+	unsigned long c[MMT_MPOL_NR_TRANSITIONS];
+
+	(void)state;
+	for (unsigned l = 0; l < 3; l++) {
+		for (int f = MMT_MPOL_F_NONE; f <= MMT_MPOL_F_RELATIVE; f++) {
+			unsigned n = race_counts((enum mmt_mpol_flags)f, layouts[l], c);
+			unsigned long open = c[MMT_MPOL_T_DISJOINT] + c[MMT_MPOL_T_OVERLAP];
+
+			/* every rewrite changes mems: none is a no-op */
+			assert_int_equal(c[MMT_MPOL_T_EQUAL], 0);
+			/* at least 3 in 4 leave the stale policy outside the new mems */
+			assert_true(open * 4 >= n * 3);
+			/* and most of those wholly */
+			assert_true(c[MMT_MPOL_T_DISJOINT] * 2 >= n);
+		}
+	}
+}
+
+/*
+ * The sequence the rebinder generated before (every subset of mems, whole set
+ * first, by size) leaves a no-flag policy outside the new mems in fewer than
+ * half of its rewrites, from the whole mems or from the default subset; the
+ * race sequence in every one (test_race_sequence).
+ */
+static void test_old_sequence(void **state)
+{
+	const char *const lists[] = { "0-3", "0", "1", "2", "3", "0-1", "0,2", "0,3", "1-2", "1,3",
+				      "2-3", "0-2", "0-1,3", "0,2-3", "1-3" };
+	hwloc_bitmap_t seq[15], mems = S("0-3");
+	enum mmt_mpol_transition kinds[15];
+	unsigned long c[MMT_MPOL_NR_TRANSITIONS];
+
+	(void)state;
+	for (unsigned i = 0; i < 15; i++)
+		seq[i] = S(lists[i]);
+	assert_int_equal(mmt_mpol_walk(MMT_MPOL_F_NONE, mems, mems, seq, 15, 2, kinds, c), 0);
+	assert_true((c[MMT_MPOL_T_DISJOINT] + c[MMT_MPOL_T_OVERLAP]) * 2 < 15);
+	assert_int_equal(mmt_mpol_walk(MMT_MPOL_F_NONE, S("0-1"), mems, seq, 15, 2, kinds, c), 0);
+	assert_true((c[MMT_MPOL_T_DISJOINT] + c[MMT_MPOL_T_OVERLAP]) * 2 < 15);
+	/* a walk says what each write did: after 0 the policy is {0}; 1 is disjoint */
+	assert_int_equal(kinds[2], MMT_MPOL_T_DISJOINT);
+	/* after 3 the policy is {3}: 0-1 is disjoint; after 0-1 it is {0}: 0,2 holds it */
+	assert_int_equal(kinds[5], MMT_MPOL_T_DISJOINT);
+	assert_int_equal(kinds[6], MMT_MPOL_T_SUBSET);
+}
+
+/* A hand-worked walk: STATIC {0} over 1, 0 from 0-1. */
+static void test_walk_static(void **state)
+{
+	hwloc_bitmap_t seq[2] = { S("1"), S("0") };
+	enum mmt_mpol_transition kinds[2];
+	unsigned long c[MMT_MPOL_NR_TRANSITIONS];
+
+	(void)state;
+	/* round 1: nodes {0} vs 1: disjoint, fallback {1}; then {1} vs 0: disjoint */
+	assert_int_equal(mmt_mpol_walk(MMT_MPOL_F_STATIC, S("0"), S("0-1"), seq, 2, 1, kinds, c), 0);
+	assert_int_equal(kinds[0], MMT_MPOL_T_DISJOINT);
+	assert_int_equal(kinds[1], MMT_MPOL_T_DISJOINT);
+	assert_int_equal(c[MMT_MPOL_T_DISJOINT], 2);
+	/* the same value twice is a no-op in the kernel: equal, no rebind */
+	seq[1] = seq[0];
+	assert_int_equal(mmt_mpol_walk(MMT_MPOL_F_STATIC, S("0"), S("0-1"), seq, 2, 1, kinds, c), 0);
+	assert_int_equal(kinds[1], MMT_MPOL_T_EQUAL);
+	assert_int_equal(mmt_mpol_walk(MMT_MPOL_F_STATIC, S("0"), S("0-1"), seq, 2, 0, kinds, c),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +746,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_reported, teardown),
 		cmocka_unit_test_teardown(test_transition, teardown),
 		cmocka_unit_test_teardown(test_properties, teardown),
+		cmocka_unit_test_teardown(test_default_user, teardown),
+		cmocka_unit_test_teardown(test_race_sequence, teardown),
+		cmocka_unit_test_teardown(test_old_sequence, teardown),
+		cmocka_unit_test_teardown(test_walk_static, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,14 +143,22 @@ static const char cells[] =
 	"[cell:a]\nworkload=fault\n"
 	"[cell:b]\nworkload=fault\n";
 
-static void job_err(const char *inj, const char *want)
+/*
+ * Parse TEXT (and with TOPO, validate it against that machine): no error
+ * when WANT is NULL, else exactly the one-line error WANT.
+ */
+static void expect_job(const char *text, const struct mmt_topo *topo, const char *want)
 {
-	char text[1024], err[512] = "";
+	char err[512] = "";
 	struct mmt_job job;
 	int r;
 
-	snprintf(text, sizeof(text), "%s%s", cells, inj);
 	r = mmt_job_parse_string("t", text, &mmt_registry, &job, err, sizeof(err));
+	if (r == 0 && topo) {
+		r = mmt_job_validate(&job, topo, err, sizeof(err));
+		if (r < 0)
+			mmt_job_free(&job);
+	}
 	if (!want) {
 		if (r < 0)
 			fail_msg("unexpected error: %s", err);
@@ -159,6 +168,14 @@ static void job_err(const char *inj, const char *want)
 	assert_int_equal(r, -EINVAL);
 	if (strcmp(err, want))
 		fail_msg("got '%s', want '%s'", err, want);
+}
+
+static void job_err(const char *inj, const char *want)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "%s%s", cells, inj);
+	expect_job(text, NULL, want);
 }
 
 /* Lines: 1 [global], 3 [cell:a], 5 [cell:b], 7 [rebind], 8.. its keys. */
@@ -185,6 +202,43 @@ static void test_validate(void **state)
 		"t:8: [rebind] move_peer: move_peer is only used with mode=move");
 	job_err("[rebind]\nmode=move\nmove_peer=b\nsequence=0;1\n",
 		"t:10: [rebind] sequence: mode=move takes no sequence");
+}
+
+/* A fault cell's policy_nodes against its mems, on a machine with nodes 0-7. */
+static void cell_err(const char *cell, const char *want)
+{
+	struct mmt_topo topo = { .nr_nodes = 8, .nr_cpus = 4 };
+	char text[1024];
+
+	topo.all_cpus = hwloc_bitmap_alloc();
+	topo.all_nodes = hwloc_bitmap_alloc();
+	topo.mem_nodes = hwloc_bitmap_alloc();
+	assert_non_null(topo.mem_nodes);
+	hwloc_bitmap_set_range(topo.all_cpus, 0, 3);
+	hwloc_bitmap_set_range(topo.all_nodes, 0, 7);
+	hwloc_bitmap_set_range(topo.mem_nodes, 0, 7);
+	snprintf(text, sizeof(text), "[global]\nduration=10s\n[cell:a]\nworkload=fault\n%s", cell);
+	expect_job(text, &topo, want);
+	hwloc_bitmap_free(topo.all_cpus);
+	hwloc_bitmap_free(topo.all_nodes);
+	hwloc_bitmap_free(topo.mem_nodes);
+}
+
+static void test_policy_nodes(void **state)
+{
+	(void)state;
+	cell_err("mems=0-3\npolicy_nodes=1,3\n", NULL);
+	cell_err("mems=0-3\npolicy_nodes=0-3\n", NULL);
+	cell_err("mems=0-3\npolicy_nodes=all\n", NULL);
+	cell_err("mems=0-3\n", NULL);
+	/* mems = all: the machine decides at run time (CONF there, not here) */
+	cell_err("policy_nodes=0-9\n", NULL);
+	cell_err("mems=0-1\npolicy_nodes=1-2\n",
+		 "t:6: [cell:a] policy_nodes: '1-2' is not within the cell's mems '0-1'");
+	cell_err("mems=2,4\nmode_flags=relative\npolicy_nodes=1\n", NULL);
+	cell_err("mems=2,4\nmode_flags=relative\npolicy_nodes=2\n",
+		 "t:7: [cell:a] policy_nodes: '2' names positions the cell's mems '2,4' "
+		 "lack (mode_flags = relative: 0..1)");
 }
 
 /* The write loop against a plain file: writes, counters, cell bookkeeping. */
@@ -353,6 +407,90 @@ static void test_loop_move(void **state)
 	assert_string_equal(buf, "4242");
 }
 
+/* Each write is counted for its target and by the transition its value makes. */
+static void test_loop_kinds(void **state)
+{
+	struct loop_fixture *f = *state;
+	unsigned char kinds[3] = { MMT_MPOL_T_DISJOINT, MMT_MPOL_T_OVERLAP, MMT_MPOL_T_DISJOINT };
+	uint64_t w;
+
+	f->t.kinds = kinds;
+	f->l.until_us = mmt_boottime_us() + 3600ULL * 1000000;
+	f->l.rate = 0;
+	/* stop by count, not by time: 301 writes */
+	while (atomic_load(&f->t.writes) < 301) {
+		f->l.until_us = 1;      /* one write per call: until_us is behind */
+		mmt_rebind_loop_run(&f->l);
+	}
+	w = atomic_load(&f->t.writes);
+	assert_int_equal(w, atomic_load(&f->l.stats.writes));
+	assert_int_equal(atomic_load(&f->t.by_kind[MMT_MPOL_T_DISJOINT]) +
+			 atomic_load(&f->t.by_kind[MMT_MPOL_T_OVERLAP]), w);
+	/* value 1 of 3 is the overlap one; writes go 1, 2, 0, 1, ... (value 0 is
+	 * skipped at the start only when the file holds it: it does not here) */
+	assert_in_range(atomic_load(&f->t.by_kind[MMT_MPOL_T_OVERLAP]), w / 3, w / 3 + 1);
+	assert_int_equal(atomic_load(&f->t.by_kind[MMT_MPOL_T_SUBSET]), 0);
+	f->t.kinds = NULL;
+}
+
+/* Two loops, one target each (streams = cell): each counts only its own. */
+static void test_loop_streams(void **state)
+{
+	struct loop_fixture *f = *state;
+	struct mmt_rebind_target t2 = f->t;
+	struct mmt_rebind_loop l2 = f->l;
+	pthread_t th[2];
+
+	t2.fd = open(f->path, O_WRONLY);
+	assert_true(t2.fd >= 0);
+	l2.targets = &t2;
+	f->l.until_us = l2.until_us = mmt_boottime_us() + 3600ULL * 1000000;
+	assert_int_equal(pthread_create(&th[0], NULL, loop_thread, &f->l), 0);
+	assert_int_equal(pthread_create(&th[1], NULL, loop_thread, &l2), 0);
+	while (atomic_load(&f->t.writes) < 50 || atomic_load(&t2.writes) < 50)
+		sched_yield();
+	atomic_store(&f->stop, true);
+	assert_int_equal(pthread_join(th[0], NULL), 0);
+	assert_int_equal(pthread_join(th[1], NULL), 0);
+	close(t2.fd);
+	assert_int_equal(atomic_load(&f->t.writes), atomic_load(&f->l.stats.writes));
+	assert_int_equal(atomic_load(&t2.writes), atomic_load(&l2.stats.writes));
+	assert_true(atomic_load(&t2.writes) >= 50);
+}
+
+static void test_exposure(void **state)
+{
+	struct mmt_rebind_exposure_in in = {
+		.duration_s = 10, .rewrites = 5000, .have_slow = true, .slow_entries = 200,
+		.pgscan_direct = 64000, .have_psi = true, .stall_us = 2500000,
+	};
+	struct mmt_rebind_exposure e;
+
+	(void)state;
+	assert_int_equal(mmt_rebind_exposure(&in, &e), 0);
+	assert_true(e.rewrites_per_s == 500);
+	assert_true(e.slow_path_per_s == 20);
+	assert_true(e.pgscan_direct_per_s == 6400);
+	assert_true(e.stall_fraction == 0.25);
+	assert_true(e.windows_per_s == 125);
+	/* PSI read at another moment than our clock: never more than all the time */
+	in.stall_us = 11000000;
+	assert_int_equal(mmt_rebind_exposure(&in, &e), 0);
+	assert_true(e.stall_fraction == 1);
+	assert_true(e.windows_per_s == 500);
+	/* without PSI there is no window estimate; without vmstat no slow path */
+	in.have_psi = false;
+	in.have_slow = false;
+	assert_int_equal(mmt_rebind_exposure(&in, &e), 0);
+	assert_true(isnan(e.windows_per_s));
+	assert_true(isnan(e.stall_fraction));
+	assert_true(isnan(e.slow_path_per_s));
+	assert_true(e.rewrites_per_s == 500);
+	in.duration_s = 0;
+	assert_int_equal(mmt_rebind_exposure(&in, &e), -EINVAL);
+	assert_true(isnan(e.rewrites_per_s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_errno_name),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_policy_nodes),
 		cmocka_unit_test_setup_teardown(test_loop_flat_out, loop_setup, loop_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_rate, loop_setup, loop_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_stop_flag, loop_setup, loop_teardown),
@@ -371,6 +510,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loop_move_no_worker, loop_setup,
 						loop_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_move, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_kinds, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_streams, loop_setup, loop_teardown),
+		cmocka_unit_test(test_exposure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "results/report.h"
+#include "lib/jsonget.h"
 #include "lib/util.h"
 
 #ifndef MMT_SRCDIR
@@ -495,6 +496,43 @@ static void test_expected_page(void **state)
 	free(html);
 }
 
+/*
+ * Exposure: run1 has it only in its rebind injector (computed for the page),
+ * run2 at the top of run.json (as the harness writes it); both go side by
+ * side in the comparison, and run1's cells in its exposure table.
+ */
+static void test_exposure(void **state)
+{
+	struct fixture *fx = *state;
+	json_object *ex = mmt_report_exposure(fx->run1), *c;
+	char *html = render_pair(fx), *sec;
+	double x;
+
+	assert_non_null(ex);
+	assert_true(mmt_json_double(ex, "windows_per_s", &x) && x == 10.0);
+	assert_true(mmt_json_double(ex, "rewrites_per_s", &x) && x == 200.0);
+	assert_true(mmt_json_double(ex, "stall_fraction", &x) && x == 0.05);
+	c = mmt_json_path(ex, "cells.vma-none");
+	assert_true(mmt_json_double(c, "windows_per_s", &x) && x == 5.0);
+	assert_true(mmt_json_double(mmt_json_get(c, "transitions"), "disjoint", &x) && x == 600);
+	json_object_put(ex);
+	/* a rebind report from before issue 10 (no exposure key) gives none */
+	assert_null(mmt_report_exposure(fx->run2));
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<tr><th>exposure: race windows/s</th><td class=num>10.00</td>"
+				     "<td class=num>2.50</td><td class=\"num ratio\">4.000</td></tr>"));
+	assert_non_null(strstr(html, "<tr><th>exposure: memory stall fraction</th>"
+				     "<td class=num>0.0500</td><td class=num>0.0100</td>"));
+	sec = between(html, "<h2 id=exposure>", "<h2 id=injectors>");
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "<tr><td>vma-none</td><td class=num>100.0</td>"
+				    "<td class=num>5.00</td><td class=num>0</td><td class=num>0</td>"
+				    "<td class=num>0</td><td class=num>200</td><td class=num>600</td></tr>"));
+	assert_non_null(strstr(sec, "<tr><td>task-static</td>"));
+	free(sec);
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_overlay_missing_samples),
 		cmocka_unit_test(test_verdict_colours),
 		cmocka_unit_test(test_expected_page),
+		cmocka_unit_test(test_exposure),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
