@@ -181,7 +181,7 @@ void mmt_orch_oom_ctx(struct orch *o, struct mmt_oom_cell *cells, struct mmt_oom
 		struct mmt_cell_rt *c = &run->cells[i];
 		const struct mmt_workload_ops *wl = c->cfg->wl;
 		struct mmt_oom_cell *oc = &cells[i];
-		struct mmt_wl_bind bind;
+		struct mmt_wl_bind bind = { 0 };
 		int id;
 
 		memset(oc, 0, sizeof(*oc));
