@@ -240,6 +240,17 @@ static int one_loop(void *arg)
 	bool complete;
 	int r;
 
+	if (base && mmt_oracle_on(&run->oracle) && !mmt_oracle_synced(&run->oracle)) {
+		/*
+		 * policy_once, but the oracle does not know the kept policy
+		 * (every try to create it overlapped a rewrite: on cgroup v2 a
+		 * write migrates pages and lasts long; or it lost the history):
+		 * create it again, or the oracle would check nothing all run.
+		 */
+		if (munmap(base, run->len) < 0)
+			return log_err_errno(-errno, "fault: munmap");
+		run->kept = base = NULL;
+	}
 	if (base) {
 		/* policy_once: the same policy, fresh pages. */
 		if (madvise(base, run->len, MADV_DONTNEED) < 0)

@@ -92,6 +92,13 @@ static inline bool mmt_oracle_on(const struct mmt_oracle *o)
 	return o->ctx != NULL;
 }
 
+/* On, and modelling the policy (false after a creation that a rewrite
+ * overlapped every time, or a history it could not follow). */
+static inline bool mmt_oracle_synced(const struct mmt_oracle *o)
+{
+	return o->ctx != NULL && o->synced;
+}
+
 /* The publication's seqcount now (acquire): odd while a rewrite is in flight. */
 uint64_t mmt_oracle_snap(const struct mmt_oracle *o);
 
