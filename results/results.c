@@ -52,11 +52,13 @@ struct mmt_results {
 	uint64_t start_real_us;
 	unsigned tmp_seq;       /* unique tmp names for atomic writes */
 	char dir[PATH_MAX];
-	/* the syncer: sync_mu guards the three flags */
+	/* the syncer: sync_mu guards the flags and the two line counts */
 	pthread_t syncer;
 	pthread_mutex_t sync_mu;
 	pthread_cond_t sync_cv;
 	bool syncer_on, sync_dirty, sync_stop;
+	uint64_t lines_written;  /* to events.jsonl and kmsg.log */
+	uint64_t lines_synced;   /* of those, on stable storage */
 };
 
 /* Job names become part of a path: keep [A-Za-z0-9._-], map the rest to '_'. */
@@ -294,6 +296,7 @@ static int write_line(struct mmt_results *res, int fd, const char *buf, size_t l
 	free(fixed);
 	if (fd == res->events_fd || fd == res->kmsg_fd) {
 		pthread_mutex_lock(&res->sync_mu);
+		res->lines_written++;
 		if (res->syncer_on) {
 			res->sync_dirty = true;
 			pthread_cond_signal(&res->sync_cv);
@@ -344,12 +347,28 @@ int mmt_results_start_syncer(struct mmt_results *res)
 
 int mmt_results_sync(struct mmt_results *res)
 {
+	uint64_t n;
+	bool synced;
 	int r = 0;
 
+	/* Nothing written since the last sync (the syncer's after a critical
+	 * event's, or the reverse): no second fdatasync of the same lines. */
+	pthread_mutex_lock(&res->sync_mu);
+	n = res->lines_written;
+	synced = n == res->lines_synced;
+	pthread_mutex_unlock(&res->sync_mu);
+	if (synced)
+		return 0;
 	if (fdatasync(res->events_fd) < 0)
 		r = -errno;
 	if (fdatasync(res->kmsg_fd) < 0 && r == 0)
 		r = -errno;
+	if (r == 0) {
+		pthread_mutex_lock(&res->sync_mu);
+		if (n > res->lines_synced)
+			res->lines_synced = n;
+		pthread_mutex_unlock(&res->sync_mu);
+	}
 	return r;
 }
 

@@ -55,7 +55,9 @@ int mmt_results_event_at(struct mmt_results *res, const char *type, json_object 
 /*
  * Put events.jsonl and kmsg.log on stable storage (fdatasync), for a
  * critical event (an OOM kill, a hung task, a lockup, a panic-bound line):
- * a freeze right after it must not lose it.  Returns 0 or the first -errno.
+ * a freeze right after it must not lose it.  Nothing is synced again when
+ * no line was written since the last sync that succeeded.  Returns 0 or
+ * the first -errno.
  */
 int mmt_results_sync(struct mmt_results *res);
 /*
