@@ -118,6 +118,15 @@ int mmt_run_event_at(struct mmt_run *run, const char *type, json_object *ev,
 /* Put the events and the kernel log on stable storage now (a critical
  * event: a freeze right after it must not lose it).  0 or -errno. */
 int mmt_run_sync(struct mmt_run *run);
+/*
+ * Hold, in the calling thread, the sync a FAIL finding makes until
+ * mmt_run_sync_release(): for a finding judged before its event line is
+ * written (the kernel-event path), so that one fdatasync covers both,
+ * after the line.  Release syncs when a finding was held; 0 or -errno.
+ * Findings of other threads still sync at once.
+ */
+void mmt_run_sync_hold(struct mmt_run *run);
+int mmt_run_sync_release(struct mmt_run *run);
 /* Record a finding (the verdict's reasons; a kernel-log mark from WARN on);
  * a FAIL also puts the events written so far on stable storage
  * (mmt_run_sync()), so the event line made for it survives a freeze. */

@@ -36,6 +36,24 @@ int mmt_run_sync(struct mmt_run *run)
 	return run->res ? mmt_results_sync(run->res) : 0;
 }
 
+/* Per thread: only the thread that holds defers its own findings' sync. */
+static __thread bool sync_held, sync_owed;
+
+void mmt_run_sync_hold(struct mmt_run *run)
+{
+	(void)run;
+	sync_held = true;
+	sync_owed = false;
+}
+
+int mmt_run_sync_release(struct mmt_run *run)
+{
+	bool owed = sync_owed;
+
+	sync_held = sync_owed = false;
+	return owed ? mmt_run_sync(run) : 0;
+}
+
 void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, ...)
 {
 	char text[256];
@@ -65,8 +83,12 @@ void mmt_run_finding(struct mmt_run *run, enum mmt_finding f, const char *fmt, .
 	 * storage now, as critical kernel events do (the lab VM's freeze test
 	 * lost a victim_stuck line that was only in the page cache).
 	 */
-	if (lvl == MMT_LVL_FAIL)
-		mmt_run_sync(run);
+	if (lvl == MMT_LVL_FAIL) {
+		if (sync_held)
+			sync_owed = true;
+		else
+			mmt_run_sync(run);
+	}
 }
 
 void mmt_run_fact(struct mmt_run *run, const char *key, json_object *val)

@@ -241,6 +241,14 @@ static void oom_finding(struct mmt_run *run, enum mmt_finding f, const struct mm
 				rep->comm, pid, cell);
 		break;
 	case MMT_F_OOM_SPURIOUS:
+		if (v->by_invoker) {
+			mmt_run_finding(run, f,
+					"spurious OOM in cell %s: its worker %s (tid %" PRId64 ") invoked the OOM killer with free memory on nodes %s; the victim was %s (pid %d)",
+					cell, rep->invoker_comm, rep->invoker_pid,
+					v->evidence.allocation_nodes ? v->evidence.allocation_nodes : "?",
+					rep->comm, pid);
+			break;
+		}
 		mmt_run_finding(run, f,
 				"spurious OOM kill of %s (pid %d) in cell %s: its nodes had free memory",
 				rep->comm, pid, cell);
@@ -261,6 +269,7 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 	const struct mmt_oom_report *rep = &kev->u.oom;
 	struct mmt_run *run = o->run;
 	struct mmt_oom_cell cells[MMT_MAX_CELLS];
+	struct mmt_oom_report judged;
 	struct mmt_oom_verdict v;
 	struct mmt_oom_ctx ctx;
 	enum mmt_finding f;
@@ -281,7 +290,30 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 	}
 	pid = (pid_t)rep->pid;
 	mmt_orch_oom_ctx(o, cells, &ctx);
+	/*
+	 * Who invoked the killer: the report names a thread (current->pid);
+	 * the cells know their workers' processes.  The faulting thread
+	 * usually lives on after a hog was taken in its place (rule 1a).
+	 */
+	judged = *rep;
+	if (judged.invoker_pid > 0) {
+		int64_t tgid = mmt_tgid_of(judged.invoker_pid);
+
+		judged.invoker_tgid = tgid > 0 ? tgid : 0;
+	}
+	/*
+	 * A report the kernel ratelimited (10 per 5 s, oom_kill.c dump_header)
+	 * is the kill line alone, with no task_memcg: ask the victim's
+	 * /proc/<pid>/cgroup while it is still exiting, so that an injector's
+	 * hog is known as one (J2).
+	 */
+	if (!judged.task_memcg[0] && !judged.oom_memcg[0] &&
+	    mmt_cg_memcg_of(judged.pid, judged.task_memcg, sizeof(judged.task_memcg)) == 0)
+		json_object_object_add(ev, "task_memcg_from_proc", jstr(judged.task_memcg));
+	rep = &judged;
 	f = mmt_oom_judge(rep, -1, &ctx, &v);
+	if (rep->invoker_tgid > 0)
+		json_object_object_add(ev, "invoker_tgid", json_object_new_int64(rep->invoker_tgid));
 	mmt_oom_verdict_to_json(&v, ev);
 	ci = mmt_oom_find_cell(&ctx, pid, NULL);
 	vic = mmt_orch_victim_find(o, pid);
@@ -397,6 +429,8 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 		json_object_put(ev);
 		return;
 	}
+	/* A FAIL judged here syncs once, after its event line (below). */
+	mmt_run_sync_hold(run);
 	if (kev->type == MMT_KEV_OOM_KILL) {
 		on_oom_kill(o, kev, ev);
 	} else if (kev->type == MMT_KEV_PF_OOM_LEAK || kev->type == MMT_KEV_ALLOC_FAIL) {
@@ -421,6 +455,7 @@ static void on_kernel_event(struct orch *o, const struct mmt_kevent *kev)
 	mmt_run_event_at(run, mmt_kev_type_name(kev->type), ev, at);
 	if (critical(kev->type))
 		mmt_run_sync(run);
+	mmt_run_sync_release(run);   /* nothing more when that sync covered it */
 }
 
 static void dispatch(struct orch *o, int n)

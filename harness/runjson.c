@@ -151,6 +151,8 @@ static json_object *run_json(struct orch *o)
 		mmt_format_utc(run->end_real_us, false, buf, sizeof(buf));
 		json_object_object_add(j, "end", jstr(buf));
 	}
+	/* false in the run.json written at the start: its verdict is so far */
+	json_object_object_add(j, "decided", json_object_new_boolean(run->end_real_us != 0));
 	json_object_object_add(j, "elapsed_s", json_object_new_double((double)elapsed / 1e6));
 
 	arr = json_object_new_array();
@@ -260,6 +262,15 @@ void mmt_orch_write_outputs(struct orch *o)
 	char *s;
 
 	mmt_results_write_run_json(o->run->res, j);
+	if (!o->run->end_real_us) {
+		/*
+		 * The first run.json, "in case we die": no result.ktap or
+		 * junit.xml yet, whose "ok" a lab would take for a PASS of a
+		 * run that never ended.
+		 */
+		json_object_put(j);
+		return;
+	}
 	s = mmt_ktap_render(j);
 	if (s) {
 		mmt_results_write_file(o->run->res, "result.ktap", s);

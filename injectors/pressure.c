@@ -7,14 +7,18 @@
  * is rewritten.  The cpuset x mempolicy race bites only in that window: a
  * fault served from the per-cpu lists in the fast path barely touches it.
  *
- * Per node, one hog process in a cgroup of its own,
+ * Per node, `hogs` hog processes in a cgroup of their own,
  * mmtorture-<run>/pressure-<inst>-node<N>, with cpuset.mems = N (so every
- * page it faults is on N) and memory.max = max_hold (a hog never runs
- * without a limit).  It holds what a control page shared with it says.
+ * page they fault is on N) and memory.max = max_hold (a hog never runs
+ * without a limit).  Each holds what a control page shared with it says.
  * The injector's thread reads /proc/zoneinfo every `interval` and moves
- * each hog's target by at most `step` toward free = watermark + margin.
- * Being OOM-killed is a hog's expected fate (its own memcg, or the node
- * running out under a cell): it is counted and respawned.
+ * the node's target by at most `step` toward free = watermark + margin;
+ * the node's hogs hold an equal share of it.  Being OOM-killed is a hog's
+ * expected fate (its own memcg, or the node running out under a cell): it
+ * is counted and respawned.  Why several hogs per node: the OOM killer
+ * takes a hog (oom_score_adj 1000) for a cell's spurious OOM too, and a
+ * victim holding the whole node takes seconds to exit under TCG, during
+ * which every other OOM on the node waits for it; a slice exits quickly.
  *
  * Per node it reports the time spent below `low` and below `min` (as the
  * sampler saw it), the most it held and its kills; run-wide, the slow-path
@@ -51,6 +55,8 @@
 #include "lib/zoneinfo.h"
 
 enum wmark { WM_MIN, WM_LOW, WM_HIGH };
+
+#define MAX_HOGS 32                     /* per node */
 static const char *const wmark_names[] = { "min", "low", "high", NULL };
 
 struct pressure_opts {
@@ -62,6 +68,7 @@ struct pressure_opts {
 	uint64_t max_hold;
 	int64_t oom_score_adj;
 	uint64_t respawn_delay_us;
+	int64_t hogs;
 };
 
 #define OFF(f) offsetof(struct pressure_opts, f)
@@ -83,6 +90,9 @@ static const struct mmt_opt pressure_opts[] = {
 	  "oom_score_adj of the hogs (the OOM killer should pick them first)" },
 	{ "respawn_delay", MMT_OPT_DURATION, OFF(respawn_delay_us), 0, 0, "200ms", NULL,
 	  "wait this long before restarting a killed hog" },
+	{ "hogs", MMT_OPT_INT, OFF(hogs), 1, MAX_HOGS, "1", NULL,
+	  "hog processes per node, each holding an equal share: an OOM kill of one "
+	  "frees a slice, and a small victim exits fast" },
 	MMT_OPT_END,
 };
 #undef OFF
@@ -95,16 +105,24 @@ struct pressure_ctl {
 	_Atomic uint64_t held;          /* bytes it holds (touched) */
 };
 
+/* One hog process: a slice of its node's target. */
+struct pressure_hog {
+	struct pressure_ctl *ctl;       /* in its node's shared mapping */
+	int pidfd;
+	_Atomic pid_t pid;
+	uint64_t respawn_at_us;         /* 0: running or not yet due */
+};
+
 struct pressure_node {
 	unsigned node;
 	struct mmt_cg *cg;
 	char cg_name[PATH_MAX];
-	struct pressure_ctl *ctl;
-	uint64_t limit;                 /* most the hog holds, bytes */
-	uint64_t memory_max;            /* its cgroup's limit: limit + headroom */
-	int pidfd;
-	_Atomic pid_t pid;
-	uint64_t respawn_at_us;         /* 0: running or not yet due */
+	struct pressure_ctl *ctl;       /* nr_hogs of them, one shared mapping */
+	struct pressure_hog hog[MAX_HOGS];
+	unsigned nr_hogs;
+	uint64_t target;                /* what the node's hogs hold together */
+	uint64_t limit;                 /* most the node's hogs hold, bytes */
+	uint64_t memory_max;            /* their cgroup's limit: limit + headroom */
 	_Atomic uint64_t kills, spawns;
 	uint64_t held_max;
 	uint64_t below_low_us, below_min_us;
@@ -219,7 +237,7 @@ static void __attribute__((noreturn)) hog_child(int go_fd, struct pressure_ctl *
 	}
 }
 
-static int hog_spawn(struct pressure_state *s, struct pressure_node *pn)
+static int hog_spawn(struct pressure_state *s, struct pressure_node *pn, struct pressure_hog *h)
 {
 	char adj[32], comm[16];
 	int pfd[2], pidfd = -1, pid, r;
@@ -228,10 +246,11 @@ static int hog_spawn(struct pressure_state *s, struct pressure_node *pn)
 	snprintf(comm, sizeof(comm), "mmt-press-%u", pn->node);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
-	atomic_store(&pn->ctl->held, 0);
+	atomic_store(&h->ctl->held, 0);
 	pid = mmt_exec_clone(&pidfd);
 	if (pid == 0)
-		hog_child(pfd[0], pn->ctl, pn->limit, s->o->interval_us, adj, strlen(adj), comm);
+		hog_child(pfd[0], h->ctl, pn->limit / pn->nr_hogs, s->o->interval_us, adj,
+			  strlen(adj), comm);
 	close(pfd[0]);
 	if (pid < 0) {
 		close(pfd[1]);
@@ -243,32 +262,43 @@ static int hog_spawn(struct pressure_state *s, struct pressure_node *pn)
 		close(pidfd);
 		return r;
 	}
-	pn->pidfd = pidfd;
-	atomic_store(&pn->pid, pid);
+	h->pidfd = pidfd;
+	atomic_store(&h->pid, pid);
 	atomic_fetch_add(&pn->spawns, 1);
 	return 0;
 }
 
 /* A hog that died: count it, and schedule its respawn. */
-static void hog_reap(struct pressure_state *s, struct pressure_node *pn, uint64_t now_us)
+static void hog_reap(struct pressure_state *s, struct pressure_node *pn, struct pressure_hog *h,
+		     uint64_t now_us)
 {
 	int status = 0;
 
-	if (pn->pidfd < 0 || mmt_exec_waitpidfd(pn->pidfd, true, &status) != 1)
+	if (h->pidfd < 0 || mmt_exec_waitpidfd(h->pidfd, true, &status) != 1)
 		return;
-	close(pn->pidfd);
-	pn->pidfd = -1;
-	atomic_store(&pn->pid, 0);
+	close(h->pidfd);
+	h->pidfd = -1;
+	atomic_store(&h->pid, 0);
 	if (WIFSIGNALED(status)) {
 		json_object *ex = json_object_new_object();
 
 		atomic_fetch_add(&pn->kills, 1);
 		json_object_object_add(ex, "node", json_object_new_int((int)pn->node));
 		json_object_object_add(ex, "signal", json_object_new_int(WTERMSIG(status)));
-		json_object_object_add(ex, "held", json_object_new_uint64(atomic_load(&pn->ctl->held)));
+		json_object_object_add(ex, "held", json_object_new_uint64(atomic_load(&h->ctl->held)));
 		mmt_svc_event(s->inj, "pressure_hog_killed", ex);
 	}
-	pn->respawn_at_us = now_us + s->o->respawn_delay_us;
+	h->respawn_at_us = now_us + s->o->respawn_delay_us;
+}
+
+/* What a node's hogs hold together (bytes). */
+static uint64_t node_held(const struct pressure_node *pn)
+{
+	uint64_t held = 0;
+
+	for (unsigned k = 0; pn->ctl && k < pn->nr_hogs; k++)
+		held += atomic_load(&pn->hog[k].ctl->held);
+	return held;
 }
 
 /*
@@ -299,14 +329,18 @@ static void control_step(struct pressure_state *s, uint64_t now_us)
 	for (unsigned i = 0; i < s->nr; i++) {
 		struct pressure_node *pn = &s->n[i];
 		struct mmt_node_wmark w;
-		uint64_t held = atomic_load(&pn->ctl->held), wm, want, free;
+		uint64_t held = node_held(pn), wm, want, free;
 
-		if (pn->pidfd >= 0)
-			hog_reap(s, pn, now_us);
-		if (pn->pidfd < 0 && pn->respawn_at_us && now_us >= pn->respawn_at_us) {
-			pn->respawn_at_us = 0;
-			if (hog_spawn(s, pn) < 0)
-				pn->respawn_at_us = now_us + s->o->respawn_delay_us;
+		for (unsigned k = 0; k < pn->nr_hogs; k++) {
+			struct pressure_hog *h = &pn->hog[k];
+
+			if (h->pidfd >= 0)
+				hog_reap(s, pn, h, now_us);
+			if (h->pidfd < 0 && h->respawn_at_us && now_us >= h->respawn_at_us) {
+				h->respawn_at_us = 0;
+				if (hog_spawn(s, pn, h) < 0)
+					h->respawn_at_us = now_us + s->o->respawn_delay_us;
+			}
 		}
 		if (held > pn->held_max)
 			pn->held_max = held;
@@ -320,13 +354,16 @@ static void control_step(struct pressure_state *s, uint64_t now_us)
 			pn->below_low_us += s->o->interval_us;
 		if (w.free < w.min)
 			pn->below_min_us += s->o->interval_us;
-		/* A dead hog's target waits for the new one: start it afresh. */
-		if (pn->pidfd < 0)
-			atomic_store(&pn->ctl->target, 0);
-		else
-			atomic_store(&pn->ctl->target,
-				     next_target(atomic_load(&pn->ctl->target), free, want,
-						 s->o->step, pn->limit));
+		/*
+		 * One target for the node, an equal share for each hog; a
+		 * dead hog's share waits for the new one, which starts
+		 * afresh (the free memory its death gave back lets the
+		 * others' shares grow meanwhile).
+		 */
+		pn->target = next_target(pn->target, free, want, s->o->step, pn->limit);
+		for (unsigned k = 0; k < pn->nr_hogs; k++)
+			atomic_store(&pn->hog[k].ctl->target,
+				     pn->hog[k].pidfd < 0 ? 0 : pn->target / pn->nr_hogs);
 	}
 }
 
@@ -353,14 +390,16 @@ static int node_start(struct pressure_state *s, struct pressure_node *pn,
 	int r;
 
 	pn->node = node->id;
-	pn->pidfd = -1;
+	pn->nr_hogs = (unsigned)s->o->hogs;
 	pn->limit = node_limit(s->o, node);
-	pn->ctl = mmap(NULL, sizeof(*pn->ctl), PROT_READ | PROT_WRITE,
+	pn->ctl = mmap(NULL, pn->nr_hogs * sizeof(*pn->ctl), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pn->ctl == MAP_FAILED) {
 		pn->ctl = NULL;
 		return -errno;
 	}
+	for (unsigned k = 0; k < pn->nr_hogs; k++)
+		pn->hog[k] = (struct pressure_hog){ .ctl = &pn->ctl[k], .pidfd = -1 };
 	snprintf(pn->cg_name, sizeof(pn->cg_name), "%s/pressure-%s-node%u",
 		 mmt_inj_cgroup_top(inj), strchr(inj->cfg->name, ':') ?
 		 strchr(inj->cfg->name, ':') + 1 : "default", node->id);
@@ -380,7 +419,9 @@ static int node_start(struct pressure_state *s, struct pressure_node *pn,
 	    mmt_parse_u64(mmt_strstrip(got), &limit) < 0 || limit > pn->memory_max)
 		return log_err_errno(-EPERM, "%s: %s has no memory limit (memory.max '%s')",
 				     inj->cfg->name, pn->cg_name, got);
-	return hog_spawn(s, pn);
+	for (unsigned k = 0; k < pn->nr_hogs && r == 0; k++)
+		r = hog_spawn(s, pn, &pn->hog[k]);
+	return r;
 }
 
 static int pressure_start(struct mmt_inj *inj)
@@ -420,7 +461,7 @@ static void pressure_poll(struct mmt_inj *inj, double *vals)
 	if (!s || !s->nr)
 		return;
 	for (unsigned i = 0; i < s->nr; i++) {
-		held += s->n[i].ctl ? atomic_load(&s->n[i].ctl->held) : 0;
+		held += node_held(&s->n[i]);
 		kills += atomic_load(&s->n[i].kills);
 		below += atomic_load(&s->n[i].below_low);
 	}
@@ -437,12 +478,16 @@ static int hogs_down(struct pressure_state *s)
 	for (unsigned i = 0; i < s->nr; i++) {
 		struct pressure_node *pn = &s->n[i];
 
-		if (pn->pidfd >= 0) {
-			mmt_svc_kill_pidfd(pn->pidfd);
-			mmt_exec_waitpidfd(pn->pidfd, false, &(int){ 0 });
-			close(pn->pidfd);
-			pn->pidfd = -1;
-			atomic_store(&pn->pid, 0);
+		for (unsigned k = 0; k < pn->nr_hogs; k++) {
+			struct pressure_hog *h = &pn->hog[k];
+
+			if (h->pidfd < 0)
+				continue;
+			mmt_svc_kill_pidfd(h->pidfd);
+			mmt_exec_waitpidfd(h->pidfd, false, &(int){ 0 });
+			close(h->pidfd);
+			h->pidfd = -1;
+			atomic_store(&h->pid, 0);
 		}
 		if (pn->cg) {
 			int d = mmt_cg_destroy(pn->cg);
@@ -482,6 +527,7 @@ static void pressure_report(struct mmt_inj *inj, json_object *out)
 		json_object *n = json_object_new_object();
 
 		json_object_object_add(n, "node", json_object_new_int((int)pn->node));
+		json_object_object_add(n, "hogs", json_object_new_int((int)pn->nr_hogs));
 		json_object_object_add(n, "limit", json_object_new_uint64(pn->limit));
 		json_object_object_add(n, "memory_max", json_object_new_uint64(pn->memory_max));
 		json_object_object_add(n, "held_max", json_object_new_uint64(pn->held_max));
@@ -508,7 +554,7 @@ static void pressure_cleanup(struct mmt_inj *inj)
 	hogs_down(s);
 	for (unsigned i = 0; i < s->nr; i++)
 		if (s->n[i].ctl)
-			munmap(s->n[i].ctl, sizeof(*s->n[i].ctl));
+			munmap(s->n[i].ctl, s->n[i].nr_hogs * sizeof(*s->n[i].ctl));
 }
 
 const struct mmt_injector_ops mmt_injector_pressure = {

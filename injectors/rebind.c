@@ -1317,6 +1317,13 @@ static int rebind_start(struct mmt_inj *inj)
 			goto out_join;
 		}
 		rb->nr_threads++;
+		{
+			/* named in ps, perf and the kernel's hung-task reports */
+			char name[16];
+
+			snprintf(name, sizeof(name), "mmt-rebind-%u", i);
+			pthread_setname_np(rb->threads[i], name);
+		}
 	}
 	return 0;
 out_join:

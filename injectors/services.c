@@ -100,6 +100,7 @@ int mmt_ith_start(struct mmt_ith *ith, void *(*fn)(void *), void *arg)
 		return -r;
 	}
 	ith->running = true;
+	pthread_setname_np(ith->th, "mmt-injector");
 	return 0;
 }
 

@@ -1089,3 +1089,76 @@ int mmt_cg_destroy(struct mmt_cg *cg)
 	free(cg);
 	return r;
 }
+
+int mmt_cg_memcg_of_text(const char *text, char *buf, size_t len)
+{
+	const char *v2 = NULL, *v2_end = NULL;
+
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n'), *c1 = strchr(line, ':'), *c2;
+
+		if (!end)
+			end = line + strlen(line);
+		c2 = c1 && c1 < end ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+		if (c2) {
+			const char *ctrl = c1 + 1;
+			bool memory = false;
+
+			/* "memory" among the comma-separated controllers */
+			for (const char *p = ctrl; p < c2;) {
+				const char *q = memchr(p, ',', (size_t)(c2 - p));
+
+				if (!q)
+					q = c2;
+				memory |= q - p == 6 && !strncmp(p, "memory", 6);
+				p = q + 1;
+			}
+			if (memory || (c2 == ctrl && !strncmp(line, "0:", 2))) {
+				size_t n = (size_t)(end - c2 - 1);
+
+				if (memory) {
+					if (n >= len)
+						return -ENAMETOOLONG;
+					memcpy(buf, c2 + 1, n);
+					buf[n] = '\0';
+					return 0;
+				}
+				v2 = c2 + 1;
+				v2_end = end;
+			}
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	if (!v2)
+		return -ENOENT;
+	if ((size_t)(v2_end - v2) >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, v2, (size_t)(v2_end - v2));
+	buf[v2_end - v2] = '\0';
+	return 0;
+}
+
+int mmt_cg_memcg_of(int64_t pid, char *buf, size_t len)
+{
+	char path[48], text[4096], *lcg_path = NULL;
+	ssize_t r;
+
+	if (pid <= 0 || pid > INT32_MAX)
+		return -EINVAL;
+	/* libcgroup first (v1 hierarchies) ... */
+	pthread_once(&lcg_once, lcg_init);
+	if (lcg_init_ret == 0 &&
+	    cgroup_get_current_controller_path((pid_t)pid, "memory", &lcg_path) == 0 && lcg_path) {
+		int n = snprintf(buf, len, "%s%s", *lcg_path == '/' ? "" : "/", lcg_path);
+
+		free(lcg_path);
+		return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+	}
+	free(lcg_path);
+	/* ... our parse where 2.0.2 does not read the v2 "0::" line */
+	snprintf(path, sizeof(path), "/proc/%" PRId64 "/cgroup", pid);
+	r = mmt_read_file(path, text, sizeof(text));
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : (int)r;
+	return mmt_cg_memcg_of_text(text, buf, len);
+}

@@ -160,4 +160,16 @@ bool mmt_cg_path_is_ours(const char *abs_path);
  */
 int mmt_cg_oom_kills(const struct mmt_cg *cg, uint64_t *ret_n);
 
+/*
+ * The memory cgroup path of a task from the text of /proc/<pid>/cgroup
+ * (kernel/cgroup/cgroup.c proc_cgroup_show(): "ID:CONTROLLERS:PATH" per
+ * hierarchy): the v1 line whose controllers include "memory", else the v2
+ * line "0::PATH".  PATH ("/a/b") goes to buf.  0, or -ENOENT (no such
+ * line), -ENAMETOOLONG (buf too small).
+ */
+int mmt_cg_memcg_of_text(const char *text, char *buf, size_t len);
+/* The same for a live task: reads /proc/<pid>/cgroup.  0 or -errno
+ * (-ESRCH: the task is gone). */
+int mmt_cg_memcg_of(int64_t pid, char *buf, size_t len);
+
 #endif

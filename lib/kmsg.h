@@ -191,6 +191,8 @@ struct mmt_oom_report {
 	bool has_header_seq, has_header_ts;
 	uint64_t header_seq, header_ts_us;
 	int64_t invoker_pid;       /* "CPU: n PID: p Comm: ..." after the header */
+	int64_t invoker_tgid;      /* its thread group, when the orchestrator could
+				      read it while the task lived; 0: unknown */
 	/* from the kill line (kB) */
 	int64_t total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb, pgtables_kb;
 	bool has_victim_oom_score_adj;

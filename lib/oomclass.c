@@ -6,6 +6,10 @@
  * finding (rules J1-J4 at mmt_oom_judge()).
  *
  * Rules, first match wins (the rule that fired is evidence.rule):
+ *  1a. spurious "invoker_free_above_threshold_kernel_dump": the victim is
+ *     not a cell's, but a cell worker invoked the killer, in a policy or
+ *     cpuset OOM, with free memory on the allocation's nodes (see
+ *     invoker_spurious()): the race took a hog instead of the worker.
  *  1. foreign "victim_not_ours": neither the pid nor the memcg is a cell's.
  *  2. expected "memcg_limit": the kernel says it was a memcg OOM
  *     (CONSTRAINT_MEMCG; before 5.0: an oom_memcg from "Task in ... limit
@@ -207,37 +211,38 @@ static const char *allocation_nodes(const struct mmt_oom_report *rep,
 	return ok ? mask : NULL;
 }
 
-enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
-				    const struct mmt_oom_ctx *ctx,
-				    struct mmt_oom_verdict *ret)
+/* Nothing known yet; -1 for the unknown figures. */
+static void verdict_reset(struct mmt_oom_verdict *ret, const struct mmt_oom_report *rep)
 {
 	struct mmt_oom_evidence *e = &ret->evidence;
-	const struct mmt_oom_cell *c, *c_nodes;
-	struct mmt_oom_cell alloc_cell;
-	bool at_limit_sample;
-	int idx;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->cell = -1;
 	e->allowed_free_kb_sample = e->allowed_free_kb_kernel = -1;
 	e->memcg_usage_kb = e->memcg_limit_kb = e->available_kb = -1;
-	if (!rep || !ctx) {
-		/* not a report: a harness bug, never hidden as "foreign" */
-		e->pid = -1;
-		e->task_memcg = "";
-		return finish(ret, MMT_OOM_UNEXPECTED, "no_report");
-	}
-	e->pid = rep->pid;
-	e->task_memcg = rep->task_memcg;
-	idx = mmt_oom_find_cell(ctx, rep->pid > 0 && rep->pid <= INT32_MAX ? (pid_t)rep->pid : 0,
-				*rep->task_memcg ? rep->task_memcg : rep->oom_memcg);
-	if (idx < 0)
-		return finish(ret, MMT_OOM_FOREIGN, "victim_not_ours");
-	c = &ctx->cells[idx];
+	e->pid = rep ? rep->pid : -1;
+	e->task_memcg = rep ? rep->task_memcg : "";
+}
+
+/* A policy or cpuset OOM: the kind the cpuset x mempolicy race causes. */
+static bool race_constraint(const struct mmt_oom_report *rep)
+{
+	return !strcmp(rep->constraint, "CONSTRAINT_MEMORY_POLICY") ||
+	       !strcmp(rep->constraint, "CONSTRAINT_CPUSET");
+}
+
+/* The verdict is about cell idx: fill what the classifier knew of it. */
+static const struct mmt_oom_cell *cell_evidence(const struct mmt_oom_report *rep,
+						const struct mmt_oom_ctx *ctx, int idx,
+						struct mmt_oom_verdict *ret)
+{
+	struct mmt_oom_evidence *e = &ret->evidence;
+	const struct mmt_oom_cell *c = &ctx->cells[idx], *c_nodes;
+	struct mmt_oom_cell alloc_cell;
+
 	ret->cell = idx;
 	ret->cell_name = c->name;
-	ret->race = c->rebinding && (!strcmp(rep->constraint, "CONSTRAINT_MEMORY_POLICY") ||
-				     !strcmp(rep->constraint, "CONSTRAINT_CPUSET"));
+	ret->race = c->rebinding && race_constraint(rep);
 	rebind_info(rep, c, &ret->rebind);
 	ret->policy_api = c->policy_api;
 	ret->mode_flags = c->mode_flags;
@@ -264,6 +269,63 @@ enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
 	e->cell_memcg_oom_kills = c->memcg_oom_kills;
 	e->budget_kb = c->budget_bytes / 1024;
 	e->oom_expected = c->oom_expected;
+	return c;
+}
+
+/*
+ * Rule 1a: the victim is not a cell's (an injector's hog, oom_score_adj
+ * 1000, is the killer's first choice), but the allocation that failed was
+ * a cell worker's: the invoker (rep->invoker_tgid, else invoker_pid) is
+ * one of its pids, and the OOM is a policy or cpuset one.  The kill is
+ * then judged from the invoker's side: spurious when the kernel's own
+ * per-node dump of this report shows more free memory than the threshold
+ * on the allocation's nodes.  Only the kernel's dump counts here, never
+ * our sample: a hog holding its node at the watermark makes the sample
+ * stale within one control step.  Otherwise the kill stays the victim's.
+ */
+static bool invoker_spurious(const struct mmt_oom_report *rep, const struct mmt_oom_ctx *ctx,
+			     struct mmt_oom_verdict *ret)
+{
+	int64_t who = rep->invoker_tgid > 0 ? rep->invoker_tgid : rep->invoker_pid;
+	const struct mmt_oom_evidence *e = &ret->evidence;
+	int idx;
+
+	if (who <= 0 || who > INT32_MAX || !race_constraint(rep))
+		return false;
+	idx = mmt_oom_find_cell(ctx, (pid_t)who, NULL);
+	if (idx < 0)
+		return false;
+	cell_evidence(rep, ctx, idx, ret);
+	ret->by_invoker = true;
+	if (e->threshold_kb && e->allowed_free_kb_kernel > (int64_t)e->threshold_kb) {
+		finish(ret, MMT_OOM_SPURIOUS, "invoker_free_above_threshold_kernel_dump");
+		return true;
+	}
+	return false;
+}
+
+enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
+				    const struct mmt_oom_ctx *ctx,
+				    struct mmt_oom_verdict *ret)
+{
+	struct mmt_oom_evidence *e = &ret->evidence;
+	const struct mmt_oom_cell *c;
+	bool at_limit_sample;
+	int idx;
+
+	verdict_reset(ret, rep);
+	if (!rep || !ctx)
+		/* not a report: a harness bug, never hidden as "foreign" */
+		return finish(ret, MMT_OOM_UNEXPECTED, "no_report");
+	idx = mmt_oom_find_cell(ctx, rep->pid > 0 && rep->pid <= INT32_MAX ? (pid_t)rep->pid : 0,
+				*rep->task_memcg ? rep->task_memcg : rep->oom_memcg);
+	if (idx < 0) {
+		if (invoker_spurious(rep, ctx, ret))
+			return ret->cls;
+		verdict_reset(ret, rep);
+		return finish(ret, MMT_OOM_FOREIGN, "victim_not_ours");
+	}
+	c = cell_evidence(rep, ctx, idx, ret);
 
 	/* 2: the kernel's own verdict that a memcg limit was hit */
 	/*

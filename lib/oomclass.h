@@ -105,6 +105,7 @@ struct mmt_oom_verdict {
 	int cell;                   /* index into ctx->cells, -1: not ours */
 	const char *cell_name;      /* NULL: not ours */
 	bool race;                  /* policy/cpuset OOM under a rebinding cell */
+	bool by_invoker;            /* cell is the invoker's, not the victim's (rule 1a) */
 	struct mmt_oom_rebind rebind;   /* cell known only */
 	const char *policy_api, *mode_flags;   /* the cell's, or NULL */
 	struct mmt_oom_evidence evidence;

@@ -134,6 +134,25 @@ out_free:
 	return r;
 }
 
+int64_t mmt_tgid_of(int64_t tid)
+{
+	char path[48], buf[2048];
+	const char *p;
+	ssize_t r;
+
+	if (tid <= 0 || tid > INT32_MAX)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%" PRId64 "/status", tid);
+	r = mmt_read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	p = strstr(buf, "\nTgid:");
+	if (!p)
+		return -EIO;
+	r = strtol(p + 6, NULL, 10);
+	return r > 0 ? r : -EIO;
+}
+
 ssize_t mmt_read_file_alloc(const char *path, char **ret_buf)
 {
 	return mmt_read_file_alloc_flags(path, 0, ret_buf);

@@ -39,6 +39,12 @@ ssize_t mmt_read_file(const char *path, char *buf, size_t len);
 ssize_t mmt_read_file_alloc(const char *path, char **ret_buf);
 /* The same, open(2)ed with O_RDONLY | O_CLOEXEC | oflags (e.g. O_NOFOLLOW). */
 ssize_t mmt_read_file_alloc_flags(const char *path, int oflags, char **ret_buf);
+/*
+ * The thread group (process) of task tid, from "Tgid:" in
+ * /proc/<tid>/status (a thread's own entry, readable though not listed).
+ * Returns the tgid (> 0), -ESRCH when the task is gone, or -errno.
+ */
+int64_t mmt_tgid_of(int64_t tid);
 /* Open, write the whole string, close.  Returns 0 or -errno. */
 int mmt_write_file(const char *path, const char *value);
 /* Read one unsigned integer from a file; returns 0 or -errno. */

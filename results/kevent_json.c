@@ -281,6 +281,8 @@ int mmt_oom_report_from_json(json_object *o, struct mmt_oom_report *r)
 	}
 	r->reaped = mmt_json_bool(o, "reaped", false);
 	r->memcg_oom = mmt_json_bool(o, "memcg_oom", false);
+	r->invoker_tgid = 0;
+	mmt_json_i64(o, "invoker_tgid", &r->invoker_tgid);   /* a run's record only */
 	return 0;
 }
 
@@ -352,5 +354,7 @@ void mmt_oom_verdict_to_json(const struct mmt_oom_verdict *v, json_object *ev)
 	add(ev, "policy_api", str_or_null(v->policy_api));
 	add(ev, "mode_flags", str_or_null(v->mode_flags));
 	add(ev, "class", json_object_new_string(mmt_oom_class_name(v->cls)));
+	if (v->by_invoker)
+		add(ev, "cell_of", json_object_new_string("invoker"));
 	add(ev, "evidence", evidence_to_json(v));
 }

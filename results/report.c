@@ -1105,6 +1105,9 @@ static const char *verdict_class(const char *v)
 
 static const char *run_verdict(json_object *run)
 {
+	/* A run.json from a run that never ended (the machine died): no verdict. */
+	if (!mmt_json_bool(run, "decided", true))
+		return "UNDECIDED";
 	return mmt_json_text(mmt_json_get(run, "verdict"), "verdict");
 }
 

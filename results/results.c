@@ -339,6 +339,7 @@ int mmt_results_start_syncer(struct mmt_results *res)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0)
 		return r;
+	pthread_setname_np(res->syncer, "mmt-syncer");
 	pthread_mutex_lock(&res->sync_mu);
 	res->syncer_on = true;
 	pthread_mutex_unlock(&res->sync_mu);
@@ -370,6 +371,17 @@ int mmt_results_sync(struct mmt_results *res)
 		pthread_mutex_unlock(&res->sync_mu);
 	}
 	return r;
+}
+
+void mmt_results_sync_counts(struct mmt_results *res, uint64_t *ret_written,
+			     uint64_t *ret_synced)
+{
+	pthread_mutex_lock(&res->sync_mu);
+	if (ret_written)
+		*ret_written = res->lines_written;
+	if (ret_synced)
+		*ret_synced = res->lines_synced;
+	pthread_mutex_unlock(&res->sync_mu);
 }
 
 /* "2026-11-22T00:53:13.123456Z" */

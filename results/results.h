@@ -60,6 +60,10 @@ int mmt_results_event_at(struct mmt_results *res, const char *type, json_object 
  * the first -errno.
  */
 int mmt_results_sync(struct mmt_results *res);
+/* Lines written to events.jsonl and kmsg.log so far, and how many of them
+ * the last successful sync put on stable storage (either may be NULL). */
+void mmt_results_sync_counts(struct mmt_results *res, uint64_t *ret_written,
+			     uint64_t *ret_synced);
 /*
  * Start the syncer thread: from now on every line written to events.jsonl
  * or kmsg.log is followed by an fdatasync() of both on that thread (lines

@@ -5,7 +5,10 @@
 #   1. free memory far above the target: the hog grows to max_hold, in its
 #      cgroup, and is never OOM-killed (its memcg has room above what it holds);
 #   2. a target above all the free memory (margin = the node's size): the hog
-#      holds nothing.
+#      holds nothing;
+#   3. hogs = 4: four hogs share the node's hold, together max_hold, a
+#      quarter each (their memory.max is the node's, so one more than the
+#      share would not fit four times).
 # Nothing is left behind.
 . "$MMT_SRCDIR/tests/integration/lib.sh"
 need_root
@@ -35,6 +38,12 @@ grep -q "pressure-default-node0" "$D/journal" || fail "grow: the hog's cgroup is
 
 job shrink "margin = ${node_kb}K"
 [ "$(echo "$N" | jq .held_max)" -eq 0 ] || fail "shrink: the hog held memory below its target: $N"
+
+job slices "hogs = 4"
+[ "$(echo "$N" | jq .hogs)" -eq 4 ] || fail "slices: not 4 hogs: $N"
+[ "$(echo "$N" | jq .spawns)" -eq 4 ] || fail "slices: 4 hogs, not 4 spawns: $N"
+[ "$(echo "$N" | jq .held_max)" -eq $((64 << 20)) ] || fail "slices: the hogs did not reach max_hold together: $N"
+[ "$(echo "$N" | jq .kills)" -eq 0 ] || fail "slices: a hog was killed: $N"
 
 assert_no_leftovers
 exit 0

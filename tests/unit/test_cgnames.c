@@ -179,10 +179,36 @@ static void test_create_refuses(void **state)
 	assert_null(cg);
 }
 
+/* /proc/<pid>/cgroup as v1, v2 and hybrid kernels print it. */
+static void test_memcg_of_text(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mmt_cg_memcg_of_text("12:cpuset:/mmtorture-r/c0\n"
+					      "11:memory:/mmtorture-r/pressure-default-node3\n"
+					      "0::/\n", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/mmtorture-r/pressure-default-node3");
+	assert_int_equal(mmt_cg_memcg_of_text("5:cpu,cpuacct,memory:/a/b\n", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/a/b");
+	/* "memory" only as a whole controller name */
+	assert_int_equal(mmt_cg_memcg_of_text("5:memoryx:/a\n6:name=memory:/b\n",
+					      buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(mmt_cg_memcg_of_text("0::/mmtorture-r/c1\n", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/mmtorture-r/c1");
+	/* no trailing newline, and a v1 memory line wins over the v2 one */
+	assert_int_equal(mmt_cg_memcg_of_text("0::/x\n3:memory:/y", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/y");
+	assert_int_equal(mmt_cg_memcg_of_text("", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(mmt_cg_memcg_of_text("0::/a-very-long-path\n", buf, 8), -ENAMETOOLONG);
+	assert_int_equal(mmt_cg_memcg_of(-1, buf, sizeof(buf)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_table),
+		cmocka_unit_test(test_memcg_of_text),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_ctrl_of),
 		cmocka_unit_test(test_name_is_ours),

@@ -480,6 +480,55 @@ static int64_t key_i64(json_object *o, const char *key)
 	return json_object_get_int64(v);
 }
 
+/*
+ * A FAIL finding syncs the record at once, unless its thread holds the sync
+ * (the kernel-event path judges before it writes the event line): then one
+ * sync at the release covers the line written after the finding.
+ */
+static void test_fail_sync_after_line(void **state)
+{
+	char base[] = "/tmp/mmtorture-unit-sync-XXXXXX", cmd[PATH_MAX + 16];
+	struct mmt_run *run = calloc(1, sizeof(*run));
+	uint64_t written, synced, before;
+
+	(void)state;
+	assert_non_null(run);
+	assert_non_null(mkdtemp(base));
+	pthread_mutex_init(&run->lock, NULL);
+	mmt_verdict_init(&run->verdict);
+	run->kmark.fd = -1;
+	assert_int_equal(mmt_results_create(base, "sync", mmt_realtime_us(), run->dir,
+					    sizeof(run->dir), run->id, sizeof(run->id),
+					    &run->res), 0);
+	/* not held: the FAIL syncs what was written before it */
+	mmt_run_event(run, "note", json_object_new_object());
+	mmt_run_finding(run, MMT_F_OOM_SPURIOUS, "one");
+	mmt_results_sync_counts(run->res, &written, &synced);
+	assert_true(written > 0);
+	assert_int_equal(synced, written);
+	/* held: nothing synced until the release, then the later line too */
+	mmt_run_sync_hold(run);
+	mmt_run_event(run, "note", json_object_new_object());
+	mmt_run_finding(run, MMT_F_OOM_SPURIOUS, "two");
+	mmt_results_sync_counts(run->res, &written, &before);
+	assert_true(before < written);
+	mmt_run_event(run, "oom_kill", json_object_new_object());
+	assert_int_equal(mmt_run_sync_release(run), 0);
+	mmt_results_sync_counts(run->res, &written, &synced);
+	assert_int_equal(synced, written);
+	/* released: no sync owed any more, and a WARN never syncs */
+	mmt_run_event(run, "note", json_object_new_object());
+	assert_int_equal(mmt_run_sync_release(run), 0);
+	mmt_results_sync_counts(run->res, &written, &synced);
+	assert_true(synced < written);
+	mmt_results_close(run->res);
+	assert_int_equal(run->verdict.nr_reasons, 2);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	assert_int_equal(system(cmd), 0);
+	pthread_mutex_destroy(&run->lock);
+	free(run);
+}
+
 /* The watchdog's and an injector's stalls carry the same keys. */
 static void test_one_stall_schema(void **state)
 {
@@ -533,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_plugins_check),
 		cmocka_unit_test(test_one_stall_schema),
+		cmocka_unit_test(test_fail_sync_after_line),
 		cmocka_unit_test(test_option_tables_sane),
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),

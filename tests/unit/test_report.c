@@ -249,6 +249,18 @@ static void test_unfinished_run(void **state)
 	assert_non_null(html);
 	assert_non_null(strstr(html, "the run did not finish"));
 	assert_non_null(strstr(html, "No cells in run.json."));
+	assert_non_null(strstr(html, ">PASS<"));
+	free(html);
+	json_object_put(run);
+
+	/* the run.json of a run whose machine died: its PASS is only "so far" */
+	run = json_tokener_parse("{\"id\":\"x\",\"job\":{\"name\":\"j\"},\"decided\":false,"
+				 "\"verdict\":{\"verdict\":\"PASS\"}}");
+	assert_non_null(run);
+	html = mmt_report_render(run, fx->csv, fx->events, NULL);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "UNDECIDED"));
+	assert_null(strstr(html, ">PASS<"));
 	free(html);
 	json_object_put(run);
 }
