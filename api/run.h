@@ -23,7 +23,7 @@
 struct mmt_journal;
 struct mmt_results;
 
-#define MMT_CELL_MAX_PIDS 64
+#define MMT_CELL_MAX_PIDS 64   /* the last ones a cell had */
 
 enum mmt_cell_state {
 	MMT_CELL_IDLE,

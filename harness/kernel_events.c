@@ -30,6 +30,34 @@ struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid)
 
 /* ---- OOM victims, followed until they exit ----------------------------------- */
 
+/*
+ * A slot for a new victim: a free one, else the one killed longest ago of
+ * those that exited and hold nothing (pidfd, stacks to write).  A run on a
+ * kernel that kills often has thousands of victims; the table keeps the
+ * MAX_VICTIMS most recent.  NULL when every slot is still in use.
+ */
+struct victim *mmt_orch_victim_new(struct orch *o, pid_t pid, int cell, uint64_t kill_mono_us)
+{
+	struct victim *v = NULL;
+
+	if (o->nr_victims < MAX_VICTIMS) {
+		v = &o->victims[o->nr_victims++];
+	} else {
+		for (unsigned i = 0; i < o->nr_victims; i++) {
+			struct victim *c = &o->victims[i];
+
+			if (c->exited && !c->has_pidfd && !c->kill_dump &&
+			    (!v || c->kill_mono_us < v->kill_mono_us))
+				v = c;
+		}
+		if (!v)
+			return NULL;
+		o->victims_recycled++;
+	}
+	*v = (struct victim){ .pid = pid, .cell = cell, .kill_mono_us = kill_mono_us };
+	return v;
+}
+
 bool mmt_orch_victim_gone(struct victim *v)
 {
 	struct pollfd p;
@@ -118,17 +146,18 @@ static void victim_seen(struct orch *o, const struct mmt_kmsg_rec *rec)
 	    m.pid > INT32_MAX)
 		return;
 	ci = cell_of_worker(run, (pid_t)m.pid);
-	if (ci < 0 || mmt_orch_victim_find(o, (pid_t)m.pid) || o->nr_victims >= MAX_VICTIMS)
+	if (ci < 0 || mmt_orch_victim_find(o, (pid_t)m.pid))
 		return;
 	dump = malloc(VICTIM_DUMP_MAX);
 	if (!dump)
 		return;
-	v = &o->victims[o->nr_victims++];
-	*v = (struct victim){
-		.pid = (pid_t)m.pid, .cell = ci,
-		/* printk's clock runs with CLOCK_MONOTONIC: the kill's own time */
-		.kill_mono_us = rec->has_ts && rec->ts_us && rec->ts_us <= now ? rec->ts_us : now,
-	};
+	/* printk's clock runs with CLOCK_MONOTONIC: the kill's own time */
+	v = mmt_orch_victim_new(o, (pid_t)m.pid, ci,
+				rec->has_ts && rec->ts_us && rec->ts_us <= now ? rec->ts_us : now);
+	if (!v) {
+		free(dump);
+		return;
+	}
 	snprintf(v->kill_line, sizeof(v->kill_line), "%s", rec->msg);
 	fd = (int)syscall(SYS_pidfd_open, v->pid, 0);
 	if (fd >= 0) {
@@ -305,11 +334,16 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 	 * A report the kernel ratelimited (10 per 5 s, oom_kill.c dump_header)
 	 * is the kill line alone, with no task_memcg: ask the victim's
 	 * /proc/<pid>/cgroup while it is still exiting, so that an injector's
-	 * hog is known as one (J2).
+	 * hog is known as one (J2).  A task that already left its cgroups
+	 * (exit_cgroup) shows the root, "/", which says nothing.
 	 */
 	if (!judged.task_memcg[0] && !judged.oom_memcg[0] &&
-	    mmt_cg_memcg_of(judged.pid, judged.task_memcg, sizeof(judged.task_memcg)) == 0)
-		json_object_object_add(ev, "task_memcg_from_proc", jstr(judged.task_memcg));
+	    mmt_cg_memcg_of(judged.pid, judged.task_memcg, sizeof(judged.task_memcg)) == 0) {
+		if (strcmp(judged.task_memcg, "/"))
+			json_object_object_add(ev, "task_memcg_from_proc", jstr(judged.task_memcg));
+		else
+			judged.task_memcg[0] = '\0';
+	}
 	rep = &judged;
 	f = mmt_oom_judge(rep, -1, &ctx, &v);
 	if (rep->invoker_tgid > 0)
@@ -322,19 +356,15 @@ static void on_oom_kill(struct orch *o, const struct mmt_kevent *kev, json_objec
 		json_object_object_add(ev, "accounted_earlier", json_object_new_boolean(true));
 		return;
 	}
-	if (!vic && o->nr_victims < MAX_VICTIMS) {
+	if (!vic) {
 		/* printk's clock (local_clock) runs with CLOCK_MONOTONIC, so the
 		 * kill's own timestamp measures the victim's time to exit. */
 		uint64_t kill_us = mmt_now_us();
 
 		if (kev->has_ts && kev->kernel_ts_us > 0 && kev->kernel_ts_us <= kill_us)
 			kill_us = kev->kernel_ts_us;
-		o->victims[o->nr_victims++] = (struct victim){
-			.pid = pid, .cell = ci, .kill_mono_us = kill_us,
-			.exited = false,
-		};
+		vic = mmt_orch_victim_new(o, pid, ci, kill_us);
 	}
-	vic = mmt_orch_victim_find(o, pid);
 	if (vic) {
 		if (!vic->kill_line[0])
 			snprintf(vic->kill_line, sizeof(vic->kill_line), "%s", kev->line);

@@ -90,6 +90,7 @@ struct orch {
 	double *row;
 	struct victim victims[MAX_VICTIMS];
 	unsigned nr_victims;
+	uint64_t victims_recycled;         /* slots of exited victims reused */
 	struct death deaths[MAX_DEATHS];
 	unsigned nr_deaths;
 	/* per cell */
@@ -144,6 +145,7 @@ int mmt_orch_samples_header(struct orch *o);
 void mmt_orch_sample(struct orch *o, uint64_t now);
 /* kernel_events.c */
 struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid);
+struct victim *mmt_orch_victim_new(struct orch *o, pid_t pid, int cell, uint64_t kill_mono_us);
 /* Has the victim exited?  (Its pidfd, else kill(0).)  Closes the pidfd
  * once it has. */
 bool mmt_orch_victim_gone(struct victim *v);

@@ -194,8 +194,14 @@ static int cell_spawn(struct orch *o, struct mmt_cell_rt *c)
 	c->state = MMT_CELL_RUNNING;
 	c->spawned_us = mmt_now_us();
 	c->spawns++;
-	if (c->nr_pids < MMT_CELL_MAX_PIDS)
-		c->pids[c->nr_pids++] = pid;
+	/*
+	 * The last MMT_CELL_MAX_PIDS workers: a kill is matched to its cell by
+	 * pid, and a cell of a kernel that kills often respawns hundreds of
+	 * times (the first 64 alone made every later kill look foreign).
+	 */
+	if (c->nr_pids == MMT_CELL_MAX_PIDS)
+		memmove(c->pids, c->pids + 1, --c->nr_pids * sizeof(c->pids[0]));
+	c->pids[c->nr_pids++] = pid;
 	c->stall_reported = 0;
 	o->esc[c->index] = ESC_NONE;
 	if (write(go[1], &b, 1) != 1)
@@ -336,11 +342,12 @@ static void resolve_deaths(struct orch *o, bool final)
 
 			o->memcg_kills_matched[d->cell]++;
 			c->oom_kills++;
-			if (o->nr_victims < MAX_VICTIMS)
-				o->victims[o->nr_victims++] = (struct victim){
-					.pid = d->pid, .cell = d->cell, .kill_mono_us = d->mono_us,
-					.exited = true, .counted = true,
-				};
+			{
+				struct victim *cv = mmt_orch_victim_new(o, d->pid, d->cell, d->mono_us);
+
+				if (cv)
+					cv->exited = cv->counted = true;
+			}
 			json_object_object_add(ev, "cell", jstr(c->cfg->name));
 			json_object_object_add(ev, "pid", json_object_new_int(d->pid));
 			json_object_object_add(ev, "source", jstr("memcg oom_kill counter"));

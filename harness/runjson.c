@@ -215,6 +215,8 @@ static json_object *run_json(struct orch *o)
 		json_object_array_add(arr, cj);
 	}
 	json_object_object_add(j, "cells", arr);
+	/* OOM victims followed: how many slots of exited ones were reused */
+	json_object_object_add(j, "oom_victims_recycled", json_object_new_uint64(o->victims_recycled));
 
 	x = json_object_new_object();
 	for (unsigned i = 0; i < run->nr_inj; i++) {

@@ -3,6 +3,9 @@
  * Unit tests for api/job.c and lib/opt.c.  The real plugins' option
  * tables are being written elsewhere, so the plugin behaviour is checked
  * with the fake plugins below, through mmt_job_parse_string().
+ * (Over 1000 lines: one test per key rule and per bad-input error of the
+ * one job parser, each with its file:line:key message; they share the fake
+ * plugins and helpers at the top.)
  */
 #include "config.h"
 

@@ -3,6 +3,9 @@
  * Kernel-log parser, classifier and combiner, on the corpus in
  * tests/data/kmsg/ (format described in tests/data/kmsg/README) and on
  * synthetic records.
+ * (Over 1000 lines: the parser, the combiner and the classifier of one
+ * format share the corpus feeder and the record builders at the top; the
+ * wild logs have their own file, test_kmsg_wild.c.)
  */
 #include "config.h"
 

@@ -297,6 +297,36 @@ static void test_event_at(void **state)
 }
 
 /* The saturating difference the loops use for "how long since". */
+/* A thread's own /proc entry names its process (the OOM invoker's tgid). */
+static void *tid_thread(void *arg)
+{
+	int64_t *ret = arg;
+
+	ret[0] = gettid();
+	ret[1] = mmt_tgid_of(ret[0]);   /* a live thread, not the main one */
+	return NULL;
+}
+
+static void test_tgid_of(void **state)
+{
+	pthread_t th;
+	int64_t got[2] = { 0, 0 }, tid;
+
+	(void)state;
+	assert_int_equal(mmt_tgid_of(getpid()), getpid());
+	assert_int_equal(mmt_tgid_of(gettid()), getpid());
+	/* a thread that ended is gone, and its tid is not ours any more */
+	assert_int_equal(pthread_create(&th, NULL, tid_thread, got), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	tid = got[0];
+	assert_true(tid > 0 && tid != getpid());
+	assert_int_equal(got[1], getpid());
+	assert_true(mmt_tgid_of(tid) != getpid());
+	assert_int_equal(mmt_tgid_of(0), -EINVAL);
+	assert_int_equal(mmt_tgid_of(-5), -EINVAL);
+	assert_int_equal(mmt_tgid_of((int64_t)INT32_MAX + 1), -EINVAL);
+}
+
 static void test_us_since(void **state)
 {
 	(void)state;
@@ -680,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_at, setup, teardown),
 		cmocka_unit_test(test_us_since),
+		cmocka_unit_test(test_tgid_of),
 		cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kmsg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
