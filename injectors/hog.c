@@ -87,7 +87,7 @@ struct hog_state {
 	_Atomic uint64_t kills, spawns, exits;
 	uint64_t lived_max_us;
 	int last_exit;
-	bool timed_out, failed;
+	bool failed;
 };
 
 static int hog_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
@@ -361,7 +361,6 @@ static int hog_stop(struct mmt_inj *inj)
 	pthread_mutex_unlock(&s->mu);
 	r = mmt_ith_stop(&s->ith, mmt_svc_stop_timeout_us(inj, 60 * MMT_USEC_PER_SEC));
 	if (r == -ETIMEDOUT) {
-		s->timed_out = true;
 		mmt_inj_finding(inj, MMT_F_UNKILLABLE, "%s: the hog (pid %d) did not exit "
 				"after SIGKILL", inj->cfg->name, (int)atomic_load(&s->cur_pid));
 		return r;

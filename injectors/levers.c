@@ -94,7 +94,7 @@ struct lever {
 	int restore_seq;
 	_Atomic uint64_t count, errors, max_us;
 	uint64_t compact_stall0;
-	bool stall_reported, timed_out;
+	bool stall_reported;
 };
 
 static void thp_path(int knob, char *buf, size_t len)
@@ -302,8 +302,6 @@ static int lever_stop(struct mmt_inj *inj)
 	if (!lv)
 		return 0;
 	r = mmt_ith_stop_or_stall(&lv->ith, inj, 60 * MMT_USEC_PER_SEC);
-	if (r == -ETIMEDOUT)
-		lv->timed_out = true;
 	if (lv->restore_seq > 0) {
 		int u = mmt_journal_undo(mmt_inj_journal(inj), lv->restore_seq);
 

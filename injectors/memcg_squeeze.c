@@ -62,7 +62,6 @@ struct sq_state {
 	uint64_t orig_bytes;
 	int restore_seq;
 	_Atomic uint64_t limit, steps, refused, cycles_done;
-	bool timed_out;
 };
 
 static int sq_validate(struct mmt_injector_cfg *cfg, const struct mmt_job *job,
@@ -208,8 +207,6 @@ static int sq_stop(struct mmt_inj *inj)
 	if (!s)
 		return 0;
 	r = mmt_ith_stop_or_stall(&s->ith, inj, 60 * MMT_USEC_PER_SEC);
-	if (r == -ETIMEDOUT)
-		s->timed_out = true;
 	if (s->restore_seq > 0) {
 		u = mmt_journal_undo(mmt_inj_journal(inj), s->restore_seq);
 		if (u < 0)

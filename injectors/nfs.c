@@ -204,11 +204,9 @@ struct nfs_state {
 	int pidfd[NFS_MAX_DAEMONS];
 	unsigned nr_pidfd;
 	atomic_bool mounted, failed, frozen;
-	atomic_bool thaw_now;          /* "stopping": thaw, then wait for stop */
 	unsigned freezes;
 	bool nfsd_ours, nfsd_fs_ours, etab_ours;
 	bool deferred;                 /* teardown left to the final replay */
-	bool timed_out;
 	uint64_t mount_us;
 };
 
@@ -650,13 +648,13 @@ static void hold_mount(struct nfs_state *s)
 		if (mmt_ith_sleep(&s->ith, o->freeze_at_us))
 			return;
 		/* Woken by "stopping" before freeze_at: the run ends, no freeze. */
-		if (!atomic_load(&s->thaw_now)) {
+		if (!atomic_load(&s->ith.thaw)) {
 			freeze(s);
 			if (o->freeze_for_us)
 				thaw_at = mmt_now_us() + o->freeze_for_us;
 		}
 	}
-	mmt_ith_hold_frozen(&s->ith, &s->thaw_now, thaw_at, thaw_cb, s);
+	mmt_ith_hold_frozen(&s->ith, thaw_at, thaw_cb, s);
 }
 
 static void *nfs_thread(void *arg)
@@ -759,21 +757,16 @@ static void nfs_stopping(struct mmt_inj *inj)
 {
 	struct nfs_state *s = inj->priv;
 
-	atomic_store(&s->thaw_now, true);
-	mmt_ith_kick(&s->ith);
+	mmt_ith_thaw(&s->ith);
 }
 
 static int nfs_stop(struct mmt_inj *inj)
 {
 	struct nfs_state *s = inj->priv;
-	int r;
 
 	if (!s)
 		return 0;
-	r = mmt_ith_stop_or_stall(&s->ith, inj, 120 * MMT_USEC_PER_SEC);
-	if (r == -ETIMEDOUT)
-		s->timed_out = true;
-	return r;
+	return mmt_ith_stop_or_stall(&s->ith, inj, 120 * MMT_USEC_PER_SEC);
 }
 
 static void nfs_report(struct mmt_inj *inj, json_object *out)

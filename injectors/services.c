@@ -128,13 +128,13 @@ bool mmt_ith_sleep(struct mmt_ith *ith, uint64_t us)
 	return atomic_load(&ith->stop);
 }
 
-void mmt_ith_hold_frozen(struct mmt_ith *ith, atomic_bool *thaw_now, uint64_t thaw_at_us,
+void mmt_ith_hold_frozen(struct mmt_ith *ith, uint64_t thaw_at_us,
 			 void (*thaw)(void *arg), void *arg)
 {
 	for (;;) {
 		uint64_t now = mmt_now_us(), wait = 3600 * MMT_USEC_PER_SEC;
 
-		if (atomic_load(thaw_now) || (thaw_at_us && now >= thaw_at_us)) {
+		if (atomic_load(&ith->thaw) || (thaw_at_us && now >= thaw_at_us)) {
 			thaw(arg);
 			thaw_at_us = 0;
 		}
@@ -143,6 +143,14 @@ void mmt_ith_hold_frozen(struct mmt_ith *ith, atomic_bool *thaw_now, uint64_t th
 		if (mmt_ith_sleep(ith, wait))
 			return;
 	}
+}
+
+void mmt_ith_thaw(struct mmt_ith *ith)
+{
+	if (!ith)
+		return;
+	atomic_store(&ith->thaw, true);
+	mmt_ith_kick(ith);
 }
 
 void mmt_ith_kick(struct mmt_ith *ith)

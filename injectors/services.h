@@ -44,6 +44,7 @@ struct mmt_ith {
 	pthread_cond_t cv;
 	atomic_bool stop;
 	atomic_bool kick;             /* mmt_ith_kick(): end the current sleep */
+	atomic_bool thaw;             /* mmt_ith_thaw(): end a hold_frozen() now */
 	atomic_bool done;             /* the thread function returned */
 	bool running;
 	bool left_behind;             /* did not stop in time: detached */
@@ -59,14 +60,17 @@ bool mmt_ith_sleep(struct mmt_ith *ith, uint64_t us);
 /* End the thread's current (or next) mmt_ith_sleep() early, without asking
  * it to stop: from an injector's "stopping" op.  Never blocks long. */
 void mmt_ith_kick(struct mmt_ith *ith);
+/* Ask a thread in mmt_ith_hold_frozen() to thaw now, and kick it: an
+ * injector's "stopping" op, before the workers that wait on it stop. */
+void mmt_ith_thaw(struct mmt_ith *ith);
 /*
  * For a thread that froze something (a dm device, the NFS server): hold
  * until stop is asked, calling thaw(arg) at thaw_at_us (CLOCK_MONOTONIC;
- * 0: never on its own) or as soon as *thaw_now is set (the injector's
- * "stopping" op sets it and kicks the thread).  thaw must be idempotent;
+ * 0: never on its own) or as soon as mmt_ith_thaw() asked it (the
+ * injector's "stopping" op).  thaw must be idempotent;
  * the caller thaws once more in its teardown.
  */
-void mmt_ith_hold_frozen(struct mmt_ith *ith, atomic_bool *thaw_now, uint64_t thaw_at_us,
+void mmt_ith_hold_frozen(struct mmt_ith *ith, uint64_t thaw_at_us,
 			 void (*thaw)(void *arg), void *arg);
 static inline bool mmt_ith_stopping(struct mmt_ith *ith)
 {

@@ -121,7 +121,6 @@ struct swap_state {
 	uint64_t pswpin_total, pswpout_total, used_max_kb;
 	int swapon_seq;
 	bool stall_reported;
-	bool timed_out;
 	bool deferred;             /* teardown left to the final replay */
 	char foreign[MAX_FOREIGN][PATH_MAX / 4];
 	unsigned nr_foreign;
@@ -571,10 +570,8 @@ static int swap_stop(struct mmt_inj *inj)
 		return 0;
 	/* swapoff under pressure swaps everything back in: give it time. */
 	r = mmt_ith_stop_or_stall(&s->ith, inj, 300 * MMT_USEC_PER_SEC);
-	if (r == -ETIMEDOUT) {
-		s->timed_out = true;
+	if (r == -ETIMEDOUT)
 		return r;
-	}
 	if (!s->deferred)
 		check_swaps_after(s);
 	return 0;

@@ -148,13 +148,12 @@ struct wb_state {
 	char data[PATH_MAX];
 	char err[256];
 	atomic_bool ready, failed, frozen;
-	atomic_bool thaw_now;          /* "stopping": resume, then wait for stop */
 	int freeze_seq;                /* the journal's "dmresume" while frozen */
 	_Atomic uint64_t freezes;
 	_Atomic uint64_t written, passes, fsyncs, write_errors, fsync_errors;
 	_Atomic uint64_t write_max_us, fsync_max_us;
 	_Atomic int last_errno;
-	bool stall_reported, timed_out;
+	bool stall_reported;
 	char sysctls[256];             /* what we set, for the report */
 };
 
@@ -423,7 +422,7 @@ static void hold_target(struct wb_state *s)
 	if (o->freeze_at_us && mmt_ith_sleep(&s->ith, o->freeze_at_us))
 		return;
 	/* Woken by "stopping" before freeze_at: the run ends, no freeze. */
-	if (o->freeze_at_us && !atomic_load(&s->thaw_now)) {
+	if (o->freeze_at_us && !atomic_load(&s->ith.thaw)) {
 		json_object *ex = json_object_new_object();
 
 		mmt_ith_busy(&s->ith, "dm suspend");
@@ -447,7 +446,7 @@ static void hold_target(struct wb_state *s)
 		}
 		json_object_put(ex);
 	}
-	mmt_ith_hold_frozen(&s->ith, &s->thaw_now, thaw_at, thaw_cb, s);
+	mmt_ith_hold_frozen(&s->ith, thaw_at, thaw_cb, s);
 	/* Teardown resumes first: nothing else can be undone while frozen. */
 	thaw(s);
 }
@@ -657,8 +656,7 @@ static void wb_stopping(struct mmt_inj *inj)
 {
 	struct wb_state *s = inj->priv;
 
-	atomic_store(&s->thaw_now, true);
-	mmt_ith_kick(&s->ith);
+	mmt_ith_thaw(&s->ith);
 }
 
 static int wb_stop(struct mmt_inj *inj)
@@ -669,8 +667,6 @@ static int wb_stop(struct mmt_inj *inj)
 	if (!s)
 		return 0;
 	r = mmt_ith_stop_or_stall(&s->ith, inj, 120 * MMT_USEC_PER_SEC);
-	if (r == -ETIMEDOUT)
-		s->timed_out = true;
 	/* The sysctls come back even when the thread is stuck. */
 	if (mmt_undo_all(mmt_inj_journal(inj), &s->sysctl_undo) && r == 0)
 		r = -EIO;

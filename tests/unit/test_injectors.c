@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -481,6 +483,43 @@ static int64_t key_i64(json_object *o, const char *key)
 }
 
 /*
+ * A thread holding something frozen (mmt_ith_hold_frozen(), the writeback
+ * and nfs injectors) thaws when mmt_ith_thaw() asks, not on its own with
+ * no thaw time, and stops when asked after that.
+ */
+static atomic_int thaws;
+
+static void count_thaw(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&thaws, 1);
+}
+
+static void *hold_thread(void *arg)
+{
+	mmt_ith_hold_frozen(arg, 0, count_thaw, NULL);
+	return NULL;
+}
+
+static void test_hold_frozen_thaw(void **state)
+{
+	struct mmt_ith *ith = calloc(1, sizeof(*ith));
+
+	(void)state;
+	assert_non_null(ith);
+	atomic_store(&thaws, 0);
+	assert_int_equal(mmt_ith_start(ith, hold_thread, ith), 0);
+	assert_int_equal(atomic_load(&thaws), 0);
+	mmt_ith_thaw(ith);
+	while (atomic_load(&thaws) == 0)
+		sched_yield();
+	assert_int_equal(mmt_ith_stop(ith, 3600 * MMT_USEC_PER_SEC), 0);
+	assert_true(atomic_load(&thaws) >= 1);   /* thaw is idempotent */
+	assert_true(atomic_load(&ith->thaw));
+	free(ith);
+}
+
+/*
  * A FAIL finding syncs the record at once, unless its thread holds the sync
  * (the kernel-event path judges before it writes the event line): then one
  * sync at the release covers the line written after the finding.
@@ -583,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_plugins_check),
 		cmocka_unit_test(test_one_stall_schema),
 		cmocka_unit_test(test_fail_sync_after_line),
+		cmocka_unit_test(test_hold_frozen_thaw),
 		cmocka_unit_test(test_option_tables_sane),
 		cmocka_unit_test(test_option_values_checked),
 		cmocka_unit_test(test_dm_delay_table),
