@@ -32,7 +32,7 @@ struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid)
 
 /*
  * A slot for a new victim: a free one, else the one killed longest ago of
- * those that exited and hold nothing (pidfd, stacks to write).  A run on a
+ * those that exited and have no stacks left to write.  A run on a
  * kernel that kills often has thousands of victims; the table keeps the
  * MAX_VICTIMS most recent.  NULL when every slot is still in use.
  */
@@ -46,16 +46,25 @@ struct victim *mmt_orch_victim_new(struct orch *o, pid_t pid, int cell, uint64_t
 		for (unsigned i = 0; i < o->nr_victims; i++) {
 			struct victim *c = &o->victims[i];
 
-			if (c->exited && !c->has_pidfd && !c->kill_dump &&
-			    (!v || c->kill_mono_us < v->kill_mono_us))
+			if (c->exited && !c->kill_dump && (!v || c->kill_mono_us < v->kill_mono_us))
 				v = c;
 		}
 		if (!v)
 			return NULL;
+		mmt_orch_victim_exited(v);   /* its pidfd, if still open */
 		o->victims_recycled++;
 	}
 	*v = (struct victim){ .pid = pid, .cell = cell, .kill_mono_us = kill_mono_us };
 	return v;
+}
+
+void mmt_orch_victim_exited(struct victim *v)
+{
+	v->exited = true;
+	if (v->has_pidfd) {
+		close(v->pidfd);
+		v->has_pidfd = false;
+	}
 }
 
 bool mmt_orch_victim_gone(struct victim *v)

@@ -149,6 +149,8 @@ struct victim *mmt_orch_victim_new(struct orch *o, pid_t pid, int cell, uint64_t
 /* Has the victim exited?  (Its pidfd, else kill(0).)  Closes the pidfd
  * once it has. */
 bool mmt_orch_victim_gone(struct victim *v);
+/* The victim exited: mark it, and close its pidfd (its slot may be reused). */
+void mmt_orch_victim_exited(struct victim *v);
 /* Close every victim's pidfd (end of run). */
 void mmt_orch_victims_close(struct orch *o);
 void mmt_orch_kmsg_drain(struct orch *o);

@@ -272,7 +272,7 @@ static void on_worker_exit(struct orch *o, pid_t pid, int status)
 		json_object *ev = json_object_new_object();
 		uint64_t dt = mmt_us_since(mmt_now_us(), v->kill_mono_us);
 
-		v->exited = true;
+		mmt_orch_victim_exited(v);
 		json_object_object_add(ev, "cell", jstr(c->cfg->name));
 		json_object_object_add(ev, "pid", json_object_new_int(pid));
 		json_object_object_add(ev, "time_to_exit_us", json_object_new_int64((int64_t)dt));
@@ -319,7 +319,7 @@ static void resolve_deaths(struct orch *o, bool final)
 		if (v) {
 			json_object *ev = json_object_new_object();
 
-			v->exited = true;
+			mmt_orch_victim_exited(v);
 			json_object_object_add(ev, "cell", jstr(c->cfg->name));
 			json_object_object_add(ev, "pid", json_object_new_int(d->pid));
 			json_object_object_add(ev, "time_to_exit_us",

@@ -254,7 +254,7 @@ void mmt_orch_watchdog(struct orch *o, uint64_t now)
 		if (v->exited || v->stuck_reported)
 			continue;
 		if (mmt_orch_victim_gone(v)) {
-			v->exited = true;
+			mmt_orch_victim_exited(v);
 			continue;
 		}
 		if (mmt_us_since(now, v->kill_mono_us) > run->job->g.victim_exit_us)

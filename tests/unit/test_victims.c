@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,6 +22,7 @@ static void test_victim_slots(void **state)
 {
 	struct orch *o = calloc(1, sizeof(*o));
 	struct victim *v;
+	int fds[2];
 
 	(void)state;
 	assert_non_null(o);
@@ -32,9 +35,7 @@ static void test_victim_slots(void **state)
 	assert_int_equal(o->nr_victims, MAX_VICTIMS);
 	/* every one still followed: no slot */
 	assert_null(mmt_orch_victim_new(o, 99, 0, 9999));
-	/* exited, but its pidfd is open or its stacks unwritten: still no slot */
-	o->victims[10].exited = true;
-	o->victims[10].has_pidfd = true;
+	/* exited, but its stacks are not written yet: still no slot */
 	o->victims[20].exited = true;
 	o->victims[20].kill_dump = (char *)"pending";
 	assert_null(mmt_orch_victim_new(o, 99, 0, 9999));
@@ -52,6 +53,24 @@ static void test_victim_slots(void **state)
 	assert_int_equal(o->nr_victims, MAX_VICTIMS);
 	assert_ptr_equal(mmt_orch_victim_find(o, 77), &o->victims[100]);
 	assert_null(mmt_orch_victim_find(o, 1100));   /* its slot was reused */
+	/* exited with its pidfd still open (marked by hand): reused, fd closed */
+	assert_int_equal(pipe(fds), 0);
+	o->victims[10].exited = true;
+	o->victims[10].has_pidfd = true;
+	o->victims[10].pidfd = fds[0];
+	assert_ptr_equal(mmt_orch_victim_new(o, 79, 0, 9002), &o->victims[10]);
+	assert_int_equal(fcntl(fds[0], F_GETFD), -1);   /* closed */
+	close(fds[1]);
+	/* mmt_orch_victim_exited() closes it at once */
+	assert_int_equal(pipe(fds), 0);
+	v = &o->victims[11];
+	v->has_pidfd = true;
+	v->pidfd = fds[0];
+	mmt_orch_victim_exited(v);
+	assert_true(v->exited);
+	assert_false(v->has_pidfd);
+	assert_int_equal(fcntl(fds[0], F_GETFD), -1);
+	close(fds[1]);
 	o->victims[20].kill_dump = NULL;
 	free(o);
 }
