@@ -248,7 +248,8 @@ void mmt_orch_oom_ctx(struct orch *o, struct mmt_oom_cell *cells, struct mmt_oom
 	ctx->nr_cells = run->nr_cells;
 	for (unsigned i = 0; i < MMT_MAX_NODES; i++)
 		ctx->node_free_kb[i] = -1;
-	for (unsigned i = 0; i < run->topo->nr_nodes; i++) {
+	/* Before the first sample nothing is known (not "0 kB free"). */
+	for (unsigned i = 0; o->node_free_boot_us && i < run->topo->nr_nodes; i++) {
 		unsigned id = run->topo->nodes[i].id;
 
 		if (id < MMT_MAX_NODES)

@@ -348,8 +348,9 @@ enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
 	if (e->threshold_kb && e->allowed_free_kb_sample > (int64_t)e->threshold_kb)
 		return finish(ret, MMT_OOM_SPURIOUS, "free_above_threshold_sample");
 
-	/* 4: the cell asked for more than its nodes could give */
-	if (c->budget_bytes) {
+	/* 4: the cell asked for more than its nodes could give (known only
+	 * once a sample was taken: a kill in the run's first second has none) */
+	if (c->budget_bytes && (e->allowed_free_kb_sample >= 0 || ctx->mem_free_kb > 0)) {
 		int64_t avail = e->allowed_free_kb_sample >= 0 ? e->allowed_free_kb_sample :
 				(int64_t)ctx->mem_free_kb;
 
