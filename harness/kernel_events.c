@@ -271,6 +271,11 @@ static void oom_finding(struct mmt_run *run, enum mmt_finding f, const struct mm
 
 	switch (f) {
 	case MMT_F_HARNESS:
+		if (v->rule && !strcmp(v->rule, "budget_exceeds_nodes")) {
+			mmt_run_finding(run, f, "cell %s: worker %d was OOM-killed asking for more (%" PRIu64 " kB) than its nodes held (%" PRId64 " kB) in a job that expects no OOM kill: shrink size or threads",
+					cell, pid, v->evidence.budget_kb, v->evidence.available_kb);
+			break;
+		}
 		mmt_format_size(run->cells[v->cell].memory_max, lim, sizeof(lim));
 		mmt_run_finding(run, f, "cell %s: worker %d hit its memcg limit (%s) in a job that expects no OOM kill: raise memory_max",
 				cell, pid, lim);
