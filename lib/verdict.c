@@ -102,22 +102,55 @@ const char *mmt_level_name(enum mmt_level l)
 
 /*
  * Make room for a reason of level lvl in a full array: drop the latest
- * reason of the lowest level below lvl, so that a flood of expected kills
- * never hides the one stall that matters.  Returns false if nothing ranks
+ * reason of the lowest level below lvl (never the only one of its kind),
+ * so that a flood of expected kills never hides the one stall that matters.  Returns false if nothing ranks
  * below lvl (the new reason is the one dropped).
  */
 static bool evict_lower(struct mmt_verdict *v, enum mmt_level lvl)
 {
+	unsigned per[MMT_F_NR] = { 0 };
 	int victim = -1;
 
+	for (unsigned i = 0; i < v->nr_reasons; i++)
+		per[v->reasons[i].finding]++;
 	for (int i = (int)v->nr_reasons - 1; i >= 0; i--) {
-		if (v->reasons[i].level >= lvl)
+		/* the only reason of its kind stays (evict_for_new_kind()) */
+		if (v->reasons[i].level >= lvl || per[v->reasons[i].finding] < 2)
 			continue;
 		if (victim < 0 || v->reasons[i].level < v->reasons[victim].level)
 			victim = i;
 	}
 	if (victim < 0)
 		return false;
+	memmove(&v->reasons[victim], &v->reasons[victim + 1],
+		(v->nr_reasons - (unsigned)victim - 1) * sizeof(v->reasons[0]));
+	v->nr_reasons--;
+	return true;
+}
+
+/*
+ * Make room for the first reason of finding f in a full array: drop the
+ * latest reason of the finding with the most reasons, so that every kind of
+ * finding keeps its first reason (a BROK among 800 spurious kills was lost).
+ * Returns false if f already has a reason there, or no finding has two.
+ */
+static bool evict_for_new_kind(struct mmt_verdict *v, enum mmt_finding f)
+{
+	unsigned per[MMT_F_NR] = { 0 };
+	int most = -1, victim = -1;
+
+	for (unsigned i = 0; i < v->nr_reasons; i++)
+		per[v->reasons[i].finding]++;
+	if (per[f])
+		return false;
+	for (int k = 0; k < MMT_F_NR; k++)
+		if (per[k] >= 2 && (most < 0 || per[k] > per[most]))
+			most = k;
+	if (most < 0)
+		return false;
+	for (int i = (int)v->nr_reasons - 1; i >= 0 && victim < 0; i--)
+		if ((int)v->reasons[i].finding == most)
+			victim = i;
 	memmove(&v->reasons[victim], &v->reasons[victim + 1],
 		(v->nr_reasons - (unsigned)victim - 1) * sizeof(v->reasons[0]));
 	v->nr_reasons--;
@@ -135,7 +168,7 @@ void mmt_verdict_add(struct mmt_verdict *v, enum mmt_finding f, const char *fmt,
 	v->counts[f]++;
 	if (v->nr_reasons >= MMT_VERDICT_MAX_REASONS) {
 		v->dropped++;
-		if (!evict_lower(v, lvl))
+		if (!evict_for_new_kind(v, f) && !evict_lower(v, lvl))
 			return;
 	}
 	v->reasons[v->nr_reasons].finding = f;

@@ -169,6 +169,30 @@ static void test_reasons_overflow(void **state)
 	assert_string_equal(v.reasons[MMT_VERDICT_MAX_REASONS - 1].text, "stall 63");
 }
 
+/* A flood of FAILs must not hide the one BROK (or any first of its kind). */
+static void test_overflow_keeps_each_kind(void **state)
+{
+	struct mmt_verdict v;
+
+	(void)state;
+	mmt_verdict_init(&v);
+	for (int i = 0; i < MMT_VERDICT_MAX_REASONS + 5; i++)
+		mmt_verdict_add(&v, MMT_F_OOM_SPURIOUS, "spurious %d", i);
+	mmt_verdict_add(&v, MMT_F_HARNESS, "the harness fault");
+	mmt_verdict_add(&v, MMT_F_NOTE, "a note");
+	assert_int_equal(v.nr_reasons, MMT_VERDICT_MAX_REASONS);
+	assert_int_equal(v.reasons[MMT_VERDICT_MAX_REASONS - 2].finding, MMT_F_HARNESS);
+	assert_int_equal(v.reasons[MMT_VERDICT_MAX_REASONS - 1].finding, MMT_F_NOTE);
+	assert_string_equal(v.reasons[0].text, "spurious 0");
+	/* a second reason of a kind already there is dropped as before */
+	mmt_verdict_add(&v, MMT_F_HARNESS, "the second harness fault");
+	assert_int_equal(v.reasons[MMT_VERDICT_MAX_REASONS - 2].finding, MMT_F_HARNESS);
+	assert_string_equal(v.reasons[MMT_VERDICT_MAX_REASONS - 2].text, "the harness fault");
+	assert_int_equal(v.reasons[MMT_VERDICT_MAX_REASONS - 1].finding, MMT_F_NOTE);
+	assert_int_equal(v.counts[MMT_F_HARNESS], 2);
+	assert_int_equal(mmt_verdict_decide(&v), MMT_FAIL);
+}
+
 /* A flood of expected kills must not hide a later stall. */
 static void test_overflow_keeps_severe(void **state)
 {
@@ -248,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_reason_text),
 		cmocka_unit_test(test_reasons_overflow),
 		cmocka_unit_test(test_overflow_keeps_severe),
+		cmocka_unit_test(test_overflow_keeps_each_kind),
 		cmocka_unit_test(test_to_json),
 	};
 
