@@ -255,6 +255,8 @@ void mmt_orch_oom_ctx(struct orch *o, struct mmt_oom_cell *cells, struct mmt_oom
 		if (id < MMT_MAX_NODES)
 			ctx->node_free_kb[id] = o->node_free_kb[i];
 	}
+	for (unsigned n = 0; n < MMT_MAX_NODES; n++)
+		ctx->node_wmark_high_kb[n] = o->node_free_boot_us ? o->node_wmark_high_kb[n] : -1;
 	ctx->sample_ts_us = o->node_free_boot_us;
 	ctx->spurious_threshold_kb = run->job->g.spurious_threshold >> 10;
 	ctx->mem_free_kb = o->mem_free_kb;

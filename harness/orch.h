@@ -83,7 +83,8 @@ struct orch {
 	uint64_t kmsg_lost;
 	struct mmt_vmstat vm_start, vm_prev;
 	uint64_t tick_prev_us;
-	int64_t node_free_kb[MMT_MAX_NODES];
+	int64_t node_free_kb[MMT_MAX_NODES];      /* by topo index */
+	int64_t node_wmark_high_kb[MMT_MAX_NODES]; /* by node id; -1 unknown */
 	uint64_t node_free_boot_us;
 	uint64_t mem_free_kb;
 	unsigned nr_cols;
@@ -145,6 +146,9 @@ int mmt_orch_samples_header(struct orch *o);
 void mmt_orch_sample(struct orch *o, uint64_t now);
 /* kernel_events.c */
 struct victim *mmt_orch_victim_find(struct orch *o, pid_t pid);
+/* Free memory per node, MemFree and the nodes' high watermarks, now (for
+ * the OOM classifier; samples.c). */
+void mmt_orch_sample_free(struct orch *o);
 struct victim *mmt_orch_victim_new(struct orch *o, pid_t pid, int cell, uint64_t kill_mono_us);
 /* Has the victim exited?  (Its pidfd, else kill(0).)  Closes the pidfd
  * once it has. */

@@ -1324,13 +1324,7 @@ enum mmt_run_outcome mmt_run_job(struct mmt_job *job, const struct mmt_topo *top
 	o->vm_prev = o->vm_start;
 	/* Free memory before the first worker: a kill in the first second
 	 * is judged against it, not against nothing (lib/oomclass.c). */
-	{
-		uint64_t avail;
-
-		mmt_mon_node_free(run->topo, o->node_free_kb);
-		o->node_free_boot_us = mmt_boottime_us();
-		mmt_mon_meminfo(&o->mem_free_kb, &avail);
-	}
+	mmt_orch_sample_free(o);
 	setup_psi(o);
 	r = mmt_orch_samples_header(o);
 	if (r < 0) {

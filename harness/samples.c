@@ -12,6 +12,7 @@
 #include "api/workload.h"
 #include "harness/orch.h"
 #include "lib/util.h"
+#include "lib/zoneinfo.h"
 
 uint64_t mmt_orch_cell_pages(const struct mmt_cell_rt *c, uint64_t *ret_loops)
 {
@@ -103,21 +104,38 @@ static void sample_placement(struct orch *o, struct mmt_cell_rt *c)
 	free(text);
 }
 
+void mmt_orch_sample_free(struct orch *o)
+{
+	struct mmt_run *run = o->run;
+	struct mmt_zone z[64];
+	uint64_t avail;
+	int nr;
+
+	mmt_mon_node_free(run->topo, o->node_free_kb);
+	o->node_free_boot_us = mmt_boottime_us();
+	mmt_mon_meminfo(&o->mem_free_kb, &avail);
+	/* /proc/zoneinfo: a few hundred lines, once per sample interval */
+	nr = mmt_zoneinfo_read(z, MMT_ARRAY_SIZE(z));
+	for (unsigned n = 0; n < MMT_MAX_NODES; n++) {
+		struct mmt_node_wmark w;
+
+		o->node_wmark_high_kb[n] = nr > 0 && mmt_zoneinfo_node(z, (size_t)nr, n, &w) ?
+					   (int64_t)(w.high * ((uint64_t)mmt_page_size() / 1024)) : -1;
+	}
+}
+
 void mmt_orch_sample(struct orch *o, uint64_t now)
 {
 	struct mmt_run *run = o->run;
 	struct mmt_vmstat vm;
 	struct mmt_psi psi;
-	uint64_t avail;
 	double dt = (double)(now - o->tick_prev_us) / 1e6;
 	unsigned n = 0;
 
 	if (dt <= 0)
 		dt = 1e-6;
 	o->row[n++] = (double)(now - run->start_mono_us) / 1e6;
-	mmt_mon_node_free(run->topo, o->node_free_kb);
-	o->node_free_boot_us = mmt_boottime_us();
-	mmt_mon_meminfo(&o->mem_free_kb, &avail);
+	mmt_orch_sample_free(o);
 	for (unsigned i = 0; i < run->topo->nr_nodes; i++)
 		o->row[n++] = (double)o->node_free_kb[i];
 	if (mmt_mon_vmstat(&vm) < 0)

@@ -290,6 +290,10 @@ static bool zone_free(const char *z, struct mmt_kmsg_match *m)
 			return false;
 	if (!strstr(f, " min:") || !num_at(f + 6, &m->free_kb, NULL))
 		return false;
+	/* mm/page_alloc.c show_free_areas(): "... min:%lukB low:%lukB high:%lukB" */
+	f = strstr(f, " high:");
+	if (!f || !num_at(f + 6, &m->high_kb, NULL))
+		m->high_kb = -1;
 	return true;
 }
 
@@ -651,7 +655,7 @@ static void match_reset(struct mmt_kmsg_match *m)
 	memset(m, 0, sizeof(*m));
 	m->pid = m->order = m->oom_score_adj = -1;
 	m->total_vm_kb = m->anon_rss_kb = m->file_rss_kb = m->shmem_rss_kb = -1;
-	m->pgtables_kb = m->uid = m->node = m->free_kb = -1;
+	m->pgtables_kb = m->uid = m->node = m->free_kb = m->high_kb = -1;
 	m->usage_kb = m->limit_kb = m->seconds = m->cpu = -1;
 	m->score = m->failcnt = m->stall_ms = m->count = -1;
 }
@@ -1322,6 +1326,7 @@ struct oom_report {
 	uint64_t reap_ts_us;
 	bool has_reap_ts;
 	int64_t node_free_kb[NODES];
+	int64_t node_wmark_high_kb[NODES];
 	unsigned recs_since_kill;
 };
 
@@ -1541,7 +1546,7 @@ static void oom_start(struct mmt_kmsg_state *st, struct out *o, const struct mmt
 	r->id = id;
 	r->first = *rec;
 	for (int i = 0; i < NODES; i++)
-		r->node_free_kb[i] = -1;
+		r->node_free_kb[i] = r->node_wmark_high_kb[i] = -1;
 }
 
 static bool memcg_line(const struct mmt_kmsg_match *m)
@@ -1628,8 +1633,10 @@ static void oom_report(struct oom_report *r, struct mmt_oom_report *e)
 	e->memcg_usage_kb = r->has_usage ? r->usage.usage_kb : -1;
 	e->memcg_limit_kb = r->has_usage ? r->usage.limit_kb : -1;
 	e->memcg_failcnt = r->has_usage ? r->usage.failcnt : -1;
-	for (int i = 0; i < NODES; i++)
+	for (int i = 0; i < NODES; i++) {
 		e->node_free_kb[i] = r->node_free_kb[i];
+		e->node_wmark_high_kb[i] = r->node_wmark_high_kb[i];
+	}
 	e->reaped = r->has_reap;
 	e->reaped_ts_us = r->has_reap && r->has_reap_ts ? (int64_t)r->reap_ts_us : -1;
 	e->reaped_anon_rss_kb = r->has_reap ? r->reap.anon_rss_kb : -1;
@@ -2309,6 +2316,11 @@ static void attach_oom(struct oom_report *r, const struct mmt_kmsg_match *m)
 			if (r->node_free_kb[m->node] < 0)
 				r->node_free_kb[m->node] = 0;
 			r->node_free_kb[m->node] += m->free_kb;
+			if (m->high_kb >= 0) {
+				if (r->node_wmark_high_kb[m->node] < 0)
+					r->node_wmark_high_kb[m->node] = 0;
+				r->node_wmark_high_kb[m->node] += m->high_kb;
+			}
 		}
 		break;
 	case MMT_KMSG_OOM_MEMCG_USAGE:

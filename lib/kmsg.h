@@ -133,6 +133,7 @@ struct mmt_kmsg_match {
 	int64_t uid;
 	int64_t node;             /* NODE_FREE */
 	int64_t free_kb;          /* NODE_FREE: free of that zone line */
+	int64_t high_kb;          /* NODE_FREE: its high watermark; -1: none */
 	int64_t usage_kb, limit_kb;
 	int64_t seconds;          /* hung task, lockup */
 	int64_t cpu;              /* lockup */
@@ -208,6 +209,8 @@ struct mmt_oom_report {
 	bool memcg_oom;
 	/* the sum of the zones of each node in the kernel's dump (kB) */
 	int64_t node_free_kb[MMT_KMSG_NODES];
+	/* and of their high watermarks ("high:" of the same lines; -1: none) */
+	int64_t node_wmark_high_kb[MMT_KMSG_NODES];
 	/* "oom_reaper: reaped process ..." of the same pid */
 	bool reaped;
 	int64_t reaped_ts_us;

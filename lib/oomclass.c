@@ -211,6 +211,20 @@ static const char *allocation_nodes(const struct mmt_oom_report *rep,
 	return ok ? mask : NULL;
 }
 
+/*
+ * Free memory (kB, -1 unknown) above the nodes' high watermarks (kB, -1
+ * unknown: 0) by more than threshold_kb (0: never).  A node the allocator
+ * really exhausted still shows about its min watermark free, so a free
+ * figure alone is not evidence; free above "high" is (the allocator would
+ * have taken it: it only fails below "min").
+ */
+static bool above_threshold(int64_t free_kb, int64_t wmark_high_kb, uint64_t threshold_kb)
+{
+	if (!threshold_kb || free_kb < 0)
+		return false;
+	return free_kb - (wmark_high_kb > 0 ? wmark_high_kb : 0) > (int64_t)threshold_kb;
+}
+
 /* Nothing known yet; -1 for the unknown figures. */
 static void verdict_reset(struct mmt_oom_verdict *ret, const struct mmt_oom_report *rep)
 {
@@ -219,6 +233,7 @@ static void verdict_reset(struct mmt_oom_verdict *ret, const struct mmt_oom_repo
 	memset(ret, 0, sizeof(*ret));
 	ret->cell = -1;
 	e->allowed_free_kb_sample = e->allowed_free_kb_kernel = -1;
+	e->allowed_wmark_high_kb_sample = e->allowed_wmark_high_kb_kernel = -1;
 	e->memcg_usage_kb = e->memcg_limit_kb = e->available_kb = -1;
 	e->pid = rep ? rep->pid : -1;
 	e->task_memcg = rep ? rep->task_memcg : "";
@@ -239,6 +254,7 @@ static const struct mmt_oom_cell *cell_evidence(const struct mmt_oom_report *rep
 	struct mmt_oom_evidence *e = &ret->evidence;
 	const struct mmt_oom_cell *c = &ctx->cells[idx], *c_nodes;
 	struct mmt_oom_cell alloc_cell;
+	int64_t per_node[MMT_MAX_NODES];
 
 	ret->cell = idx;
 	ret->cell_name = c->name;
@@ -260,6 +276,10 @@ static const struct mmt_oom_cell *cell_evidence(const struct mmt_oom_report *rep
 	e->sample_ts_us = ctx->sample_ts_us;
 	e->allowed_free_kb_kernel = sum_free(rep->node_free_kb, MMT_KMSG_NODES, c_nodes,
 					     e->node_free_kb_kernel);
+	e->allowed_wmark_high_kb_sample = sum_free(ctx->node_wmark_high_kb, MMT_MAX_NODES,
+						   c_nodes, per_node);
+	e->allowed_wmark_high_kb_kernel = sum_free(rep->node_wmark_high_kb, MMT_KMSG_NODES,
+						   c_nodes, per_node);
 	e->constraint = *rep->constraint ? rep->constraint : NULL;
 	e->mem_free_kb = ctx->mem_free_kb;
 	e->memcg_usage_kb = rep->memcg_usage_kb >= 0 ? rep->memcg_usage_kb : -1;
@@ -297,7 +317,8 @@ static bool invoker_spurious(const struct mmt_oom_report *rep, const struct mmt_
 		return false;
 	cell_evidence(rep, ctx, idx, ret);
 	ret->by_invoker = true;
-	if (e->threshold_kb && e->allowed_free_kb_kernel > (int64_t)e->threshold_kb) {
+	if (above_threshold(e->allowed_free_kb_kernel, e->allowed_wmark_high_kb_kernel,
+			    e->threshold_kb)) {
 		finish(ret, MMT_OOM_SPURIOUS, "invoker_free_above_threshold_kernel_dump");
 		return true;
 	}
@@ -343,9 +364,11 @@ enum mmt_oom_class mmt_oom_classify(const struct mmt_oom_report *rep,
 		return finish(ret, MMT_OOM_EXPECTED, "memcg_limit");
 
 	/* 3: free memory where the victim was allowed to allocate */
-	if (e->threshold_kb && e->allowed_free_kb_kernel > (int64_t)e->threshold_kb)
+	if (above_threshold(e->allowed_free_kb_kernel, e->allowed_wmark_high_kb_kernel,
+			    e->threshold_kb))
 		return finish(ret, MMT_OOM_SPURIOUS, "free_above_threshold_kernel_dump");
-	if (e->threshold_kb && e->allowed_free_kb_sample > (int64_t)e->threshold_kb)
+	if (above_threshold(e->allowed_free_kb_sample, e->allowed_wmark_high_kb_sample,
+			    e->threshold_kb))
 		return finish(ret, MMT_OOM_SPURIOUS, "free_above_threshold_sample");
 
 	/* 4: the cell asked for more than its nodes could give (known only

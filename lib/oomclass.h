@@ -44,6 +44,9 @@ struct mmt_oom_ctx {
 	unsigned nr_cells;
 	/* free memory per node at the last sample before the kill (kB) */
 	int64_t node_free_kb[MMT_MAX_NODES];   /* -1 = unknown */
+	/* each node's high watermark at that sample, summed over its zones
+	 * (kB); 0 or -1 = unknown (then counted as 0) */
+	int64_t node_wmark_high_kb[MMT_MAX_NODES];
 	uint64_t sample_ts_us;                  /* CLOCK_BOOTTIME */
 	uint64_t spurious_threshold_kb;         /* 0: the cell's region size */
 	uint64_t mem_free_kb;                   /* global MemFree */
@@ -89,6 +92,11 @@ struct mmt_oom_evidence {
 	uint64_t sample_ts_us;      /* 0: no sample */
 	int64_t node_free_kb_kernel[MMT_MAX_NODES];   /* allowed nodes only */
 	int64_t allowed_free_kb_kernel;
+	/* the high watermarks of the same nodes, which a node that ran out
+	 * still shows free (THP raises min_free_kbytes: ~25 MiB per 512 MiB
+	 * node in the lab VM); "free above the threshold" is free less these */
+	int64_t allowed_wmark_high_kb_sample;   /* /proc/zoneinfo; -1: unknown */
+	int64_t allowed_wmark_high_kb_kernel;   /* the report's zone lines; -1 */
 	uint64_t mem_free_kb;
 	int64_t memcg_usage_kb, memcg_limit_kb;
 	uint64_t cell_memory_max, cell_memory_usage, cell_memcg_oom_kills;

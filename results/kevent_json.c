@@ -167,6 +167,7 @@ static void oom_to_json(const struct mmt_oom_report *r, json_object *o)
 	if (r->has_victim_oom_score_adj)
 		add(o, "victim_oom_score_adj", json_object_new_int64(r->victim_oom_score_adj));
 	add(o, "node_free_kb", per_node(r->node_free_kb, MMT_KMSG_NODES));
+	add(o, "node_wmark_high_kb", per_node(r->node_wmark_high_kb, MMT_KMSG_NODES));
 	add(o, "reaped", json_object_new_boolean(r->reaped));
 	add(o, "memcg_oom", json_object_new_boolean(r->memcg_oom));
 }
@@ -236,11 +237,26 @@ json_object *mmt_kevent_to_json(const struct mmt_kevent *ev)
 
 /* ---- reading an oom_kill event back --------------------------------------- */
 
+/* {"node": kB, ...} into per[MMT_KMSG_NODES]; -1 where absent. */
+static void per_node_from_json(json_object *nf, int64_t *per)
+{
+	for (unsigned i = 0; i < MMT_KMSG_NODES; i++)
+		per[i] = -1;
+	if (!json_object_is_type(nf, json_type_object))
+		return;
+	json_object_object_foreach(nf, key, val) {
+		char *end;
+		unsigned long n = strtoul(key, &end, 10);
+
+		if (*key && !*end && n < MMT_KMSG_NODES)
+			per[n] = json_object_get_int64(val);
+	}
+}
+
 int mmt_oom_report_from_json(json_object *o, struct mmt_oom_report *r)
 {
 	const char *type = mmt_json_str(o, "type");
 	struct mmt_kevent *ev;
-	json_object *nf;
 
 	if (!type || strcmp(type, mmt_kev_type_name(MMT_KEV_OOM_KILL)))
 		return -EINVAL;
@@ -267,18 +283,8 @@ int mmt_oom_report_from_json(json_object *o, struct mmt_oom_report *r)
 						   &r->victim_oom_score_adj);
 	if (!r->has_victim_oom_score_adj)
 		r->victim_oom_score_adj = -1;
-	for (unsigned i = 0; i < MMT_KMSG_NODES; i++)
-		r->node_free_kb[i] = -1;
-	nf = mmt_json_get(o, "node_free_kb");
-	if (json_object_is_type(nf, json_type_object)) {
-		json_object_object_foreach(nf, key, val) {
-			char *end;
-			unsigned long n = strtoul(key, &end, 10);
-
-			if (*key && !*end && n < MMT_KMSG_NODES)
-				r->node_free_kb[n] = json_object_get_int64(val);
-		}
-	}
+	per_node_from_json(mmt_json_get(o, "node_free_kb"), r->node_free_kb);
+	per_node_from_json(mmt_json_get(o, "node_wmark_high_kb"), r->node_wmark_high_kb);
 	r->reaped = mmt_json_bool(o, "reaped", false);
 	r->memcg_oom = mmt_json_bool(o, "memcg_oom", false);
 	r->invoker_tgid = 0;
@@ -330,6 +336,10 @@ static json_object *evidence_to_json(const struct mmt_oom_verdict *v)
 		add(o, "node_free_kb_kernel", per_node(e->node_free_kb_kernel, MMT_MAX_NODES));
 		add(o, "allowed_free_kb_kernel", i64_or_null(e->allowed_free_kb_kernel >= 0,
 							     e->allowed_free_kb_kernel));
+		add(o, "allowed_wmark_high_kb_sample",
+		    i64_or_null(e->allowed_wmark_high_kb_sample >= 0, e->allowed_wmark_high_kb_sample));
+		add(o, "allowed_wmark_high_kb_kernel",
+		    i64_or_null(e->allowed_wmark_high_kb_kernel >= 0, e->allowed_wmark_high_kb_kernel));
 		add(o, "mem_free_kb", json_object_new_int64((int64_t)e->mem_free_kb));
 		add(o, "memcg_usage_kb", i64_or_null(e->memcg_usage_kb >= 0, e->memcg_usage_kb));
 		add(o, "memcg_limit_kb", i64_or_null(e->memcg_limit_kb >= 0, e->memcg_limit_kb));
