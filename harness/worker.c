@@ -95,7 +95,8 @@ int mmt_worker_set_oom_score_adj(pid_t pid, int adj)
 int mmt_worker_placement_ok(const char *adj_text, const char *cgroup_text, int adj,
 			    const char *cg_name, char *why, size_t why_len)
 {
-	const char *l = cgroup_text;
+	const char *l = cgroup_text, *slash = strchr(cg_name, '/');
+	size_t top_len = slash ? (size_t)(slash - cg_name) : 0;
 	int64_t now;
 	int lines = 0, in = 0;
 
@@ -125,6 +126,16 @@ int mmt_worker_placement_ok(const char *adj_text, const char *cgroup_text, int a
 			lines++;
 			n = strlen(path);
 			if (n > cn && !strcmp(path + n - cn, cg_name) && path[n - cn - 1] == '/')
+				in++;
+			/*
+			 * Or another cgroup of this run's tree ("/<top>/..."):
+			 * a move-mode rebinder may already have moved it to a
+			 * sibling cell's cpuset, which under cgroup v2 is its
+			 * memory cgroup too (seen in the lab VM); still ours,
+			 * still under the run's limit.
+			 */
+			else if (top_len && path[0] == '/' && !strncmp(path + 1, cg_name, top_len) &&
+				 path[1 + top_len] == '/')
 				in++;
 		}
 	}
