@@ -21,6 +21,7 @@
 #include "api/shared.h"
 #include "lib/log.h"
 #include "harness/run.h"
+#include "lib/cgroup.h"
 #include "lib/util.h"
 #include "workloads/workloads.h"
 
@@ -95,54 +96,35 @@ int mmt_worker_set_oom_score_adj(pid_t pid, int adj)
 int mmt_worker_placement_ok(const char *adj_text, const char *cgroup_text, int adj,
 			    const char *cg_name, char *why, size_t why_len)
 {
-	const char *l = cgroup_text, *slash = strchr(cg_name, '/');
-	size_t top_len = slash ? (size_t)(slash - cg_name) : 0;
+	const char *slash = strchr(cg_name, '/');
+	size_t n, cn = strlen(cg_name), top_len = slash ? (size_t)(slash - cg_name) : 0;
+	char path[1024];
 	int64_t now;
-	int lines = 0, in = 0;
 
 	if (mmt_parse_i64(adj_text, &now) < 0 || now != adj) {
 		snprintf(why, why_len, "oom_score_adj is %.16s, not %d", adj_text, adj);
 		return -EPERM;
 	}
-	/* proc(5) /proc/pid/cgroup: "ID:CONTROLLERS:PATH" per hierarchy, and
-	 * "0::PATH" for cgroup v2.  The v1 memory line when there is one, else
-	 * the v2 line; its PATH ends in /<cg_name>. */
-	for (int pass = 0; pass < 2 && !lines; pass++) {
-		for (l = cgroup_text; l && *l;) {
-			const char *nl = strchr(l, '\n');
-			char line[1024], *ctrls, *path;
-			size_t n, cn = strlen(cg_name);
-
-			snprintf(line, sizeof(line), "%.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
-			l = nl ? nl + 1 : NULL;
-			ctrls = strchr(line, ':');
-			path = ctrls ? strchr(ctrls + 1, ':') : NULL;
-			if (!path)
-				continue;
-			*path++ = '\0';
-			ctrls++;
-			if (pass == 0 ? !strstr(ctrls, "memory") : *ctrls != '\0')
-				continue;
-			lines++;
-			n = strlen(path);
-			if (n > cn && !strcmp(path + n - cn, cg_name) && path[n - cn - 1] == '/')
-				in++;
-			/*
-			 * Or another cgroup of this run's tree ("/<top>/..."):
-			 * a move-mode rebinder may already have moved it to a
-			 * sibling cell's cpuset, which under cgroup v2 is its
-			 * memory cgroup too (seen in the lab VM); still ours,
-			 * still under the run's limit.
-			 */
-			else if (top_len && path[0] == '/' && !strncmp(path + 1, cg_name, top_len) &&
-				 path[1 + top_len] == '/')
-				in++;
-		}
-	}
-	if (!lines || in != lines) {
-		snprintf(why, why_len, "not in its memory cgroup %s", cg_name);
-		return -EPERM;
-	}
+	/* The v1 memory line of /proc/self/cgroup, else the v2 one. */
+	if (mmt_cg_memcg_of_text(cgroup_text, path, sizeof(path)) < 0)
+		goto elsewhere;
+	n = strlen(path);
+	/* its PATH ends in /<cg_name> ... */
+	if (n > cn && !strcmp(path + n - cn, cg_name) && path[n - cn - 1] == '/')
+		goto placed;
+	/*
+	 * ... or lies in another cgroup of this run's tree ("/<top>/..."): a
+	 * move-mode rebinder may already have moved it to a sibling cell's
+	 * cpuset, which under cgroup v2 is its memory cgroup too (seen in the
+	 * lab VM); still ours, still under the run's limit.
+	 */
+	if (top_len && path[0] == '/' && !strncmp(path + 1, cg_name, top_len) &&
+	    path[1 + top_len] == '/')
+		goto placed;
+elsewhere:
+	snprintf(why, why_len, "not in its memory cgroup %s", cg_name);
+	return -EPERM;
+placed:
 	snprintf(why, why_len, "placed: oom_score_adj %d, cgroup %s", adj, cg_name);
 	return 0;
 }
