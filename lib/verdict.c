@@ -100,6 +100,14 @@ const char *mmt_level_name(enum mmt_level l)
 	return (unsigned)l < MMT_ARRAY_SIZE(level_names) ? level_names[l] : "unknown";
 }
 
+/* How many reasons of each finding the array holds. */
+static void count_kinds(const struct mmt_verdict *v, unsigned per[MMT_F_NR])
+{
+	memset(per, 0, MMT_F_NR * sizeof(per[0]));
+	for (unsigned i = 0; i < v->nr_reasons; i++)
+		per[v->reasons[i].finding]++;
+}
+
 /*
  * Make room for a reason of level lvl in a full array: drop the latest
  * reason of the lowest level below lvl (never the only one of its kind),
@@ -108,11 +116,10 @@ const char *mmt_level_name(enum mmt_level l)
  */
 static bool evict_lower(struct mmt_verdict *v, enum mmt_level lvl)
 {
-	unsigned per[MMT_F_NR] = { 0 };
+	unsigned per[MMT_F_NR];
 	int victim = -1;
 
-	for (unsigned i = 0; i < v->nr_reasons; i++)
-		per[v->reasons[i].finding]++;
+	count_kinds(v, per);
 	for (int i = (int)v->nr_reasons - 1; i >= 0; i--) {
 		/* the only reason of its kind stays (evict_for_new_kind()) */
 		if (v->reasons[i].level >= lvl || per[v->reasons[i].finding] < 2)
@@ -136,11 +143,10 @@ static bool evict_lower(struct mmt_verdict *v, enum mmt_level lvl)
  */
 static bool evict_for_new_kind(struct mmt_verdict *v, enum mmt_finding f)
 {
-	unsigned per[MMT_F_NR] = { 0 };
+	unsigned per[MMT_F_NR];
 	int most = -1, victim = -1;
 
-	for (unsigned i = 0; i < v->nr_reasons; i++)
-		per[v->reasons[i].finding]++;
+	count_kinds(v, per);
 	if (per[f])
 		return false;
 	for (int k = 0; k < MMT_F_NR; k++)
